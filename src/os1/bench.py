@@ -1,0 +1,184 @@
+"""Benchmarks users can run (`os1 bench …`): each returns JSON-ready results; the CLI prints them.
+
+Benchmarks are measurements, never pass/fail tests; targets live in the issues and the README.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from os1.backends import Backend
+from os1.companion import Companion
+from os1.config import Settings
+from os1.store.sqlite import SQLiteStore
+from os1.testing import ScriptedBackend
+from os1.types import BackendEvent, ChatMessage, GenerationRequest, ReplyDelta
+
+__all__ = ["bench_turn", "percentile"]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) by linear interpolation."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    k = (len(ordered) - 1) * q / 100
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+class TimedBackend:
+    """Wraps a backend and adds up the time spent inside it, so engine overhead can be isolated."""
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.context_window = inner.context_window
+        self.keeps_prefix_cache = inner.keeps_prefix_cache
+        self.spent_s = 0.0
+        self.last_request: GenerationRequest | None = None
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[BackendEvent, None]:
+        self.last_request = request
+        events = self.inner.stream(request)
+        while True:
+            start = time.perf_counter()
+            try:
+                event = await events.__anext__()
+            except StopAsyncIteration:
+                self.spent_s += time.perf_counter() - start
+                return
+            self.spent_s += time.perf_counter() - start
+            yield event
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
+        await self.inner.warm(messages, cache_key)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def seed_history(db_path: Path, user_id: str, conversation_id: str, turns: int) -> None:
+    """Write `turns` past exchanges straight into the database (setup, not measured)."""
+    conn = sqlite3.connect(db_path)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    rows = []
+    for i in range(turns):
+        when = (start + timedelta(minutes=i)).isoformat()
+        rows.append((uuid.uuid4().hex, conversation_id, 2 * i + 1, "user",
+                     f"Message number {i}: I went for a walk and thought about the sea.",
+                     "complete", "", "{}", when))  # fmt: skip
+        rows.append((uuid.uuid4().hex, conversation_id, 2 * i + 2, "assistant",
+                     "That sounds lovely. What did the sea make you think of?",
+                     "complete", "", "{}", when))  # fmt: skip
+    with conn:
+        conn.executemany(
+            "INSERT INTO messages (id, conversation_id, seq, role, content, status, notes, meta,"
+            " created_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+        conn.execute(
+            "UPDATE conversations SET last_seq = ? WHERE id = ?", (2 * turns, conversation_id)
+        )
+    conn.close()
+    del user_id
+
+
+async def _overhead(settings: Settings, stored: int, turns: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        store = SQLiteStore(db)
+        backend = TimedBackend(ScriptedBackend(settings))
+        companion = Companion(settings, store=store, backend=backend)
+        user = await companion.local_user()
+        profile = await companion.default_profile(user)
+        conv = await companion.new_conversation(user, profile)
+        seed_history(db, user.id, conv.id, stored)
+        samples = []
+        for i in range(turns + 5):
+            backend.spent_s = 0.0
+            start = time.perf_counter()
+            async for event in companion.send(user.id, conv.id, f"How was your day? ({i})"):
+                assert event is not None
+            total = time.perf_counter() - start
+            if i >= 5:  # the first turns pay for the one deliberate trim of the seeded history
+                samples.append((total - backend.spent_s) * 1000)
+        count = (await store.stats())["messages"]
+        await companion.aclose()
+    return {
+        "overhead_ms": {"p50": percentile(samples, 50), "p95": percentile(samples, 95)},
+        "stored_turns": count // 2,
+    }
+
+
+async def _ttft_ratio(settings: Settings, trials: int) -> dict[str, Any]:
+    from os1.backends.llamacpp import LlamaCppBackend
+
+    llama = LlamaCppBackend(settings)
+    backend = TimedBackend(llama)
+    history = [
+        ("user", "Hi! I just got back from a long walk by the river."),
+        ("assistant", "That sounds peaceful. Was it busy out there?"),
+        ("user", "Not really, just a few dog walkers. I needed the quiet after work."),
+        ("assistant", "Quiet can be such a relief. Rough day?"),
+    ]
+    ours, direct = [], []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "ttft.db")
+        companion = Companion(settings, store=store, backend=backend)
+        user = await companion.local_user()
+        profile = await companion.default_profile(user)
+        for trial in range(trials):
+            conv = await companion.new_conversation(user, profile)
+            for role, text in history:
+                await store.append_message(user.id, conv.id, role, text)  # type: ignore[arg-type]
+            text = f"A bit. My manager moved the deadline again. ({trial})"
+            # Same cache state for both: the history is cached, the new message is not.
+            await companion.prepare(user.id, conv.id)
+            start = time.perf_counter()
+            async with contextlib.aclosing(companion.send(user.id, conv.id, text)) as events:
+                async for event in events:
+                    if isinstance(event, ReplyDelta):
+                        ours.append(time.perf_counter() - start)
+                        break
+            assert backend.last_request is not None
+            messages = backend.last_request.messages
+            await llama.warm(messages[:-1], cache_key=conv.id)
+            tokens = llama.prompt_tokens(messages)
+            start = time.perf_counter()
+            chunks: Any = llama._llm.create_completion(
+                tokens, max_tokens=settings.max_tokens, stream=True
+            )
+            for chunk in chunks:
+                if chunk["choices"][0]["text"]:
+                    direct.append(time.perf_counter() - start)
+                    break
+        await companion.aclose()
+    p_ours, p_direct = statistics.median(ours), statistics.median(direct)
+    return {
+        "ttft_ratio": p_ours / p_direct,
+        "ttft_ms": {"os1": p_ours * 1000, "direct": p_direct * 1000},
+        "model": llama.model_path.name,
+    }
+
+
+async def bench_turn(
+    settings: Settings, stored: int, turns: int, trials: int, skip_ttft: bool
+) -> dict[str, Any]:
+    """`os1 bench turn`: engine overhead with `stored` turns, and the TTFT ratio."""
+    result = await _overhead(settings, stored, turns)
+    if not skip_ttft:
+        result.update(await _ttft_ratio(settings, trials))
+    return result

