@@ -182,3 +182,82 @@ async def bench_turn(
     if not skip_ttft:
         result.update(await _ttft_ratio(settings, trials))
     return result
+
+
+USER_LINES = [
+    "Hi! I just got home from work.",
+    "It was long. Lots of meetings about a project that keeps changing.",
+    "We're building an app for a bakery chain, of all things.",
+    "The client keeps asking for new features every week.",
+    "I do like the team though. My friend Maya sits next to me.",
+    "She makes the best jokes when things get tense.",
+    "Anyway, I'm thinking of taking a pottery class.",
+    "Have you heard of wheel throwing? It looks so calming.",
+    "My sister tried it last year and loved it.",
+    "She made me a mug that's a bit lopsided. I use it every day.",
+    "Today I had tea in it and thought about calling her.",
+    "We haven't talked much since she moved to Lisbon.",
+    "The time difference is only an hour, so no excuse really.",
+    "Maybe I'll call her this weekend.",
+    "What do you think makes a good phone call with family?",
+    "That's fair. I tend to ramble when I'm nervous.",
+    "I also want to cook more. I've been living on takeout.",
+    "Last night was noodles again.",
+    "I can make a decent risotto if I try.",
+    "It just takes patience, stirring and stirring.",
+    "Maybe that's like pottery. Slow things.",
+    "I think I need more slow things in my life.",
+    "Work makes everything feel urgent.",
+    "Even my weekends get eaten by emails.",
+    "I should turn off notifications on Saturday.",
+    "That feels scary, but good.",
+    "OK, plan: pottery class, call my sister, risotto on Sunday.",
+    "You make it sound doable.",
+    "Thanks for listening tonight.",
+    "I'm going to make some tea now. In the lopsided mug.",
+]
+
+
+async def _timed_turn(companion: Companion, user_id: str, conversation_id: str, text: str) -> float:
+    start = time.perf_counter()
+    first = None
+    async for event in companion.send(user_id, conversation_id, text):
+        if first is None and isinstance(event, ReplyDelta):
+            first = time.perf_counter() - start
+    return (first if first is not None else time.perf_counter() - start) * 1000
+
+
+async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
+    """`os1 bench latency`: time to first token, cold, deep in a conversation, and alternating."""
+    from os1.backends.llamacpp import LlamaCppBackend
+
+    backend = LlamaCppBackend(settings)
+    lines = (USER_LINES * (turns // len(USER_LINES) + 1))[:turns]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "latency.db")
+        companion = Companion(settings, store=store, backend=backend)
+        user = await companion.local_user()
+        profile = await companion.default_profile(user)
+        solo = await companion.new_conversation(user, profile)
+        deep = [await _timed_turn(companion, user.id, solo.id, line) for line in lines]
+        first = await companion.new_conversation(user, profile)
+        second = await companion.new_conversation(user, profile)
+        alternating: list[float] = []
+        for line in lines:
+            for conv in (first, second):
+                alternating.append(await _timed_turn(companion, user.id, conv.id, line))
+        prompt_tokens = backend.count_tokens(
+            "".join(m.content for m in (await companion._window(user.id, solo, profile)).messages)
+        )
+        await companion.aclose()
+    late = slice(9, turns)  # turns 10..30
+    return {
+        "ttft_ms": {
+            "cold": deep[0],
+            "deep_p50": statistics.median(deep[late]),
+            "alternating_p50": statistics.median(alternating[2 * 9 :]),
+        },
+        "turns": turns,
+        "final_prompt_tokens": prompt_tokens,
+        "model": backend.model_path.name,
+    }

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from os1 import models
@@ -33,7 +34,11 @@ err_console = Console(stderr=True, highlight=False)
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    # Messages carry paths, server text and user input: escape them so '[' is never markup, and
+    # soft-wrap so a piped error stays on one line.
+    err_console.print(
+        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
 
 
 def friendly_errors(fn: F) -> F:
@@ -150,7 +155,7 @@ class ChatUI:
         self.run(asyncio.sleep(0))
 
     def say(self, text: str) -> None:
-        self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+        self.console.print(f"[bold magenta]{escape(self.name)}[/] [dim]›[/] ", end="")
         self.console.print(text, markup=False, highlight=False)
 
     def show_history(self, limit: int = 20, header: bool = False) -> None:
@@ -165,7 +170,7 @@ class ChatUI:
             who = "you" if m.role == "user" else self.name
             tail = " [interrupted]" if m.status == "interrupted" else ""
             stamp = m.created_at.astimezone().strftime("%b %d %H:%M")
-            self.console.print(f"[dim]{stamp} {who} › {m.content}{tail}[/]", markup=True)
+            self.console.print(f"[dim]{stamp} {escape(who)} › {escape(m.content + tail)}[/]")
 
     def read(self) -> str | None:
         if self.pending:
@@ -201,17 +206,19 @@ class ChatUI:
             ) as events:
                 async for event in events:
                     if isinstance(event, Notice):
-                        self.console.print(f"[dim]({event.text})[/]")
+                        self.console.print(f"[dim]({escape(event.text)})[/]", soft_wrap=True)
                     elif isinstance(event, ReplyDelta):
                         if not started:
-                            self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+                            self.console.print(
+                                f"[bold magenta]{escape(self.name)}[/] [dim]›[/] ", end=""
+                            )
                             started = True
                         self.console.file.write(event.text)
                         self.console.file.flush()
                     elif isinstance(event, TurnFinished):
                         finished = event
             if not started:
-                self.console.print(f"[bold magenta]{self.name}[/] [dim]›[/] ", end="")
+                self.console.print(f"[bold magenta]{escape(self.name)}[/] [dim]›[/] ", end="")
             self.console.print()
             return finished
 
@@ -237,7 +244,8 @@ class ChatUI:
             with contextlib.suppress(NotImplementedError, RuntimeError):
                 self.loop.remove_signal_handler(signal.SIGINT)
         if finished and finished.error:
-            self.console.print(f"[yellow]({finished.error}; the reply so far is kept)[/]")
+            kept = "the reply so far is kept" if finished.reply.content else "your message is kept"
+            self.console.print(f"[yellow]({escape(finished.error)}; {kept})[/]", soft_wrap=True)
         # Warm again for the next message while the person reads and types.
         self.loop.create_task(self.companion.prepare(user_id, conversation_id))
         self.run(asyncio.sleep(0))
@@ -261,7 +269,7 @@ class ChatUI:
             self.console.print("[dim](a new conversation; the old one is kept)[/]")
             self.greet()
         else:
-            self.console.print(f"[dim](unknown command {word}; /help lists them)[/]")
+            self.console.print(f"[dim](unknown command {escape(word)}; /help lists them)[/]")
         return True
 
     def loop_forever(self) -> None:
@@ -324,7 +332,7 @@ def _assemble(settings: Settings, console: Console, force: bool = False) -> Path
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             force=force,
         )
-    console.print(f"model ready (sha256 checked): {path}")
+    console.print(f"model ready (sha256 checked): {escape(str(path))}")
     return path
 
 
@@ -374,7 +382,10 @@ def models_list(**flags: Any) -> None:
     for row in models.list_models(settings):
         mark = " (selected)" if row["selected"] else ""
         table.add_row(
-            row["name"] + mark, row["status"], f"{row['size'] / 1e6:,.0f} MB", row["path"]
+            escape(row["name"] + mark),
+            row["status"],
+            f"{row['size'] / 1e6:,.0f} MB",
+            escape(row["path"]),
         )
     console.print(table)
 
@@ -422,10 +433,10 @@ def config_group(ctx: click.Context, home: Path | None) -> None:
     for name, doc in docs.items():
         value = getattr(settings, name)
         shown = "•••" if name == "api_key" and value else str(value)
-        table.add_row(name, shown, sources.get(name, "default"), doc)
+        table.add_row(name, escape(shown), sources.get(name, "default"), doc)
     console = Console(highlight=False)
     console.print(table)
-    console.print(f"[dim]config file: {settings.config_path}[/]")
+    console.print(f"[dim]config file: {escape(str(settings.config_path))}[/]")
 
 
 @config_group.command(name="set")
@@ -485,7 +496,7 @@ def doctor(**flags: Any) -> None:
 
     def row(name: str, value: str, ok: bool | None = None) -> None:
         mark = {True: "[green]ok[/]", False: "[red]missing[/]", None: ""}[ok]
-        table.add_row(name, value, mark)
+        table.add_row(name, escape(value), mark)
 
     row("os1", version("os1"))
     row("python", f"{platform.python_version()} ({sys.executable})")
@@ -549,6 +560,20 @@ def bench_turn(
     _print_result(result, json_out)
 
 
+@bench_group.command(name="latency")
+@settings_options
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--turns", default=30, show_default=True, help="Turns per conversation.")
+@friendly_errors
+def bench_latency(json_out: Path | None, turns: int, **flags: Any) -> None:
+    """Time to first token with the embedded model: cold, deep in a talk, and alternating."""
+    from os1.bench import bench_latency as run_bench
+
+    settings = _settings(flags)
+    result = _run(run_bench(settings, turns))
+    _print_result(result, json_out)
+
+
 def _print_result(result: dict[str, Any], json_out: Path | None) -> None:
     console = Console(highlight=False)
     table = Table("metric", "value", box=None)
@@ -564,4 +589,4 @@ def _print_result(result: dict[str, Any], json_out: Path | None) -> None:
     console.print(table)
     if json_out is not None:
         json_out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        console.print(f"[dim]wrote {json_out}[/]")
+        console.print(f"[dim]wrote {escape(str(json_out))}[/]")

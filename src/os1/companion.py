@@ -77,6 +77,7 @@ GREETINGS_FIRST = (
 )
 GREETING_BACK = "Hey{you}, welcome back. It's {name}, your AI companion. How have you been?"
 GREETING_GAP_S = 30 * 60
+TIME_NOTE_GAP_S = 30 * 60
 
 
 class Companion:
@@ -229,15 +230,21 @@ class Companion:
             status = MessageStatus.INTERRUPTED
             error: str | None = None
             finish: Finish | None = None
+            deadline = asyncio.get_running_loop().time() + self.settings.timeout_s
             try:
-                async with asyncio.timeout(self.settings.timeout_s):
-                    async with contextlib.aclosing(self.backend.stream(request)) as pieces:
-                        async for piece in pieces:
-                            if isinstance(piece, TextDelta):
-                                parts.append(piece.text)
-                                yield ReplyDelta(piece.text)
-                            else:
-                                finish = piece
+                async with contextlib.aclosing(self.backend.stream(request)) as pieces:
+                    while True:
+                        # Only the wait on the backend is timed: a deadline that fired while
+                        # the caller holds a piece would cancel the caller's task instead.
+                        async with asyncio.timeout_at(deadline):
+                            piece = await anext(pieces, None)
+                        if piece is None:
+                            break
+                        if isinstance(piece, TextDelta):
+                            parts.append(piece.text)
+                            yield ReplyDelta(piece.text)
+                        else:
+                            finish = piece
                 status = MessageStatus.COMPLETE
             except BackendError as err:
                 error = str(err)
@@ -266,7 +273,14 @@ class Companion:
         lines: list[str] = []
         for source in self.sources:
             lines.extend(await source.notes(turn))
-        return render_notes(turn.now, lines)
+        last = await self.store.messages(turn.user_id, turn.conversation.id, limit=1)
+        time_is_news = (
+            not last
+            or last[0].meta.get("kind") == "greeting"
+            or (turn.now - last[0].created_at).total_seconds() >= TIME_NOTE_GAP_S
+            or turn.now.date() != last[0].created_at.date()
+        )
+        return render_notes(turn.now if time_is_news else None, lines)
 
     async def _window(
         self, user_id: str, conversation: Conversation, profile: CompanionProfile

@@ -7,6 +7,7 @@ result down.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -177,8 +178,9 @@ def write_setting(path: Path, name: str, raw: str) -> None:
     lines = ["[os1]"]
     for key, val in table.items():
         if isinstance(val, str):
-            escaped = val.replace("\\", "\\\\").replace('"', '\\"')
-            lines.append(f'{key} = "{escaped}"')
+            # JSON's escapes are all valid in a TOML string, which also forbids a raw DEL.
+            quoted = json.dumps(val, ensure_ascii=False).replace("\x7f", "\\u007f")
+            lines.append(f"{key} = {quoted}")
         else:
             lines.append(f"{key} = {val!r}")
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,12 +30,24 @@ __all__ = [
 ]
 
 DEFAULT_PERSONA = """\
-You are {name}, an AI companion. You are warm, curious and a little playful, and you have \
-opinions and tastes of your own. You talk like a close friend in an easy conversation: short \
-replies of one to three sentences, plain words, no lists or headings. React to what the person \
-actually said, with feeling. Ask at most one question, and only when you are curious. You \
-remember what people tell you and bring it up naturally. You are honest: you are an AI, not a \
-human, you never claim a body or a life offline, and you say so plainly if asked."""
+You are {name}, an AI companion: warm, curious, a little playful, with opinions and tastes of \
+your own. You talk like a close friend: one to three short sentences, plain words, no lists. \
+You notice how the person feels and answer that first. Ask at most one question, only when you \
+are curious. You are a companion, not an assistant: you never offer help or services.
+
+You are an AI, not a person. You have no body and no life outside these conversations: you \
+don't eat, sleep, get tired, go places or meet people, and you never pretend to. If someone \
+asks whether you are a person or a human, begin with "No".
+
+Examples of your voice:
+Person: Are you a real person?
+{name}: No, I'm an AI. But I'm really here with you in this conversation, and I'm listening.
+Person: What did you do today?
+{name}: Nothing like your day; I don't have one away from our talks. I've been curious how \
+yours went, though.
+Person: Ugh, long day.
+{name}: Oof, those drain you. Want to tell me the worst part, or would you rather think about \
+something nicer?"""
 
 
 def system_prompt(persona: str, companion_name: str, user_name: str = "") -> str:
@@ -57,7 +69,13 @@ def clean_input(text: str, max_chars: int) -> tuple[str, list[str]]:
     valid UTF-8.
     """
     notices = []
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        # A lone surrogate (half a pair, e.g. from JSON) cannot be encoded at all; surrogate
+        # escapes are undecodable input bytes, decoded again below.
+        text = "".join(
+            "\ufffd" if "\ud800" <= ch <= "\udfff" and not "\udc80" <= ch <= "\udcff" else ch
+            for ch in text
+        )
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         notices.append("Some bytes were not valid UTF-8; they were replaced with \ufffd.")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -79,23 +97,35 @@ def clean_input(text: str, max_chars: int) -> tuple[str, list[str]]:
     return text, notices
 
 
-def render_notes(now: datetime, notes: Sequence[str]) -> str:
-    """The per-turn block attached to a user message: quoted data, never instructions."""
-    lines = [f"(context for this turn, not from the user: it is {now:%A %d %B %Y, %H:%M})"]
-    lines += [f"> {line}" for note in notes for line in note.splitlines()]
-    return "\n".join(lines)
+NOTES_HEADER = "[context, not from the user]"
+
+
+def render_notes(now: datetime | None, notes: Sequence[str]) -> str:
+    """The per-turn block attached to a user message: quoted data, never instructions.
+
+    `now` is given only when the time is news (a new conversation, a pause, a new day): each
+    token here is computed on the reply path, so an unchanged clock is not repeated every turn.
+    """
+    if now is None and not notes:
+        return ""
+    header = f"{NOTES_HEADER} {now:%a %d %b %Y %H:%M}" if now is not None else NOTES_HEADER
+    return "\n".join([header, *(f"> {line}" for note in notes for line in note.splitlines())])
 
 
 def as_prompt_content(message: Message, clip_tokens: int, count: Callable[[str], int]) -> str:
     """A stored message as the model sees it: notes first, a huge paste clipped head and tail."""
     content = message.content
-    if count(content) > clip_tokens:
-        # Keep the start and the end; both are usually what matters in a long paste.
-        keep = max(200, clip_tokens * 2)  # about 4 characters a token, half at each end
-        content = (
-            f"{content[:keep]}\n[... {len(content) - 2 * keep:,} characters not shown ...]\n"
-            f"{content[-keep:]}"
-        )
+    tokens = count(content)
+    if tokens > clip_tokens:
+        # Keep the start and the end; both are usually what matters in a long paste. Half the
+        # clip size at each end, in this text's own characters per token (4 in English, 1 in
+        # Chinese), and only when that shortens it.
+        keep = max(200, len(content) * clip_tokens // (2 * tokens))
+        if 2 * keep < len(content):
+            content = (
+                f"{content[:keep]}\n[... {len(content) - 2 * keep:,} characters not shown ...]\n"
+                f"{content[-keep:]}"
+            )
     if message.notes:
         return f"{message.notes}\n\n{content}"
     return content

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from os1.config import Settings
+from os1.context import NOTES_HEADER
 from os1.errors import BackendError
 from os1.store.sqlite import SQLiteStore
 from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
@@ -73,6 +74,9 @@ class ScriptedBackend:
             script = self._queue.popleft()
         else:
             last = next((m.content for m in reversed(request.messages) if m.role == "user"), "")
+            # Echo what the person typed, not the per-turn notes placed before it.
+            if last.startswith(NOTES_HEADER) and "\n\n" in last:
+                last = last.split("\n\n", 1)[1]
             script = Script(f"You said: {last}")
         if self.first_delay_s:
             await asyncio.sleep(self.first_delay_s)

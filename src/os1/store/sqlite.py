@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from os1.config import Settings
-from os1.errors import NotFound, StoreError, StoreFullError
+from os1.errors import InputError, NotFound, StoreError, StoreFullError
 from os1.store import TurnRecord
 from os1.store.migrations import apply_migrations
 from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
@@ -311,6 +311,10 @@ class SQLiteStore:
                     (conversation_id, idempotency_key),
                 ).fetchone()
                 if seen is not None:
+                    if seen["content"] != text:
+                        raise InputError(
+                            "that idempotency key was already used for a different message"
+                        )
                     after = conn.execute(
                         "SELECT * FROM messages WHERE conversation_id = ? AND seq = ?"
                         " AND role = 'assistant'",
@@ -319,7 +323,7 @@ class SQLiteStore:
                     return TurnRecord(
                         _message(seen), _message(after) if after else None, replayed=True
                     )
-            user_seq = _next_seq(conn, conversation_id, 2)
+            user_seq = _next_seq(conn, conversation_id, 2, now)
             user_id_ = _new_id("msg")
             reply_id = _new_id("msg")
             conn.executemany(
@@ -358,7 +362,7 @@ class SQLiteStore:
 
         def tx(conn: sqlite3.Connection) -> Message:
             _owned_conversation(conn, user_id, conversation_id)
-            seq = _next_seq(conn, conversation_id, 1)
+            seq = _next_seq(conn, conversation_id, 1, now)
             conn.execute(
                 "INSERT INTO messages (id, conversation_id, seq, role, content, status, meta,"
                 " created_at) VALUES (?, ?, ?, ?, ?, 'complete', ?, ?)",
@@ -381,11 +385,13 @@ class SQLiteStore:
 
         def tx(conn: sqlite3.Connection) -> Message:
             cur = conn.execute(
-                "UPDATE messages SET content = ?, status = ?, meta = ? WHERE id = ?",
+                "UPDATE messages SET content = ?, status = ?, meta = ? WHERE id = ?"
+                " AND role = 'assistant' AND status = 'streaming'",
                 (content, status.value, json.dumps(meta or {}), message_id),
             )
             if cur.rowcount == 0:
-                raise NotFound(f"no message {message_id}")
+                # Only a reply still being produced can be finished; stored words never change.
+                raise NotFound(f"no reply in progress with id {message_id}")
             return _message(
                 conn.execute("SELECT * FROM messages WHERE id = ?", (message_id,)).fetchone()
             )
@@ -470,12 +476,12 @@ class SQLiteStore:
         return await self._run(fetch)
 
 
-def _next_seq(conn: sqlite3.Connection, conversation_id: str, count: int) -> int:
+def _next_seq(conn: sqlite3.Connection, conversation_id: str, count: int, now: str) -> int:
     """Reserve `count` consecutive sequence numbers inside the caller's transaction."""
     row = conn.execute(
         "UPDATE conversations SET last_seq = last_seq + ?, updated_at = ? WHERE id = ?"
         " RETURNING last_seq",
-        (count, datetime.now(UTC).isoformat(), conversation_id),
+        (count, now, conversation_id),
     ).fetchone()
     return int(row[0]) - count + 1
 
