@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from os1.companion import Companion
+from os1.companion import Companion, TurnInput
 from os1.config import Settings
 from os1.errors import BackendUnavailable, InputError
 from os1.store.sqlite import SQLiteStore
@@ -449,3 +449,25 @@ async def test_two_messages_sent_at_once_take_turns(
     # The second prompt was built after the first reply was stored.
     assert [m.content for m in backend.requests[1].messages[-2:-1]] == ["first answer"]
     assert [m.seq for m in await stored(companion, chat)] == [1, 2, 3, 4]
+
+
+async def test_observers_hear_each_stored_turn_after_the_reply(
+    companion: Companion, backend: ScriptedBackend
+) -> None:
+    heard = []
+
+    class Recorder:
+        async def turn_finished(
+            self, turn: TurnInput, user_message: Message, reply: Message
+        ) -> None:
+            heard.append((turn.text, user_message.content, reply.content, reply.status))
+
+    companion.observers.append(Recorder())
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    backend.queue("Lovely to hear.")
+    await companion.reply(user.id, conversation.id, "I planted tomatoes")
+    await companion.drain()
+    assert heard == [
+        ("I planted tomatoes", "I planted tomatoes", "Lovely to hear.", MessageStatus.COMPLETE)
+    ]

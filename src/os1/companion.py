@@ -43,7 +43,7 @@ from os1.types import (
     User,
 )
 
-__all__ = ["Companion", "ContextSource", "TurnInput"]
+__all__ = ["Companion", "ContextSource", "TurnInput", "TurnObserver"]
 
 Clock = Callable[[], datetime]
 
@@ -71,6 +71,18 @@ class ContextSource(Protocol):
         ...
 
 
+class TurnObserver(Protocol):
+    """Hears about every stored turn (memory extraction, mood, counters), off the reply path.
+
+    Observers run as background tasks after the reply is stored; anything slow must queue its
+    work and return, never hold the model while a person waits.
+    """
+
+    async def turn_finished(self, turn: TurnInput, user_message: Message, reply: Message) -> None:
+        """Called once per turn with the stored user message and reply."""
+        ...
+
+
 GREETINGS_FIRST = (
     "Hi, I'm {name}. I'm an AI, not a person, but I'm really glad to meet you. "
     "What should I call you?"
@@ -91,12 +103,15 @@ class Companion:
         backend: Backend,
         clock: Clock = _utcnow,
         sources: Sequence[ContextSource] = (),
+        observers: Sequence[TurnObserver] = (),
     ) -> None:
         self.settings = settings
         self.store = store
         self.backend = backend
         self.clock = clock
         self.sources = list(sources)
+        self.observers = list(observers)
+        self._background: set[asyncio.Task[None]] = set()
         self.context = ContextBuilder(
             backend.count_tokens,
             min(settings.context_tokens, backend.context_window),
@@ -115,7 +130,8 @@ class Companion:
         return await self.store.recover()
 
     async def aclose(self) -> None:
-        """Close the backend and the store."""
+        """Finish background work, then close the backend and the store."""
+        await self.drain()
         await self.backend.aclose()
         await self.store.aclose()
 
@@ -204,7 +220,8 @@ class Companion:
             conversation = await self.store.get_conversation(user_id, conversation_id)
             profile = await self.store.get_companion(user_id, conversation.companion_id)
             now = self.clock()
-            notes = await self._gather_notes(TurnInput(user_id, conversation, profile, text, now))
+            turn = TurnInput(user_id, conversation, profile, text, now)
+            notes = await self._gather_notes(turn)
             record = await self.store.begin_turn(
                 user_id, conversation_id, text, idempotency_key=idempotency_key, notes=notes
             )
@@ -258,6 +275,7 @@ class Companion:
                 reply = await asyncio.shield(
                     self.store.finish_reply(record.reply.id, "".join(parts), status, meta)
                 )
+                self._notify(turn, record.user_message, reply)
             yield TurnFinished(reply, error)
 
     async def reply(self, user_id: str, conversation_id: str, text: str) -> TurnFinished:
@@ -268,6 +286,19 @@ class Companion:
                 finished = event
         assert finished is not None
         return finished
+
+    def _notify(self, turn: TurnInput, user_message: Message, reply: Message) -> None:
+        for observer in self.observers:
+            task = asyncio.get_running_loop().create_task(
+                observer.turn_finished(turn, user_message, reply)
+            )
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+    async def drain(self) -> None:
+        """Wait for background work started by finished turns (tests, shutdown)."""
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
 
     async def _gather_notes(self, turn: TurnInput) -> str:
         lines: list[str] = []
