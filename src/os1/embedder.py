@@ -11,7 +11,7 @@ import importlib.util
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from os1.errors import MissingExtra, ModelError
 
@@ -80,7 +80,7 @@ class MiniLMEmbedder:
         """Embed in batches; texts are truncated to 128 tokens."""
         np = self._np
         if not texts:
-            return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return cast("npt.NDArray[np.float32]", np.zeros((0, DIMENSIONS), dtype=np.float32))
         out = []
         # Sorting by length keeps padding (wasted work) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -103,7 +103,7 @@ class MiniLMEmbedder:
         vectors = np.concatenate(out).astype(np.float32)
         result = np.empty_like(vectors)
         result[order] = vectors
-        return result
+        return cast("npt.NDArray[np.float32]", result)
 
 
 _shared: MiniLMEmbedder | None = None
