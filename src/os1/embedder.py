@@ -78,9 +78,9 @@ class MiniLMEmbedder:
 
     def embed(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """Embed in batches; texts are truncated to 128 tokens."""
-        np = self._np
+        xp = self._np
         if not texts:
-            return cast("npt.NDArray[np.float32]", np.zeros((0, DIMENSIONS), dtype=np.float32))
+            return cast("npt.NDArray[np.float32]", xp.zeros((0, DIMENSIONS), dtype=xp.float32))
         out = []
         # Sorting by length keeps padding (wasted work) small inside each batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -88,20 +88,20 @@ class MiniLMEmbedder:
             batch = [texts[i] or " " for i in order[start : start + self.batch_size]]
             with self._lock:
                 encodings = self._tokenizer.encode_batch(batch)
-            ids = np.array([e.ids for e in encodings], dtype=np.int64)
-            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            ids = xp.array([e.ids for e in encodings], dtype=xp.int64)
+            mask = xp.array([e.attention_mask for e in encodings], dtype=xp.int64)
             feeds: dict[str, Any] = {
                 "input_ids": ids,
                 "attention_mask": mask,
-                "token_type_ids": np.zeros_like(ids),
+                "token_type_ids": xp.zeros_like(ids),
             }
             hidden = self._session.run(None, feeds)[0]
-            weights = mask[:, :, None].astype(np.float32)
-            pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
-            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
-            out.append(pooled / np.maximum(norms, 1e-12))
-        vectors = np.concatenate(out).astype(np.float32)
-        result = np.empty_like(vectors)
+            weights = mask[:, :, None].astype(xp.float32)
+            pooled = (hidden * weights).sum(axis=1) / xp.maximum(weights.sum(axis=1), 1e-9)
+            norms = xp.linalg.norm(pooled, axis=1, keepdims=True)
+            out.append(pooled / xp.maximum(norms, 1e-12))
+        vectors = xp.concatenate(out).astype(xp.float32)
+        result = xp.empty_like(vectors)
         result[order] = vectors
         return cast("npt.NDArray[np.float32]", result)
 
