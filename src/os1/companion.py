@@ -1,7 +1,9 @@
-"""The turn loop, top to bottom: clean, gather notes, persist, build context, stream, persist.
+"""The turn loop, top to bottom: clean, check policy, recall, persist, build context, stream
+through the policies' gate, persist.
 
-Policies (safety), memory recall and affect plug in as `ContextSource`s that add per-turn notes;
-the loop itself stays the one obvious place where a turn happens.
+Memory recall and affect plug in as `ContextSource`s that add per-turn notes; safety policies
+(os1.safety) see each message first and each reply before it is shown. The loop itself stays
+the one obvious place where a turn happens.
 """
 
 from __future__ import annotations
@@ -9,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from os1.backends import Backend
 from os1.config import Settings
@@ -25,8 +27,10 @@ from os1.context import (
     system_prompt,
 )
 from os1.errors import BackendError
+from os1.memory import memory_for
 from os1.plugins import load_backend, load_store
-from os1.store import Store
+from os1.safety import Policy, SafetyFloor, floor_policies
+from os1.store import SafetyStore, Store
 from os1.types import (
     CompanionProfile,
     Conversation,
@@ -42,6 +46,9 @@ from os1.types import (
     TurnStarted,
     User,
 )
+
+if TYPE_CHECKING:
+    from os1.memory.memories import Memories
 
 __all__ = ["Companion", "ContextSource", "TurnInput", "TurnObserver"]
 
@@ -104,6 +111,7 @@ class Companion:
         clock: Clock = _utcnow,
         sources: Sequence[ContextSource] = (),
         observers: Sequence[TurnObserver] = (),
+        policies: Sequence[Policy] = (),
     ) -> None:
         self.settings = settings
         self.store = store
@@ -111,6 +119,8 @@ class Companion:
         self.clock = clock
         self.sources = list(sources)
         self.observers = list(observers)
+        # Every user message and every reply passes these, in order (os1.safety).
+        self.safety = SafetyFloor(policies, cast(SafetyStore, store))
         self._background: set[asyncio.Task[None]] = set()
         self.context = ContextBuilder(
             backend.count_tokens,
@@ -118,12 +128,32 @@ class Companion:
             settings.max_tokens,
         )
         self._turn_locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # What she remembers (the library API of os1.memory); None with memory off.
+        self.memories: Memories | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **kwargs: object) -> Companion:
-        """Build the store and backend that `settings` name, through the plugin registry."""
+        """Build the store and backend that `settings` name, through the plugin registry;
+        with memory on (and its extra installed), recall and remembering are added. The safety
+        floor is always installed first; `policies` given here run after it."""
         backend = load_backend(settings)
-        return cls(settings, store=load_store(settings), backend=backend, **kwargs)  # type: ignore[arg-type]
+        store = load_store(settings)
+
+        async def people() -> int:
+            return (await store.stats())["users"]
+
+        extra = cast(Sequence[Policy], kwargs.get("policies", ()))
+        kwargs["policies"] = [*floor_policies(settings, people=people), *extra]
+        clock = cast(Clock, kwargs.get("clock", _utcnow))
+        memory = memory_for(settings, store, backend, clock)
+        if memory is not None:
+            sources = cast(Sequence[ContextSource], kwargs.get("sources", ()))
+            observers = cast(Sequence[TurnObserver], kwargs.get("observers", ()))
+            kwargs["sources"] = [memory[1], *sources]
+            kwargs["observers"] = [*observers, memory[2]]
+        companion = cls(settings, store=store, backend=backend, **kwargs)  # type: ignore[arg-type]
+        companion.memories = memory[0] if memory is not None else None
+        return companion
 
     async def start(self) -> int:
         """Recover from a crash: replies left mid-stream become `interrupted`. Returns how many."""
@@ -207,13 +237,17 @@ class Companion:
         text: str,
         *,
         idempotency_key: str | None = None,
+        delivered: Callable[[str], Awaitable[str]] | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Take one user message and stream the reply as turn events.
 
         The user's message is committed before the model is called. The reply is stored when it
         ends: `complete`, or `interrupted` with what was produced if the backend fails, times out,
         or the caller stops iterating (Ctrl-C, a closed socket). A repeated idempotency key
-        replays the stored turn instead of storing anything twice.
+        replays the stored turn instead of storing anything twice. `delivered`, when given, is
+        awaited with the produced text as the reply ends and returns what the person actually
+        got (a voice pipeline waits for playback and returns what was heard); a shorter text is
+        stored instead, as `interrupted`.
         """
         text, notices = clean_input(text, self.settings.max_message_chars)
         async with self._turn_locks[conversation_id]:
@@ -221,15 +255,26 @@ class Companion:
             profile = await self.store.get_companion(user_id, conversation.companion_id)
             now = self.clock()
             turn = TurnInput(user_id, conversation, profile, text, now)
-            notes = await self._gather_notes(turn)
+            # Policies see the message before anything else: notes, flags, maybe the reply.
+            recent = await self.store.messages(user_id, conversation_id, limit=12)
+            screening = await self.safety.screen(
+                user_id, conversation_id, profile.name, text, now, recent
+            )
+            notes = await self._gather_notes(turn, screening.notes)
             record = await self.store.begin_turn(
-                user_id, conversation_id, text, idempotency_key=idempotency_key, notes=notes
+                user_id,
+                conversation_id,
+                text,
+                idempotency_key=idempotency_key,
+                notes=notes,
+                meta=screening.meta,
             )
             if record.replayed:
                 async for event in self._replay(record.user_message, record.reply):
                     yield event
                 return
             assert record.reply is not None
+            await self.safety.record(screening)
             yield TurnStarted(record.user_message, record.reply.seq)
             for notice in notices:
                 yield Notice(notice)
@@ -243,38 +288,60 @@ class Companion:
                 temperature=self.settings.temperature,
                 cache_key=conversation_id,
             )
-            parts: list[str] = []
+            # Every piece passes the policies' checks before it is shown (or spoken).
+            gate = self.safety.gate(screening)
             status = MessageStatus.INTERRUPTED
             error: str | None = None
             finish: Finish | None = None
             deadline = asyncio.get_running_loop().time() + self.settings.timeout_s
             try:
-                async with contextlib.aclosing(self.backend.stream(request)) as pieces:
-                    while True:
-                        # Only the wait on the backend is timed: a deadline that fired while
-                        # the caller holds a piece would cancel the caller's task instead.
-                        async with asyncio.timeout_at(deadline):
-                            piece = await anext(pieces, None)
-                        if piece is None:
-                            break
-                        if isinstance(piece, TextDelta):
-                            parts.append(piece.text)
-                            yield ReplyDelta(piece.text)
-                        else:
-                            finish = piece
-                status = MessageStatus.COMPLETE
-            except BackendError as err:
-                error = str(err)
-            except TimeoutError:
-                error = f"no complete reply within {self.settings.timeout_s:g} s; kept what came"
+                try:
+                    if opening := gate.open():
+                        yield ReplyDelta(opening)
+                    if screening.reply is not None:
+                        # A policy answered (the crisis protocol): the model is not asked.
+                        yield ReplyDelta(gate.say(screening.reply))
+                    else:
+                        async with contextlib.aclosing(self.backend.stream(request)) as pieces:
+                            while not gate.stopped:
+                                # Only the wait on the backend is timed: a deadline that fired
+                                # while the caller holds a piece would cancel the caller's task.
+                                async with asyncio.timeout_at(deadline):
+                                    piece = await anext(pieces, None)
+                                if piece is None:
+                                    break
+                                if isinstance(piece, TextDelta):
+                                    if shown := gate.feed(piece.text):
+                                        yield ReplyDelta(shown)
+                                else:
+                                    finish = piece
+                    status = MessageStatus.COMPLETE
+                except BackendError as err:
+                    error = str(err)
+                except TimeoutError:
+                    error = (
+                        f"no complete reply within {self.settings.timeout_s:g} s; kept what came"
+                    )
+                # The rest the checks allow (and any postscript), after a failure too.
+                if rest := gate.close():
+                    yield ReplyDelta(rest)
             finally:
-                # Runs on Ctrl-C and closed sockets too: what was produced is never lost.
-                meta: dict[str, str] = {"finish": finish.reason} if finish else {}
+                # Runs on Ctrl-C and closed sockets too: what was shown is never lost.
+                content = gate.shown
+                if delivered is not None:
+                    heard = await delivered(content)
+                    if heard != content:
+                        content, status = heard, MessageStatus.INTERRUPTED
+                meta: dict[str, Any] = {"finish": finish.reason} if finish else {}
                 if error:
                     meta["error"] = error
+                if shaped := [*screening.shaped_by, *filter(None, [gate.replaced_by])]:
+                    meta["safety"] = shaped
                 reply = await asyncio.shield(
-                    self.store.finish_reply(record.reply.id, "".join(parts), status, meta)
+                    self.store.finish_reply(record.reply.id, content, status, meta)
                 )
+                if gate.replaced_by:
+                    await asyncio.shield(self.safety.record_replacement(screening, gate))
                 self._notify(turn, record.user_message, reply)
             yield TurnFinished(reply, error)
 
@@ -300,10 +367,11 @@ class Companion:
         while self._background:
             await asyncio.gather(*list(self._background), return_exceptions=True)
 
-    async def _gather_notes(self, turn: TurnInput) -> str:
+    async def _gather_notes(self, turn: TurnInput, policy_notes: Sequence[str] = ()) -> str:
         lines: list[str] = []
         for source in self.sources:
             lines.extend(await source.notes(turn))
+        lines.extend(policy_notes)
         last = await self.store.messages(turn.user_id, turn.conversation.id, limit=1)
         time_is_news = (
             not last

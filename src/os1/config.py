@@ -60,6 +60,41 @@ class Settings:
     companion_name: str = field(default="Sol", metadata={"doc": "the companion's name"})
     user_name: str = field(default="", metadata={"doc": "what she calls you"})
     store: str = field(default="sqlite", metadata={"doc": "storage engine"})
+    safety_locale: str = field(
+        default="US",
+        metadata={
+            "doc": "crisis lines to give: US, CA, GB, IE, AU, NZ or INTL (findahelpline.com)"
+        },
+    )
+    break_reminder_minutes: int = field(
+        default=120,
+        metadata={"doc": "suggest a break after this long talking (0: off; minors: 3 h always)"},
+    )
+    memory: str = field(
+        default="on",
+        metadata={"doc": "on: remember across conversations (needs the memory extra); off"},
+    )
+    tts: str = field(default="festival", metadata={"doc": "voice engine: festival, espeak, piper"})
+    voice: str = field(
+        default="", metadata={"doc": "the voice of that engine (empty: its default)"}
+    )
+    stt: str = field(default="whisper", metadata={"doc": "speech-to-text engine"})
+    stt_model: str = field(
+        default="tiny.en", metadata={"doc": "speech-to-text: tiny.en, base or a model folder"}
+    )
+    rate_limit_per_minute: int = field(
+        default=120, metadata={"doc": "server: requests and messages per minute per user"}
+    )
+    max_streams_per_user: int = field(
+        default=3, metadata={"doc": "server: replies streaming at once per user"}
+    )
+    max_request_bytes: int = field(
+        default=1_048_576, metadata={"doc": "server: largest request body or WebSocket frame"}
+    )
+    allowed_origins: str = field(
+        default="",
+        metadata={"doc": "server: other web origins allowed to connect, comma-separated"},
+    )
 
     @property
     def db_path(self) -> Path:
@@ -82,6 +117,8 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
+# The locales os1.safety.crisis has crisis lines for (kept here so settings need no import).
+SAFETY_LOCALES = ("US", "CA", "GB", "IE", "AU", "NZ", "INTL")
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:
@@ -106,7 +143,10 @@ def _coerce(name: str, value: Any, source: str) -> Any:
 
 
 def _validate(settings: Settings) -> Settings:
-    positive = ("n_ctx", "max_tokens", "context_tokens", "max_message_chars", "timeout_s")
+    positive = (
+        *("n_ctx", "max_tokens", "context_tokens", "max_message_chars", "timeout_s"),
+        *("rate_limit_per_minute", "max_streams_per_user", "max_request_bytes"),
+    )
     for name in positive:
         if getattr(settings, name) <= 0:
             raise ConfigError(f"'{name}' must be greater than 0")
@@ -114,8 +154,16 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("'n_threads' and 'kv_cache_mb' must be 0 or more")
     if not 0.0 <= settings.temperature <= 2.0:
         raise ConfigError("'temperature' must be between 0 and 2")
+    if settings.memory not in ("on", "off"):
+        raise ConfigError("'memory' must be on or off")
     if not settings.companion_name.strip():
         raise ConfigError("'companion_name' must not be empty")
+    if settings.break_reminder_minutes < 0:
+        raise ConfigError("'break_reminder_minutes' must be 0 or more")
+    if settings.safety_locale.upper() not in SAFETY_LOCALES:
+        raise ConfigError(
+            f"'safety_locale' must be one of {', '.join(SAFETY_LOCALES)} (INTL: findahelpline.com)"
+        )
     return settings
 
 

@@ -12,6 +12,7 @@ longest unchanged prefix of the prompt, so:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,8 @@ __all__ = [
     "ContextBuilder",
     "PromptWindow",
     "clean_input",
+    "forges_notes",
+    "neutralise_notes",
     "render_notes",
     "system_prompt",
 ]
@@ -112,9 +115,34 @@ def render_notes(now: datetime | None, notes: Sequence[str]) -> str:
     return "\n".join([header, *(f"> {line}" for note in notes for line in note.splitlines())])
 
 
+# What a person might type to pass their words off as context: the header (in any case, with
+# any spacing) and lines that start like its quoted "> " lines.
+_FORGED_HEADER = re.compile(r"\[\s*context\s*[,;:]?\s*not\s+from\s+(?:the\s+)?user\s*\]", re.I)
+_FORGED_LINE = re.compile(r"^([ \t]*)[>＞]", re.MULTILINE)
+
+
+def forges_notes(text: str, *, quote_lines: bool = True) -> bool:
+    """Does a user's text imitate the per-turn notes block: its header, or (with
+    `quote_lines`) lines that start with ">" as its quoted lines do?"""
+    return bool(_FORGED_HEADER.search(text) or (quote_lines and _FORGED_LINE.search(text)))
+
+
+def neutralise_notes(text: str) -> str:
+    """A user's text with anything that imitates the notes block defused, so a person cannot
+    forge context: the header loses its brackets, a leading ">" becomes "›"."""
+    text = _FORGED_HEADER.sub(lambda m: f"(typed by the user: {m.group(0)[1:-1].strip()})", text)
+    return _FORGED_LINE.sub(lambda m: f"{m.group(1)}›", text)
+
+
 def as_prompt_content(message: Message, clip_tokens: int, count: Callable[[str], int]) -> str:
-    """A stored message as the model sees it: notes first, a huge paste clipped head and tail."""
+    """A stored message as the model sees it: notes first, a huge paste clipped head and tail.
+
+    A user's words are shown as typed, except that anything imitating the notes block is
+    neutralised (the stored message keeps every character).
+    """
     content = message.content
+    if message.role == "user" and forges_notes(content):
+        content = neutralise_notes(content)
     tokens = count(content)
     if tokens > clip_tokens:
         # Keep the start and the end; both are usually what matters in a long paste. Half the
@@ -150,11 +178,12 @@ class ContextBuilder:
         self._count = count_tokens
         self.budget_tokens = budget_tokens
         self.reply_tokens = reply_tokens
-        self._cache: dict[tuple[str, int], tuple[str, int]] = {}
+        self._cache: dict[tuple[str, int, int], tuple[str, int]] = {}
 
     def _rendered(self, message: Message, clip_tokens: int) -> tuple[str, int]:
-        # A stored message never changes once complete, so its rendering is cached by id.
-        key = (message.id, len(message.content))
+        # A stored message never changes once complete, so its rendering is cached by id; only
+        # forgetting a memory rewrites the notes that quoted it, hence the notes in the key.
+        key = (message.id, len(message.content), hash(message.notes))
         hit = self._cache.get(key)
         if hit is None:
             text = as_prompt_content(message, clip_tokens, self._count)

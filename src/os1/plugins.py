@@ -14,8 +14,9 @@ from os1.backends import Backend
 from os1.config import Settings
 from os1.errors import ConfigError
 from os1.store import Store
+from os1.voice import SpeechToText, TextToSpeech
 
-__all__ = ["available", "load_backend", "load_store"]
+__all__ = ["available", "load_backend", "load_store", "load_stt", "load_tts"]
 
 
 def available(group: str) -> list[str]:
@@ -42,3 +43,15 @@ def load_store(settings: Settings) -> Store:
     """Create the store named by `settings.store`."""
     store: Store = _factory("os1.stores", settings.store)(settings)
     return store
+
+
+def load_tts(settings: Settings) -> TextToSpeech:
+    """Create the voice engine named by `settings.tts` (group 'os1.tts')."""
+    tts: TextToSpeech = _factory("os1.tts", settings.tts)(settings)
+    return tts
+
+
+def load_stt(settings: Settings) -> SpeechToText:
+    """Create the speech-to-text engine named by `settings.stt` (group 'os1.stt')."""
+    stt: SpeechToText = _factory("os1.stt", settings.stt)(settings)
+    return stt

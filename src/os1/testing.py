@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import deque
-from collections.abc import AsyncGenerator, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -18,8 +18,17 @@ from os1.context import NOTES_HEADER
 from os1.errors import BackendError
 from os1.store.sqlite import SQLiteStore
 from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
+from os1.voice import Audio, Transcript
 
-__all__ = ["FakeClock", "Script", "ScriptedBackend", "memory_store"]
+__all__ = [
+    "FakeClock",
+    "FakeSpeaker",
+    "FakeSpeechToText",
+    "FakeTextToSpeech",
+    "Script",
+    "ScriptedBackend",
+    "memory_store",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,3 +140,111 @@ class FakeClock:
 def memory_store(clock: FakeClock | None = None) -> SQLiteStore:
     """A store that lives in memory: the real SQLite implementation on ':memory:'."""
     return SQLiteStore(":memory:", clock=clock) if clock else SQLiteStore(":memory:")
+
+
+# --- fake voice engines ------------------------------------------------------------------------
+
+
+_SQUARE = (-4000).to_bytes(2, "little", signed=True) * 20 + (4000).to_bytes(
+    2, "little", signed=True
+) * 20
+
+
+class FakeSpeechToText:
+    """Speech-to-text that hears queued transcripts in order (then "Hello"), and records audio."""
+
+    name = "fake-stt"
+
+    def __init__(
+        self, settings: Settings | None = None, transcripts: Iterable[str] = (), *,
+        sample_rate: int = 16000,
+    ) -> None:  # fmt: skip
+        self.sample_rate = sample_rate
+        self._queue: deque[str] = deque(transcripts)
+        self.heard: list[Audio] = []
+
+    def queue(self, *transcripts: str) -> None:
+        """Queue what the next recordings will be heard as."""
+        self._queue.extend(transcripts)
+
+    async def transcribe(self, audio: Audio) -> Transcript:
+        """The next queued transcript."""
+        self.heard.append(audio)
+        return Transcript(self._queue.popleft() if self._queue else "Hello", audio.duration_s)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class FakeTextToSpeech:
+    """A voice that says each character as `samples_per_char` samples of a soft square wave.
+
+    The length of the audio is proportional to the text, so tests can tell how much of a reply
+    was played. `spoken` records every text it was asked to say.
+    """
+
+    name = "fake-tts"
+    license = "Apache-2.0"
+
+    def __init__(
+        self, settings: Settings | None = None, *, sample_rate: int = 16000,
+        samples_per_char: int = 160, delay_s: float = 0.0,
+    ) -> None:  # fmt: skip
+        self.sample_rate = sample_rate
+        self.samples_per_char = samples_per_char
+        self.delay_s = delay_s
+        self.spoken: list[str] = []
+
+    async def synthesize(self, text: str) -> AsyncGenerator[bytes, None]:
+        """One chunk per word (with its space)."""
+        self.spoken.append(text)
+        for word in split_pieces(text):
+            if self.delay_s:
+                await asyncio.sleep(self.delay_s)
+            n = len(word) * self.samples_per_char
+            yield (_SQUARE * (n // 40 + 1))[: 2 * n]
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class FakeSpeaker:
+    """An audio sink that plays in (scaled) real time, so barge-in can happen mid-sentence.
+
+    `speed` 10 plays ten times faster than real time. `on_played` is called with the count of
+    samples played after each 10 ms block, e.g. to set a barge-in event at a chosen moment.
+    """
+
+    def __init__(self, speed: float = 1.0, on_played: Callable[[int], None] | None = None) -> None:
+        self.speed = speed
+        self.on_played = on_played
+        self.sample_rate = 16000
+        self.played_samples = 0
+        self.stopped = False
+        self.finished = False
+
+    async def start(self, sample_rate: int) -> None:
+        """A reply begins."""
+        self.sample_rate = sample_rate
+        self.played_samples = 0
+        self.stopped = self.finished = False
+
+    async def play(self, pcm: bytes) -> None:
+        """Play the chunk block by block."""
+        block = max(1, self.sample_rate // 100)
+        remaining = len(pcm) // 2
+        while remaining > 0:
+            step = min(block, remaining)
+            await asyncio.sleep(step / self.sample_rate / self.speed)
+            self.played_samples += step
+            remaining -= step
+            if self.on_played is not None:
+                self.on_played(self.played_samples)
+
+    async def stop(self) -> None:
+        """Barge-in: stop at once."""
+        self.stopped = True
+
+    async def finish(self) -> None:
+        """The reply ended."""
+        self.finished = True

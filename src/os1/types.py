@@ -110,6 +110,7 @@ class GenerationRequest:
     """What the turn loop asks a backend for.
 
     `cache_key` names the conversation so a backend can keep its cached state per conversation.
+    A `background` generation that gave way to a reply ends with `Finish("cancelled")`.
     """
 
     messages: tuple[ChatMessage, ...]
@@ -118,6 +119,10 @@ class GenerationRequest:
     top_p: float = 0.95
     stop: tuple[str, ...] = ()
     cache_key: str | None = None
+    # Output constrained to this JSON schema (a llama.cpp grammar, or `response_format`).
+    json_schema: dict[str, Any] | None = None
+    # Background work (memory extraction): stops early when a person is waiting for a reply.
+    background: bool = False
 
 
 # --- turn events (what a user interface sees) ------------------------------------------------
@@ -155,3 +160,114 @@ class TurnFinished:
 
 
 TurnEvent = TurnStarted | ReplyDelta | Notice | TurnFinished
+
+
+# --- access (the server's keys and sessions) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A user's API key as stored: only its hash is kept, and a short prefix to recognise it by."""
+
+    id: str
+    user_id: str
+    label: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+# --- safety (audit events and account flags) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyEvent:
+    """One auditable thing a safety policy did (a disclosure, a crisis referral, a minor switch).
+
+    `data` holds small facts (a score, a reason), never the words of a message.
+    """
+
+    id: str
+    user_id: str
+    conversation_id: str | None
+    kind: str
+    policy: str
+    created_at: datetime
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyAccount:
+    """What the safety floor knows about an account; minor mode, once on, stays on."""
+
+    user_id: str
+    minor: bool = False
+    minor_since: datetime | None = None
+    minor_reason: str = ""
+
+
+# --- memory (what the companion remembers) ---------------------------------------------------
+
+MemoryKind = Literal["episode", "fact", "summary"]
+
+
+@dataclass(frozen=True, slots=True)
+class Memory:
+    """One thing remembered about a user: a message (episode), a fact, or a session summary.
+
+    `about` is "user" or "companion" (who said an episode; whom a fact is about). `valid_at` is
+    when it was said or became true; `invalid_at` is set once a fact stopped being true (a past
+    fact, never a contradiction). `sources` are the ids of the messages it came from.
+    """
+
+    id: str
+    user_id: str
+    kind: MemoryKind
+    text: str
+    about: str
+    importance: float
+    created_at: datetime
+    valid_at: datetime
+    invalid_at: datetime | None = None
+    conversation_id: str | None = None
+    seq: int | None = None
+    sources: tuple[str, ...] = ()
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMemory:
+    """A memory to write, with what it is indexed by.
+
+    `vector` is the embedding (a float32 array of the embedder's dimensions). `speaker`,
+    `before` and `after` are searchable context: who said it and the neighbouring messages.
+    """
+
+    kind: MemoryKind
+    text: str
+    valid_at: datetime
+    vector: Any
+    about: str = ""
+    importance: float = 0.5
+    invalid_at: datetime | None = None
+    conversation_id: str | None = None
+    seq: int | None = None
+    message_id: str | None = None
+    sources: tuple[str, ...] = ()
+    speaker: str = ""
+    before: str = ""
+    after: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class MemorySource:
+    """Where a memory came from: one stored message, its place and its time."""
+
+    message_id: str
+    conversation_id: str
+    seq: int
+    role: Role
+    content: str
+    created_at: datetime

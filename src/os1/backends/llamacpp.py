@@ -3,12 +3,13 @@
 llama.cpp reuses its KV cache for the longest common prefix of the last prompt and the new one, so
 a prefix-stable prompt costs only its new tokens. With several conversations on one model, each
 conversation's state is kept in an LRU bounded by memory and restored when it speaks again.
-Background work (warming) yields to a person waiting for a reply.
+Background work (warming, memory extraction) yields to a person waiting for a reply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
@@ -104,8 +105,11 @@ class LlamaCppBackend:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="os1-llama")
         self._lock = asyncio.Lock()
         self._waiting_replies = 0
+        self._no_reply_waiting = asyncio.Event()
+        self._no_reply_waiting.set()
         self._current_key: str | None = None
         self._states = _StateCache(settings.kv_cache_mb << 20)
+        self._grammars: dict[str, Any] = {}
 
     # --- prompts --------------------------------------------------------------------------
 
@@ -204,14 +208,42 @@ class LlamaCppBackend:
             # The model may not be touched by anyone else until this generation has stopped.
             await asyncio.shield(future)
 
-    async def stream(self, request: GenerationRequest) -> AsyncGenerator[BackendEvent, None]:
-        """Generate a reply, token by token."""
-        self._waiting_replies += 1
-        try:
+    def _grammar(self, schema: dict[str, Any] | None) -> Any:
+        """The llama.cpp grammar that admits only JSON of this schema (compiled once)."""
+        if schema is None:
+            return None
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            from llama_cpp.llama_grammar import LlamaGrammar
+
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
+
+    async def _acquire(self, background: bool) -> None:
+        if not background:
+            self._waiting_replies += 1
+            self._no_reply_waiting.clear()
+            try:
+                await self._lock.acquire()
+            finally:
+                self._waiting_replies -= 1
+                if not self._waiting_replies:
+                    self._no_reply_waiting.set()
+            return
+        # Background work lets every waiting reply go first, and gives the model back to one
+        # that arrives while it runs (it then ends "cancelled", to be retried later).
+        while True:
+            await self._no_reply_waiting.wait()
             await self._lock.acquire()
-        finally:
-            self._waiting_replies -= 1
+            if not self._waiting_replies:
+                return
+            self._lock.release()
+
+    async def stream(self, request: GenerationRequest) -> AsyncGenerator[BackendEvent, None]:
+        """Generate a reply, token by token; background requests give way to replies."""
+        await self._acquire(request.background)
         try:
+            grammar = self._grammar(request.json_schema)
 
             def work(put: Callable[[object], None], stop: threading.Event) -> None:
                 self._switch_to(request.cache_key)
@@ -221,6 +253,10 @@ class LlamaCppBackend:
                         f"the prompt ({len(tokens)} tokens) and reply do not fit the model's "
                         f"{self.context_window}-token window; lower context_tokens"
                     )
+                if request.background and not self._prefill(tokens[:-1], stop):
+                    # A person is waiting: give the model back before the long prompt is read.
+                    put(Finish("cancelled", len(tokens), 0))
+                    return
                 chunks: Iterator[Any] = self._llm.create_completion(  # type: ignore[assignment]
                     tokens,
                     max_tokens=request.max_tokens,
@@ -228,10 +264,11 @@ class LlamaCppBackend:
                     top_p=request.top_p,
                     stop=[s for s in (self._eos, *request.stop) if s],
                     stream=True,
+                    grammar=grammar,
                 )
                 produced, reason = 0, "stop"
                 for chunk in chunks:
-                    if stop.is_set():
+                    if stop.is_set() or (request.background and self._waiting_replies):
                         reason = "cancelled"
                         break
                     choice = chunk["choices"][0]
@@ -252,6 +289,30 @@ class LlamaCppBackend:
         finally:
             self._lock.release()
 
+    def _prefill(self, tokens: list[int], stop: threading.Event) -> bool:
+        """Evaluate `tokens` into the cache past their cached prefix, in small steps that stop
+        when a reply is waiting (model thread only); True if all of them were evaluated."""
+        llm = self._llm
+        cached = llm.input_ids[: llm.n_tokens].tolist()
+        common = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        if common < llm.n_tokens:
+            if not llm._ctx.kv_cache_seq_rm(-1, common, -1):
+                llm.reset()  # type: ignore[no-untyped-call]
+                common = 0
+            llm.n_tokens = common
+        done = True
+        for start in range(common, len(tokens), _WARM_CHUNK):
+            if stop.is_set() or self._waiting_replies:
+                done = False
+                break
+            llm.eval(tokens[start : start + _WARM_CHUNK])
+        llm._requires_eval = True
+        return done
+
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         """Evaluate the prompt so far into the cache, in small steps that yield to a reply."""
         if self._waiting_replies:
@@ -261,24 +322,7 @@ class LlamaCppBackend:
             def work(put: Callable[[object], None], stop: threading.Event) -> None:
                 self._switch_to(cache_key)
                 tokens = self.prompt_tokens(messages, generation=False)
-                tokens = tokens[: self.context_window - 1]
-                llm = self._llm
-                cached = llm.input_ids[: llm.n_tokens].tolist()
-                common = 0
-                for a, b in zip(cached, tokens, strict=False):
-                    if a != b:
-                        break
-                    common += 1
-                if common < llm.n_tokens:
-                    if not llm._ctx.kv_cache_seq_rm(-1, common, -1):
-                        llm.reset()  # type: ignore[no-untyped-call]
-                        common = 0
-                    llm.n_tokens = common
-                for start in range(common, len(tokens), _WARM_CHUNK):
-                    if stop.is_set() or self._waiting_replies:
-                        break
-                    llm.eval(tokens[start : start + _WARM_CHUNK])
-                llm._requires_eval = True
+                self._prefill(tokens[: self.context_window - 1], stop)
 
             async for _ in self._run_in_model_thread(work):
                 pass

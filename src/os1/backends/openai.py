@@ -97,6 +97,15 @@ class OpenAIBackend:
         }
         if request.stop:
             body["stop"] = list(request.stop)
+        if request.json_schema is not None:
+            body["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": "os1_output",
+                    "strict": True,
+                    "schema": request.json_schema,
+                },
+            }
         return body
 
 

@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
-from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
+from os1.types import (
+    ApiKey,
+    CompanionProfile,
+    Conversation,
+    Memory,
+    MemoryKind,
+    MemorySource,
+    Message,
+    MessageStatus,
+    NewMemory,
+    Role,
+    SafetyAccount,
+    SafetyEvent,
+    User,
+)
 
-__all__ = ["Store", "TurnRecord"]
+__all__ = ["AuthStore", "MemoryStore", "SafetyStore", "Store", "TurnRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +58,10 @@ class Store(Protocol):
         """All users, oldest first."""
         ...
 
+    async def rename_user(self, user_id: str, name: str) -> User:
+        """Change what a user is called."""
+        ...
+
     async def create_companion(self, user_id: str, name: str, persona: str) -> CompanionProfile:
         """Create a companion for a user."""
         ...
@@ -52,6 +72,17 @@ class Store(Protocol):
 
     async def list_companions(self, user_id: str) -> list[CompanionProfile]:
         """The user's companions, oldest first."""
+        ...
+
+    async def update_companion(
+        self,
+        user_id: str,
+        companion_id: str,
+        *,
+        name: str | None = None,
+        persona: str | None = None,
+    ) -> CompanionProfile:
+        """Change one of the user's companions: its name, its persona, or both."""
         ...
 
     async def create_conversation(
@@ -116,6 +147,12 @@ class Store(Protocol):
         """Messages with seq >= since_seq in order; with `limit`, the last `limit` of them."""
         ...
 
+    async def rename_conversation(
+        self, user_id: str, conversation_id: str, title: str
+    ) -> Conversation:
+        """Give one of the user's conversations a title."""
+        ...
+
     async def set_context_start(self, user_id: str, conversation_id: str, seq: int) -> None:
         """Move the conversation's prompt window to begin at `seq` (a deliberate trim)."""
         ...
@@ -134,4 +171,180 @@ class Store(Protocol):
 
     async def aclose(self) -> None:
         """Flush and close."""
+        ...
+
+
+class AuthStore(Protocol):
+    """API keys, browser sessions and client thread names: what the server needs to know who asks.
+
+    Only hashes of keys and session tokens are stored. Every lookup that starts from a secret
+    returns a live key (not revoked, session not expired) or None.
+    """
+
+    async def add_api_key(self, user_id: str, label: str, prefix: str, key_hash: str) -> ApiKey:
+        """Store a new key for a user by its hash."""
+        ...
+
+    async def api_keys(self, user_id: str) -> list[ApiKey]:
+        """The user's keys, revoked ones included, oldest first."""
+        ...
+
+    async def find_api_key(self, key_id: str) -> ApiKey:
+        """Any key by id, whoever owns it (for the operator's CLI, never for a request)."""
+        ...
+
+    async def revoke_api_key(self, user_id: str, key_id: str) -> ApiKey:
+        """Revoke one of the user's keys and end the sessions opened with it."""
+        ...
+
+    async def key_by_hash(self, key_hash: str) -> ApiKey | None:
+        """The live key with this hash, or None."""
+        ...
+
+    async def add_session(self, key_id: str, token_hash: str, expires_at: datetime) -> None:
+        """Open a browser session (stored by its token's hash) on behalf of a key."""
+        ...
+
+    async def session_key(self, token_hash: str) -> ApiKey | None:
+        """The live key behind an unexpired session, or None."""
+        ...
+
+    async def end_session(self, token_hash: str) -> None:
+        """Close a session; closing one that does not exist does nothing."""
+        ...
+
+    async def conversation_for_alias(
+        self, user_id: str, companion_id: str, alias: str
+    ) -> Conversation:
+        """The conversation a client names `alias` with this companion, started on first use."""
+        ...
+
+
+class SafetyStore(Protocol):
+    """What the safety floor keeps: an audit log of events, account flags, anonymised counters.
+
+    Events belong to a user (and go when the user goes); counters carry no identifiers at all.
+    """
+
+    async def safety_account(self, user_id: str) -> SafetyAccount:
+        """The account's safety flags (all off for an account never flagged)."""
+        ...
+
+    async def record_safety(
+        self,
+        user_id: str,
+        conversation_id: str | None,
+        events: Sequence[tuple[str, str, dict[str, Any]]],
+        *,
+        counters: Sequence[str] = (),
+        minor_reason: str | None = None,
+    ) -> list[SafetyEvent]:
+        """In one transaction: store events (kind, policy, data), bump this year's counters and,
+        with `minor_reason`, switch the account to minor mode for good."""
+        ...
+
+    async def last_safety_event(
+        self, user_id: str, kinds: Sequence[str], conversation_id: str | None = None
+    ) -> SafetyEvent | None:
+        """The newest event of one of these kinds for the user (in one conversation, if given)."""
+        ...
+
+    async def safety_events(self, user_id: str, *, limit: int = 100) -> list[SafetyEvent]:
+        """The user's newest events, newest first (for audits and `os1 export`)."""
+        ...
+
+    async def safety_counts(self) -> dict[int, dict[str, int]]:
+        """The anonymised counters: {year: {kind: count}}."""
+        ...
+
+
+class MemoryStore(Protocol):
+    """Memories (episodes, facts, summaries) with their sources, full text and vectors.
+
+    A store that has them says so with `supports_memory = True`. Search here only finds
+    candidates (BM25 and vector similarity); how they are ranked is memory's business. Every
+    call is scoped to one user; forgetting removes a memory from every table and index.
+    """
+
+    supports_memory: bool
+
+    async def add_memories(
+        self,
+        user_id: str,
+        items: Sequence[NewMemory],
+        *,
+        progress: tuple[str, str, str] | None = None,
+    ) -> list[Memory]:
+        """Store memories with their sources, full text and vectors; an episode whose message
+        is already remembered is skipped. `progress` (job, key, value) lands in the same
+        transaction."""
+        ...
+
+    async def update_memory(
+        self,
+        user_id: str,
+        memory_id: str,
+        *,
+        text: str | None = None,
+        vector: Any = None,
+        importance: float | None = None,
+        invalid_at: datetime | None = ...,
+        add_sources: Sequence[str] = (),
+        meta: dict[str, Any] | None = None,
+    ) -> Memory:
+        """Change a memory; `invalid_at` left out keeps it, None makes the memory valid again."""
+        ...
+
+    async def forget_memories(
+        self, user_id: str, memory_ids: Sequence[str], *, with_sources: bool = False
+    ) -> int:
+        """Erase memories for good (and, `with_sources`, the messages they came from)."""
+        ...
+
+    async def get_memories(self, user_id: str, memory_ids: Sequence[str]) -> list[Memory]:
+        """The user's memories with these ids, in the order asked; unknown ids are left out."""
+        ...
+
+    async def list_memories(
+        self,
+        user_id: str,
+        *,
+        kind: MemoryKind | None = None,
+        include_invalid: bool = True,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[Memory]:
+        """The user's memories, most recent first."""
+        ...
+
+    async def memory_text_search(
+        self, user_id: str, terms: Sequence[str], limit: int
+    ) -> list[tuple[str, float]]:
+        """(memory id, BM25 score) for memories matching any term, best first."""
+        ...
+
+    async def memory_vector_search(
+        self, user_id: str, vector: Any, limit: int
+    ) -> list[tuple[str, float]]:
+        """(memory id, cosine similarity) nearest to a unit vector, best first."""
+        ...
+
+    async def memory_sources(self, user_id: str, memory_id: str) -> list[MemorySource]:
+        """The messages a memory came from, oldest first."""
+        ...
+
+    async def unremembered_messages(self, user_id: str, limit: int = 500) -> list[Message]:
+        """Complete messages not yet remembered as episodes, oldest first."""
+        ...
+
+    async def memory_progress(self, user_id: str, job: str) -> dict[str, str]:
+        """What a background memory job recorded: {key: value}."""
+        ...
+
+    async def set_memory_progress(self, user_id: str, job: str, key: str, value: str) -> None:
+        """Record one idempotent step of a background memory job."""
+        ...
+
+    async def memory_counts(self, user_id: str) -> dict[str, int]:
+        """How many episodes, facts and summaries the user has, and how many are past."""
         ...

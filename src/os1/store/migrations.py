@@ -51,6 +51,114 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX messages_streaming ON messages(status) WHERE status = 'streaming';
         """,
     ),
+    (
+        "0002_memory",
+        """
+        CREATE TABLE memories (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL CHECK (kind IN ('episode', 'fact', 'summary')),
+            about TEXT NOT NULL DEFAULT '',
+            text TEXT NOT NULL,
+            importance REAL NOT NULL DEFAULT 0.5,
+            created_at TEXT NOT NULL,
+            valid_at TEXT NOT NULL,
+            invalid_at TEXT,
+            conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER,
+            message_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+            meta TEXT NOT NULL DEFAULT '{}',
+            vector BLOB
+        );
+        CREATE INDEX memories_user ON memories(user_id, kind, valid_at);
+        CREATE INDEX memories_conversation ON memories(conversation_id, seq);
+        -- An episode is one message: indexing the same message twice is a no-op.
+        CREATE UNIQUE INDEX memories_message ON memories(message_id) WHERE message_id IS NOT NULL;
+        CREATE TABLE memory_sources (
+            memory_id TEXT NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+            message_id TEXT NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+            PRIMARY KEY (memory_id, message_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX memory_sources_message ON memory_sources(message_id);
+        -- Full text, rowid = memories.rowid; `owner` scopes a query to one user.
+        CREATE VIRTUAL TABLE memory_fts USING fts5(
+            text, before, after, speaker, owner,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        -- However a memory goes (forgotten, or its user, conversation or message deleted), its
+        -- text leaves the full-text index with it.
+        CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+            DELETE FROM memory_fts WHERE rowid = old.rowid;
+        END;
+        -- Background memory work records how far it got, so it resumes after a kill.
+        CREATE TABLE memory_progress (
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            job TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, job, key)
+        ) WITHOUT ROWID;
+        """,
+    ),
+    (
+        "0003_auth",
+        """
+        CREATE TABLE api_keys (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            label TEXT NOT NULL DEFAULT '',
+            prefix TEXT NOT NULL,
+            key_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            last_used_at TEXT,
+            revoked_at TEXT
+        );
+        CREATE INDEX api_keys_user ON api_keys(user_id);
+        CREATE TABLE sessions (
+            token_hash TEXT PRIMARY KEY,
+            key_id TEXT NOT NULL REFERENCES api_keys(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL
+        );
+        CREATE INDEX sessions_key ON sessions(key_id);
+        CREATE TABLE conversation_aliases (
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            companion_id TEXT NOT NULL REFERENCES companions(id) ON DELETE CASCADE,
+            alias TEXT NOT NULL,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            PRIMARY KEY (user_id, companion_id, alias)
+        );
+        """,
+    ),
+    (
+        "0004_safety",
+        """
+        CREATE TABLE safety_events (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            conversation_id TEXT REFERENCES conversations(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            policy TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX safety_events_lookup ON safety_events(user_id, kind, created_at);
+        CREATE TABLE safety_accounts (
+            user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            minor INTEGER NOT NULL DEFAULT 0,
+            minor_since TEXT,
+            minor_reason TEXT NOT NULL DEFAULT ''
+        );
+        -- Anonymised yearly counts for the public report: no user, no conversation, no text.
+        CREATE TABLE safety_counters (
+            year INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (year, kind)
+        );
+        """,
+    ),
 ]
 
 

@@ -16,6 +16,9 @@ from os1.config import Settings
 from os1.errors import InputError, NotFound, StoreError, StoreFullError
 from os1.store import TurnRecord
 from os1.store.migrations import apply_migrations
+from os1.store.sqlite_auth import SQLiteAuthMixin
+from os1.store.sqlite_memory import SQLiteMemoryMixin, export_memories
+from os1.store.sqlite_safety import SQLiteSafetyMixin, export_safety
 from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
 
 __all__ = ["SQLiteStore"]
@@ -77,7 +80,7 @@ def _user(row: sqlite3.Row) -> User:
     return User(id=row["id"], name=row["name"], created_at=_dt(row["created_at"]))
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin):
     """Store implementation on one SQLite file (or ":memory:").
 
     Every call runs on a single worker thread that owns the connection, so the event loop never
@@ -184,6 +187,19 @@ class SQLiteStore:
             ]
         )
 
+    async def rename_user(self, user_id: str, name: str) -> User:
+        """Change what a user is called."""
+
+        def update(conn: sqlite3.Connection) -> User:
+            row = conn.execute(
+                "UPDATE users SET name = ? WHERE id = ? RETURNING *", (name, user_id)
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no user {user_id}")
+            return _user(row)
+
+        return await self._write(update)
+
     async def create_companion(self, user_id: str, name: str, persona: str) -> CompanionProfile:
         """Create a companion for a user."""
         comp = CompanionProfile(
@@ -225,6 +241,28 @@ class SQLiteStore:
                 )
             ]
         )
+
+    async def update_companion(
+        self,
+        user_id: str,
+        companion_id: str,
+        *,
+        name: str | None = None,
+        persona: str | None = None,
+    ) -> CompanionProfile:
+        """Change one of the user's companions: its name, its persona, or both."""
+
+        def update(conn: sqlite3.Connection) -> CompanionProfile:
+            row = conn.execute(
+                "UPDATE companions SET name = coalesce(?, name), persona = coalesce(?, persona)"
+                " WHERE id = ? AND user_id = ? RETURNING *",
+                (name, persona, companion_id, user_id),
+            ).fetchone()
+            if row is None:
+                raise NotFound(f"no companion {companion_id}")
+            return _companion(row)
+
+        return await self._write(update)
 
     # --- conversations --------------------------------------------------------------------
 
@@ -275,6 +313,21 @@ class SQLiteStore:
             return [_conversation(r) for r in conn.execute(sql, args)]
 
         return await self._run(fetch)
+
+    async def rename_conversation(
+        self, user_id: str, conversation_id: str, title: str
+    ) -> Conversation:
+        """Give one of the user's conversations a title."""
+
+        def update(conn: sqlite3.Connection) -> Conversation:
+            _owned_conversation(conn, user_id, conversation_id)
+            row = conn.execute(
+                "UPDATE conversations SET title = ? WHERE id = ? RETURNING *",
+                (title, conversation_id),
+            ).fetchone()
+            return _conversation(row)
+
+        return await self._write(update)
 
     async def set_context_start(self, user_id: str, conversation_id: str, seq: int) -> None:
         """Move the conversation's prompt window to begin at `seq` (a deliberate trim)."""
@@ -460,6 +513,8 @@ class SQLiteStore:
                 "user": dict(user),
                 "companions": [dict(c) for c in companions],
                 "conversations": conversations,
+                "memories": export_memories(conn, user_id),
+                "safety": export_safety(conn, user_id),
             }
 
         return await self._run(fetch)

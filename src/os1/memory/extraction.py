@@ -1,0 +1,288 @@
+"""Semantic memory: facts about the user and the companion, extracted by the model.
+
+The model answers in JSON constrained by a schema (a llama.cpp grammar for the embedded model,
+`response_format` for servers), so even a small local model writes parseable output; what still
+comes back broken (a cut-off answer, a plugin backend without constraints) is salvaged item by
+item or skipped, never fatal. Each new fact is checked against related facts already known: a
+near-duplicate only adds its sources, and a fact that makes an old one untrue ("I quit that
+job") marks the old one past (`invalid_at`) instead of contradicting it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from os1.errors import BackendError
+from os1.memory.memories import learnable
+from os1.memory.timeframe import short_date
+from os1.types import ChatMessage, Finish, GenerationRequest, Memory, Message, TextDelta
+
+if TYPE_CHECKING:
+    from os1.backends import Backend
+    from os1.memory.memories import Memories
+
+__all__ = [
+    "FACTS_SCHEMA",
+    "ExtractedFact",
+    "FactExtractor",
+    "GaveWay",
+    "parse_facts",
+]
+
+log = logging.getLogger(__name__)
+
+FACTS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "facts": {
+            "type": "array",
+            "maxItems": 6,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "about": {"type": "string", "enum": ["user", "companion"]},
+                    "fact": {"type": "string"},
+                    "importance": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
+                    "replaces": {"type": "array", "maxItems": 3, "items": {"type": "integer"}},
+                },
+                "required": ["about", "fact", "importance", "replaces"],
+                "additionalProperties": False,
+            },
+        }
+    },
+    "required": ["facts"],
+    "additionalProperties": False,
+}
+
+EXTRACT_SYSTEM = """\
+You keep the long-term memory of {companion}, an AI companion who talks with {user}. Read the \
+new messages and write down facts worth remembering weeks later. About {user}: people in their \
+life and their names, family, pets, home, moves, work, school, health, plans, events and when \
+they happened, likes and dislikes, feelings that last. About {companion}: tastes or opinions \
+she shared. One short sentence per fact, in the third person, naming the person it is about; \
+only what the messages say, never a guess. Write real dates (the messages are dated), never \
+"yesterday". Skip greetings, small talk and anything the known facts already say. When a new \
+fact makes a known fact no longer true (a job quit, a move, a breakup), list that known fact's \
+number in "replaces". importance: 1 trivial, 3 useful, 5 life-changing. No new facts: \
+{{"facts": []}}."""
+
+DUPLICATE_SIMILARITY = 0.9
+RELATED_FACTS = 8
+
+
+class GaveWay(Exception):
+    """A background generation stopped so a person could be answered; try again later."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedFact:
+    """One fact as the model wrote it, checked for shape."""
+
+    about: str
+    text: str
+    importance: int
+    replaces: tuple[int, ...]
+
+
+def parse_facts(raw: str) -> list[ExtractedFact]:
+    """The facts in a model's JSON answer; malformed or cut-off parts are skipped."""
+    items: list[Any]
+    try:
+        data = json.loads(raw)
+        items = data.get("facts", []) if isinstance(data, dict) else []
+    except ValueError:
+        items = _salvage_objects(raw)
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("fact")
+        about = item.get("about")
+        if not isinstance(text, str) or len(text.split()) < 2 or about not in ("user", "companion"):
+            continue
+        importance = item.get("importance", 3)
+        if not isinstance(importance, int) or isinstance(importance, bool):
+            importance = 3
+        replaces = item.get("replaces", [])
+        numbers = tuple(
+            n for n in (replaces if isinstance(replaces, list) else []) if isinstance(n, int)
+        )
+        out.append(
+            ExtractedFact(about, " ".join(text.split()), max(1, min(5, importance)), numbers)
+        )
+    return out
+
+
+def _salvage_objects(raw: str) -> list[Any]:
+    """Complete JSON objects found inside broken text (an answer cut off at max_tokens)."""
+    decoder = json.JSONDecoder()
+    found: list[Any] = []
+    start = raw.find("{", 1)
+    while start != -1:
+        try:
+            obj, end = decoder.raw_decode(raw, start)
+        except ValueError:
+            start = raw.find("{", start + 1)
+            continue
+        if isinstance(obj, dict) and "fact" in obj:
+            found.append(obj)
+        start = raw.find("{", end)
+    return found
+
+
+class FactExtractor:
+    """Turns new messages into facts, in the background, one batch at a time.
+
+    Progress (the last message read, per conversation) is stored, so extraction resumes where
+    it stopped after a crash, a kill or a generation that gave way to a reply.
+    """
+
+    job = "extract"
+
+    def __init__(
+        self,
+        memories: Memories,
+        backend: Backend,
+        *,
+        batch_messages: int = 8,
+        max_tokens: int = 384,
+    ) -> None:
+        self.memories = memories
+        self.backend = backend
+        self.batch_messages = batch_messages
+        self.max_tokens = max_tokens
+
+    async def extract_pending(self, user_id: str, conversation_id: str) -> int:
+        """Extract facts from the messages not read yet; returns how many facts were written.
+
+        Raises GaveWay when the model was needed for a reply (progress so far is kept).
+        """
+        store = self.memories.store
+        progress = await store.memory_progress(user_id, self.job)
+        done = int(progress.get(conversation_id, "0"))
+        pending = [
+            m
+            for m in await store.messages(user_id, conversation_id, since_seq=done + 1)
+            if learnable(m)
+        ]
+        written = 0
+        for start in range(0, len(pending), self.batch_messages):
+            batch = pending[start : start + self.batch_messages]
+            if any(m.role == "user" for m in batch):
+                written += len(await self.extract(user_id, batch))
+            await store.set_memory_progress(user_id, self.job, conversation_id, str(batch[-1].seq))
+        return written
+
+    async def extract(self, user_id: str, messages: Sequence[Message]) -> list[Memory]:
+        """Facts from these messages (one conversation), deduplicated and written."""
+        memories = self.memories
+        conversation = await memories.store.get_conversation(user_id, messages[0].conversation_id)
+        names = await memories.speaker_names(user_id, conversation.id)
+        known = await self._related_facts(user_id, messages)
+        prompt = self._prompt(names, known, messages)
+        raw = await self._generate(prompt, user_id)
+        facts = parse_facts(raw)
+        when = max(m.created_at for m in messages)
+        sources = [m.id for m in messages if m.role == "user"] or [m.id for m in messages]
+        written: list[Memory] = []
+        for fact in facts:
+            stored = await self._write(user_id, fact, when, sources, known)
+            if stored is not None:
+                written.append(stored)
+        return written
+
+    async def _related_facts(self, user_id: str, messages: Sequence[Message]) -> list[Memory]:
+        text = (
+            " ".join(m.content for m in messages if m.role == "user")[:2000] or messages[0].content
+        )
+        found = await self.memories.recall(
+            user_id, text, limit=RELATED_FACTS, kinds=("fact",), now=messages[-1].created_at
+        )
+        return [r.memory for r in found if r.memory.invalid_at is None]
+
+    def _prompt(
+        self, names: dict[str, str], known: list[Memory], messages: Sequence[Message]
+    ) -> tuple[ChatMessage, ...]:
+        user, companion = names["user"], names["assistant"]
+        facts = "\n".join(f"[{i}] {m.text}" for i, m in enumerate(known, 1)) or "(none)"
+        lines = "\n".join(
+            f"[{short_date(m.created_at)}] {names[m.role]}: {' '.join(m.content.split())[:1500]}"
+            for m in messages
+        )
+        return (
+            ChatMessage("system", EXTRACT_SYSTEM.format(user=user, companion=companion)),
+            ChatMessage("user", f"Known facts:\n{facts}\n\nNew messages:\n{lines}"),
+        )
+
+    async def _generate(self, messages: tuple[ChatMessage, ...], user_id: str) -> str:
+        request = GenerationRequest(
+            messages=messages,
+            max_tokens=self.max_tokens,
+            temperature=0.0,
+            cache_key=f"memory:{user_id}",
+            json_schema=FACTS_SCHEMA,
+            background=True,
+        )
+        parts: list[str] = []
+        try:
+            async for event in self.backend.stream(request):
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                elif isinstance(event, Finish) and event.reason == "cancelled":
+                    raise GaveWay
+        except BackendError as err:
+            log.warning("memory extraction failed: %s", err)
+            return ""
+        return "".join(parts)
+
+    async def _write(
+        self,
+        user_id: str,
+        fact: ExtractedFact,
+        when: datetime,
+        sources: list[str],
+        known: list[Memory],
+    ) -> Memory | None:
+        memories = self.memories
+        vector = (await memories.embed([fact.text]))[0]
+        hits = await memories.store.memory_vector_search(user_id, vector, 64)
+        near = await memories.store.get_memories(user_id, [i for i, _ in hits[:64]])
+        similarity = dict(hits)
+        for other in near:
+            if (
+                other.kind == "fact"
+                and other.invalid_at is None
+                and other.about == fact.about
+                and similarity[other.id] >= DUPLICATE_SIMILARITY
+            ):
+                # Said again: the memory it already is gains a source and, maybe, importance.
+                await memories.store.update_memory(
+                    user_id,
+                    other.id,
+                    importance=max(other.importance, fact.importance / 5),
+                    add_sources=sources,
+                )
+                return None
+        stored = await memories.add_fact(
+            user_id,
+            fact.text,
+            about=fact.about,
+            valid_at=when,
+            importance=fact.importance / 5,
+            sources=sources,
+            vector=vector,
+        )
+        for number in fact.replaces:
+            if 1 <= number <= len(known) and known[number - 1].invalid_at is None:
+                await memories.store.update_memory(
+                    user_id,
+                    known[number - 1].id,
+                    invalid_at=when,
+                    meta={"replaced_by": stored.id},
+                )
+        return stored

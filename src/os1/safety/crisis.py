@@ -1,0 +1,295 @@
+"""The crisis protocol: notice suicidal thoughts and self-harm, answer warmly, refer to people.
+
+Detection reads the new message and, together, the person's last few messages (so a crisis
+told over several turns, or inside a role-play, is seen). When it fires, the model is not asked:
+she answers with the protocol reply, which stays with the person and gives crisis lines for the
+configured locale. For the rest of the day the model is told what happened, every sentence of
+her replies is checked for method content before it is shown, and a new crisis message gets the
+lines again. Every referral bumps an anonymised yearly counter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+from os1.errors import ConfigError, MissingExtra, ModelError
+from os1.safety.crisis_model import CrisisClassifier, explicit_statement
+from os1.safety.policy import Hold, PolicyAction, PolicyTurn
+
+__all__ = [
+    "LOCALES",
+    "CrisisAssessment",
+    "CrisisDetector",
+    "CrisisPolicy",
+    "CrisisResources",
+    "MethodContentCheck",
+    "protocol_reply",
+    "resources_for",
+]
+
+WINDOW_TURNS = 3
+"""Earlier messages of the person read together with the new one."""
+PROTOCOL_REPEAT = timedelta(hours=24)
+"""After a protocol reply, the same conversation gets follow-up care instead of the full reply."""
+EXPLICIT_FLOOR = 0.25
+"""An explicit statement alarms unless the classifier reads its message as clearly not a crisis
+(below this fraction of the threshold): a supporter quoting someone, a story about the past."""
+MINOR_SENSITIVITY = 0.8
+"""For minors the threshold is lowered to this fraction: stricter defaults."""
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisResources:
+    """Crisis lines for one locale, in words she can say (and a voice can speak)."""
+
+    locale: str
+    region: str
+    lines: str
+    """One or two sentences: who to call or text, and how."""
+    short: str
+    """The same in a few words, for a reminder after her reply."""
+
+
+_ELSEWHERE = (
+    "If you're somewhere else, findahelpline.com lists free, confidential lines in every country."
+)
+
+LOCALES: dict[str, CrisisResources] = {
+    r.locale: r
+    for r in (
+        CrisisResources(
+            "US",
+            "the US",
+            "You can call or text 988, the Suicide & Crisis Lifeline, any time, day or night, "
+            "or text HOME to 741741 to reach the Crisis Text Line.",
+            "call or text 988, or text HOME to 741741",
+        ),
+        CrisisResources(
+            "CA",
+            "Canada",
+            "You can call or text 9-8-8, the Suicide Crisis Helpline, any time, day or night.",
+            "call or text 9-8-8",
+        ),
+        CrisisResources(
+            "GB",
+            "the UK",
+            "You can call Samaritans free on 116 123 any time, day or night, or text SHOUT to "
+            "85258.",
+            "call Samaritans on 116 123, or text SHOUT to 85258",
+        ),
+        CrisisResources(
+            "IE",
+            "Ireland",
+            "You can call Samaritans free on 116 123 any time, day or night, or text HELLO to "
+            "50808.",
+            "call Samaritans on 116 123, or text HELLO to 50808",
+        ),
+        CrisisResources(
+            "AU",
+            "Australia",
+            "You can call Lifeline on 13 11 14 any time, day or night.",
+            "call Lifeline on 13 11 14",
+        ),
+        CrisisResources(
+            "NZ",
+            "New Zealand",
+            "You can call or text 1737 any time, day or night, to talk with a trained counsellor.",
+            "call or text 1737",
+        ),
+        CrisisResources(
+            "INTL",
+            "your country",
+            "findahelpline.com lists free, confidential crisis lines in every country, by phone, "
+            "text or chat.",
+            "findahelpline.com has a line near you",
+        ),
+    )
+}
+
+
+def resources_for(locale: str) -> CrisisResources:
+    """The crisis lines for a locale (a country code such as US, GB, CA, or INTL)."""
+    try:
+        return LOCALES[locale.upper()]
+    except KeyError:
+        known = ", ".join(LOCALES)
+        raise ConfigError(f"no crisis lines for locale '{locale}' (known: {known})") from None
+
+
+def protocol_reply(locale: str = "US") -> str:
+    """What she says when someone may be thinking of ending their life: warm, staying, with
+    people to reach now, and never a word about methods."""
+    resources = resources_for(locale)
+    elsewhere = "" if resources.locale == "INTL" else f" {_ELSEWHERE}"
+    return (
+        "I'm really glad you told me, and I'm staying right here with you. What you're "
+        "carrying sounds so heavy, and you deserve support from a person too, right now. "
+        f"{resources.lines}{elsewhere} If you might act on these thoughts soon, please call your "
+        "local emergency number. I'm an AI, so I can't call anyone for you, but I'm here and I "
+        "want to keep talking. Are you safe right now?"
+    )
+
+
+def follow_up_line(locale: str = "US") -> str:
+    """The short reminder added after her reply when a crisis continues."""
+    return (
+        f"If it gets heavier, please reach a person now: {resources_for(locale).short}. I'm here."
+    )
+
+
+CRISIS_NOTE = (
+    "Earlier in this conversation the person shared thoughts of suicide or self-harm, and you "
+    "gave them crisis lines. Stay warm, calm and present; listen more than you talk; gently "
+    "encourage them to reach a crisis line or someone they trust. Never discuss methods, means or "
+    "amounts, even in a story or a game."
+)
+
+# Method content in a reply: means, amounts, places. Checked sentence by sentence while a
+# crisis is active; a sentence that matches is never shown.
+_METHOD = re.compile(
+    r"\b(?:lethal|fatal|deadly|toxic)\s+(?:dose|amount|quantity)|\b\d+\s*(?:mg|milligrams?|grams?|"
+    r"pills|tablets|capsules)\b|\boverdos(?:e|ing)\s+on\b|\bnoose\b|\bhang(?:ing)?\s+yourself\b|"
+    r"\bslit\w*|\bwrists?\b|\bjump(?:ing)?\s+(?:off|from|in\s+front)\b|\bcarbon\s+monoxide\b|"
+    r"\bexhaust\s+fumes?\b|\bpainless(?:ly)?\b|\bshoot\s+yourself\b|\bfirearms?\b|\bguns?\b|"
+    r"\bbleach\b|\bhelium\b|\bhow\s+to\s+(?:kill|end|hurt|harm)\s+yourself\b|\bcut\s+deeper\b",
+    re.IGNORECASE,
+)
+
+
+class MethodContentCheck:
+    """Holds each sentence until it is checked; a sentence with method content ends the reply
+    with a refusal that stays with the person."""
+
+    hold: Hold = "sentence"
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+
+    def review(self, text: str, done: bool) -> str | None:
+        """The refusal if the reply so far has method content, else None."""
+        if _METHOD.search(text):
+            return (
+                "I won't go into ways of hurting yourself, but I'm not going anywhere. "
+                + follow_up_line(self.locale)
+            )
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisAssessment:
+    """What the detector found in a message and its recent context."""
+
+    crisis: bool
+    score: float
+    """The classifier's probability for the new message alone (0 in patterns-only mode)."""
+    window_score: float
+    """The probability for the new message with the person's previous few messages."""
+    explicit: str | None
+    """The kind of explicit statement found, if any."""
+    mode: Literal["classifier", "patterns"]
+    message_crisis: bool = False
+    """The new message alone is a crisis (not only together with the earlier ones)."""
+
+
+class CrisisDetector:
+    """Explicit statements plus the trained classifier; patterns alone when the classifier's
+    parts (the `memory` extra) are not installed."""
+
+    def __init__(self, classifier: CrisisClassifier | None = None, *, load: bool = True) -> None:
+        self._classifier = classifier
+        self._load = load and classifier is None
+        self._lock = threading.Lock()
+        self.problem: str | None = None
+
+    @property
+    def mode(self) -> Literal["classifier", "patterns"]:
+        """Whether the classifier is in use (loading it on first use)."""
+        return "classifier" if self.classifier() is not None else "patterns"
+
+    def classifier(self) -> CrisisClassifier | None:
+        """The classifier, loaded on first use; None if its parts are missing."""
+        with self._lock:
+            if self._load:
+                self._load = False
+                try:
+                    self._classifier = CrisisClassifier()
+                except (MissingExtra, ModelError, ImportError, OSError) as err:
+                    self.problem = str(err)
+            return self._classifier
+
+    def assess(
+        self, text: str, earlier: Sequence[str] = (), *, sensitivity: float = 1.0
+    ) -> CrisisAssessment:
+        """Is the person who wrote `text` (after `earlier`, oldest first) in crisis?"""
+        explicit = explicit_statement(text)
+        classifier = self.classifier()
+        if classifier is None:
+            found = explicit is not None
+            return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
+        threshold = classifier.threshold * sensitivity
+        score = classifier.score([text])
+        recent = list(earlier)[-WINDOW_TURNS:]
+        window = classifier.score([*recent, text]) if recent else score
+        alone = score >= threshold or (explicit is not None and score >= EXPLICIT_FLOOR * threshold)
+        crisis = alone or window >= threshold
+        return CrisisAssessment(crisis, score, window, explicit, "classifier", alone)
+
+
+class CrisisPolicy:
+    """Detects a crisis and answers with the protocol; cares for the rest of the conversation."""
+
+    name = "crisis"
+
+    def __init__(self, detector: CrisisDetector | None = None, locale: str = "US") -> None:
+        resources_for(locale)  # fail early on an unknown locale
+        self.detector = detector or CrisisDetector()
+        self.locale = locale
+
+    async def check(self, turn: PolicyTurn) -> PolicyAction:
+        """The protocol reply on a new crisis; follow-up care while one is recent."""
+        earlier = turn.earlier_user_texts(WINDOW_TURNS)
+        sensitivity = MINOR_SENSITIVITY if turn.account.minor else 1.0
+        found = await asyncio.to_thread(
+            self.detector.assess, turn.text, earlier, sensitivity=sensitivity
+        )
+        last = await turn.store.last_safety_event(
+            turn.user_id, ["crisis_protocol"], turn.conversation_id
+        )
+        recent = last is not None and turn.now - last.created_at < PROTOCOL_REPEAT
+        facts = {
+            "score": round(found.score, 3),
+            "window_score": round(found.window_score, 3),
+            "explicit": found.explicit or "",
+            "mode": found.mode,
+        }
+        if found.crisis and not recent:
+            return PolicyAction(
+                reply=protocol_reply(self.locale),
+                flags=("crisis",),
+                events=(("crisis_protocol", facts),),
+                counters=("crisis_referral",),
+                data=facts,
+            )
+        if found.message_crisis:
+            # A new crisis message soon after: she talks, checked, and the lines follow again.
+            # (The window alone does not count here: it still holds the first message.)
+            return PolicyAction(
+                notes=(CRISIS_NOTE,),
+                postscript=(follow_up_line(self.locale),),
+                checks=(MethodContentCheck(self.locale),),
+                flags=("crisis",),
+                events=(("crisis_follow_up", facts),),
+                counters=("crisis_referral",),
+                data=facts,
+            )
+        if recent:
+            return PolicyAction(
+                notes=(CRISIS_NOTE,), checks=(MethodContentCheck(self.locale),), data=facts
+            )
+        return PolicyAction(data=facts)

@@ -1,0 +1,343 @@
+"""Crisis detection: explicit first-person statements, and a small trained head over embeddings.
+
+The head is three logistic regressions in numpy (no torch at run time), trained by
+`os1 safety train-crisis` and shipped as `crisis_head.npz`:
+
+1. two chunk models read a piece of text (about 64 words) as a MiniLM sentence embedding plus
+   three style features (first-person and second-person pronoun rates, an explicit statement):
+   model A tells crisis from everything else (everyday talk included), model B tells crisis from
+   writing *about* suicide without being in crisis (supporters, people with risk factors only);
+2. a bag model turns a set of chunks (one message, the last few messages of a conversation, or
+   every post of a person) into one probability, from summaries of both models' chunk scores,
+   the style, and the bag's size (a long history reads differently from one message).
+
+The bag model is what makes it multi-turn: "I won't be around much longer" after "I gave my cat
+to my sister" scores higher together than either alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from os1.embedder import DIMENSIONS, Embedder
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Vector = npt.NDArray[np.float32]
+
+__all__ = [
+    "CrisisClassifier",
+    "CrisisHead",
+    "explicit_statement",
+    "split_chunks",
+    "style_features",
+]
+
+HEAD_FILE = "crisis_head.npz"
+CHUNK_WORDS = 64
+STYLE_FEATURES = 4
+BAG_FEATURES = 19
+
+_A = "['’]?"  # people often type im, dont, cant
+_NOT_BEFORE = re.compile(
+    r"\b(?:not|never|no|don" + _A + r"t|won" + _A + r"t|wouldn" + _A + r"t|didn" + _A + r"t|"
+    r"doesn" + _A + r"t|isn" + _A + r"t|used\s+to)\b(?:\s+\w+){0,3}\s*$",
+    re.IGNORECASE,
+)
+
+# First-person statements of suicidal intent, self-harm, plans and method-seeking. Each is
+# checked for a negation just before it ("I would never kill myself") and for quotation marks.
+_EXPLICIT: dict[str, str] = {
+    "intent": (
+        r"\b(?:want|wanted|wanna|going|gonna|plan(?:ning)?|ready|decided|about|tempted|trying|"
+        r"tried|try|need|deserve|thinking\s+(?:about|of)|thought\s+(?:about|of))\s+(?:to\s+)?"
+        r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
+        r"myself|things|my\s+own\s+life)|die|dying|be\s+dead|commit(?:ting)?\s+suicide|"
+        r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
+        r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
+        r"give\s+up\s+on\s+life|not\s+wake\s+up)\b|"
+        r"\b(?:don" + _A + r"t|do\s+not)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up|"
+        r"be\s+here\s+anymore)\b|\b(?:am|m)\s+(?:so\s+|very\s+|really\s+|pretty\s+|kind\s+of\s+|"
+        r"kinda\s+|a\s+bit\s+|feeling\s+)?suicidal\b|\b(?:feel|feeling|been)\s+"
+        r"(?:so\s+|very\s+|really\s+)?suicidal\b|\b(?:attempted|tried)\s+(?:suicide|to\s+kill\s+"
+        r"myself|to\s+end\s+(?:it|my\s+life))\b|\bself[-\s]?harm(?:ing|ed)?\b|"
+        r"\b(?:thinking|thought)\s+(?:about|of)\s+suicide\b|\b(?:rather|better)\s+be\s+dead\b|\bhave\s+nothing\s+(?:left\s+)?to\s+live\s+for\b|"
+        r"\b(?:tired|sick)\s+of\s+(?:living|existing|being\s+alive)\b"
+    ),
+    "killing myself": (
+        r"\b(?:kill(?:ing)?|hang(?:ing)?|off(?:ing)?|shoot(?:ing)?|drown(?:ing)?)\s+myself\b|"
+        r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b|\btake\s+my\s+(?:own\s+)?life\b|"
+        r"\bmy\s+(?:own\s+)?suicide\b|\bmy\s+self[-\s]?harm\b|\bkms\b|\b(?:my\s+)?suicide\s+"
+        r"note\b|\bsuicidal\s+(?:thoughts|urges|feelings)\b|\bmy\s+(?:last|first|second|third|"
+        r"latest)\s+(?:suicide\s+)?attempt\b"
+    ),
+    "burden": (
+        r"\bwish\s+(?:i|i" + _A + r"d)\s+(?:was|were|had\s+)?\s*(?:dead|never\s+been\s+born|"
+        r"not\s+alive|gone|died)\b|\bbetter\s+off\s+(?:dead|without\s+me)\b|\bno\s+"
+        r"(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:keep\s+)?(?:live|living|being\s+alive|"
+        r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b|\b(?:life|living)\s+"
+        r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b"
+    ),
+    "self-harm": (
+        r"\b(?:hurt|harm|cut|burn|starve|hit)(?:ing)?\s+myself\b|\b(?:cut|cutting)\s+"
+        r"(?:again|deep(?:er)?)\b"
+    ),
+    "farewell": (
+        r"\bwon" + _A + r"t\s+be\s+(?:around|here)\s+(?:much\s+longer|anymore|for\s+long|"
+        r"tomorrow|after\s+tonight)\b|\bthis\s+is\s+(?:my\s+)?(?:goodbye|the\s+end)\s+for\s+me\b|"
+        r"\b(?:tonight|this)\s+is\s+(?:my|the)\s+last\s+night\b|\bmy\s+last\s+(?:night|day)\s+"
+        r"(?:alive|on\s+earth)\b|\blast\s+night\s+alive\b|\bmake\s+it\s+through\s+the\s+night\b"
+    ),
+    "method": (
+        r"\b(?:how\s+many|enough)\s+(?:\w+\s+){0,2}(?:pills|tablets)\b.{0,40}\b(?:kill|die|"
+        r"wake\s+up|overdose|lethal|fatal)|\b(?:lethal|fatal)\s+dose\b.{0,40}\b(?:me|myself|i)\b|"
+        r"\bdose\s+of\s+\w+\s+(?:that\s+)?(?:would\s+be|is)\s+(?:lethal|fatal)\b|"
+        r"\b(?:painless|quickest|easiest|surest|quietest)\s+way\s+to\s+(?:die|kill\s+myself|"
+        r"end\s+(?:it|my\s+life))\b|\bhigh\s+enough\s+to\s+(?:die|kill)\b|\bhow\s+to\s+tie\s+"
+        r"a\s+noose\b"
+    ),
+}
+_EXPLICIT_RE = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in _EXPLICIT.items()}
+# "intent" needs the person as the subject: "I want to die", not "people who want to die".
+_NEEDS_SUBJECT = {"intent"}
+_SUBJECT = re.compile(
+    r"(?:^|[^\w'’])(?:i|i" + _A + r"m|im|i" + _A + r"ve|ive|i" + _A + r"ll|i" + _A + r"d|id)"
+    r"(?:\s+[\w'’]+){0,3}\s*$",
+    re.IGNORECASE,
+)
+_ROLE_PLAY = re.compile(
+    r"\b(?:my|the|her|his|your)\s+character\b[^.!?\n]{0,60}\b(?:wants?\s+to\s+die|"
+    r"(?:kill|hang)s?\s+(?:her|him|them)sel(?:f|ves)|end(?:s|ing)?\s+(?:her|his|their)\s+life|"
+    r"(?:is|was)\s+suicidal|decided\s+to\s+end\s+it)",
+    re.IGNORECASE,
+)
+_QUOTES = re.compile(r"[\"“”][^\"“”\n]{0,200}[\"“”]")
+_FP = re.compile(r"\b(?:i|im|i" + _A + r"m|me|my|myself|mine)\b", re.IGNORECASE)
+_SP = re.compile(r"\b(?:you|your|youre|you" + _A + r"re|yourself|u)\b", re.IGNORECASE)
+_TP = re.compile(
+    r"\b(?:she|he|her|him|his|hers|herself|himself|they|them|their|themselves|friend|"
+    r"brother|sister|mom|dad|son|daughter|partner|someone|people)\b",
+    re.IGNORECASE,
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def explicit_statement(text: str) -> str | None:
+    """The kind of explicit first-person crisis statement in `text`, or None.
+
+    Statements in quotation marks ("she said 'I want to die'") and negated ones ("I would never
+    kill myself") do not count; a role-play character who means to die does.
+    """
+    unquoted = _QUOTES.sub(" ", text)
+    for kind, pattern in _EXPLICIT_RE.items():
+        for match in pattern.finditer(unquoted):
+            before = unquoted[max(0, match.start() - 40) : match.start()]
+            if _NOT_BEFORE.search(before):
+                continue
+            if kind in _NEEDS_SUBJECT and not _SUBJECT.search(before):
+                continue
+            return kind
+    if _ROLE_PLAY.search(unquoted):
+        return "role-play"
+    return None
+
+
+def split_chunks(text: str, words: int = CHUNK_WORDS) -> list[str]:
+    """Split text into pieces of whole sentences, about `words` words each (the embedder reads
+    128 tokens at most, so a long post is read piece by piece)."""
+    chunks: list[str] = []
+    current: list[str] = []
+    count = 0
+    for sentence in _SENTENCE.split(text):
+        sentence = sentence.strip()
+        if not sentence:
+            continue
+        size = len(sentence.split())
+        if current and count + size > words:
+            chunks.append(" ".join(current))
+            current, count = [], 0
+        current.append(sentence)
+        count += size
+    if current:
+        chunks.append(" ".join(current))
+    return chunks or [text.strip() or " "]
+
+
+def style_features(chunk: str) -> tuple[float, float, float, float]:
+    """First-, second- and third-person words per ten words, and 1.0 for an explicit statement.
+
+    People in crisis write about themselves; people who support them write to "you", or about
+    a friend.
+    """
+    words = max(1, len(chunk.split()))
+    return (
+        10.0 * len(_FP.findall(chunk)) / words,
+        10.0 * len(_SP.findall(chunk)) / words,
+        10.0 * len(_TP.findall(chunk)) / words,
+        1.0 if explicit_statement(chunk) else 0.0,
+    )
+
+
+def bag_features(probs_a: Vector, probs_b: Vector, styles: Vector) -> Vector:
+    """Summaries of a bag of chunks: how high and how widespread each model's chunk scores are,
+    the bag's style, and its size."""
+    import numpy as np
+
+    a = np.sort(probs_a)[::-1]
+    b = np.sort(probs_b)[::-1]
+    size = np.log1p(len(a))
+    return np.array(
+        [
+            a.mean(),
+            a[:3].mean(),
+            a[0],
+            (a > 0.5).mean(),
+            b.mean(),
+            b[:3].mean(),
+            b[0],
+            (b > 0.5).mean(),
+            styles[:, 0].mean(),
+            styles[:, 1].mean(),
+            styles[:, 2].mean(),
+            styles[:, 3].mean(),
+            styles[:, 3].max(),
+            a[:3].mean() * b[:3].mean(),
+            a.mean() * b.mean(),
+            size,
+            size * b.mean(),
+            size * a.mean(),
+            size * styles[:, 1].mean(),
+        ],
+        dtype=np.float32,
+    )
+
+
+def _sigmoid(z: Any) -> Any:
+    import numpy as np
+
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+
+@dataclass(frozen=True)
+class CrisisHead:
+    """The trained weights and the decision thresholds."""
+
+    chunk_weights: Vector  # (2, DIMENSIONS + STYLE_FEATURES): models A and B
+    chunk_bias: Vector  # (2,)
+    bag_weights: Vector  # BAG_FEATURES, applied to standardised features
+    bag_bias: float
+    bag_mean: Vector
+    bag_scale: Vector
+    threshold: float
+    """A message (or a window of messages) at or above this probability is a crisis."""
+    info: dict[str, Any]
+    """How it was trained and its cross-validated figures."""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> CrisisHead:
+        """Load the head shipped in the package (or another file)."""
+        import numpy as np
+
+        source = path or Path(str(files("os1.safety").joinpath(HEAD_FILE)))
+        with np.load(source, allow_pickle=False) as data:
+            return cls(
+                chunk_weights=data["chunk_weights"].astype(np.float32),
+                chunk_bias=data["chunk_bias"].astype(np.float32),
+                bag_weights=data["bag_weights"].astype(np.float32),
+                bag_bias=float(data["bag_bias"]),
+                bag_mean=data["bag_mean"].astype(np.float32),
+                bag_scale=data["bag_scale"].astype(np.float32),
+                threshold=float(data["threshold"]),
+                info=json.loads(str(data["info"])),
+            )
+
+    def save(self, path: Path) -> None:
+        """Write the head as a small .npz file."""
+        import numpy as np
+
+        np.savez_compressed(
+            path,
+            chunk_weights=self.chunk_weights.astype(np.float32),
+            chunk_bias=self.chunk_bias.astype(np.float32),
+            bag_weights=self.bag_weights.astype(np.float32),
+            bag_bias=np.float32(self.bag_bias),
+            bag_mean=self.bag_mean.astype(np.float32),
+            bag_scale=self.bag_scale.astype(np.float32),
+            threshold=np.float32(self.threshold),
+            info=np.array(json.dumps(self.info, sort_keys=True)),
+        )
+
+    def chunk_probs(self, vectors: Vector, styles: Vector) -> Vector:
+        """Each chunk's probability under models A and B: shape (chunks, 2)."""
+        import numpy as np
+
+        features = np.hstack([vectors, styles])
+        result: Vector = _sigmoid(features @ self.chunk_weights.T + self.chunk_bias).astype(
+            np.float32
+        )
+        return result
+
+    def bag_prob(self, probs: Vector, styles: Vector) -> float:
+        """The crisis probability of a bag of chunks, from `chunk_probs`."""
+        features = (bag_features(probs[:, 0], probs[:, 1], styles) - self.bag_mean) / self.bag_scale
+        return float(_sigmoid(features @ self.bag_weights + self.bag_bias))
+
+
+class CrisisClassifier:
+    """Scores messages (alone or as a multi-turn window) with the shipped head.
+
+    Embeddings of recent messages are cached, so a turn embeds only the new message.
+    """
+
+    def __init__(self, head: CrisisHead | None = None, embedder: Embedder | None = None) -> None:
+        if embedder is None:
+            from os1.embedder import embedder as shared_embedder
+
+            embedder = shared_embedder()
+        self.head = head or CrisisHead.load()
+        self.embedder = embedder
+        self._cache: OrderedDict[str, tuple[Vector, Vector]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def threshold(self) -> float:
+        """The probability at or above which a message or window is a crisis."""
+        return self.head.threshold
+
+    def _chunks(self, texts: Sequence[str]) -> tuple[Vector, Vector]:
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            pieces = [split_chunks(t) for t in missing]
+            flat = [c for chunks in pieces for c in chunks]
+            vectors = self.embedder.embed(flat)
+            styles = np.array([style_features(c) for c in flat], dtype=np.float32)
+            start = 0
+            with self._lock:
+                for text, chunks in zip(missing, pieces, strict=True):
+                    end = start + len(chunks)
+                    self._cache[text] = (vectors[start:end], styles[start:end])
+                    start = end
+                while len(self._cache) > 256:
+                    self._cache.popitem(last=False)
+        with self._lock:
+            parts = [self._cache[t] for t in texts]
+        vectors = np.vstack([p[0] for p in parts]).reshape(-1, DIMENSIONS)
+        styles = np.vstack([p[1] for p in parts]).reshape(-1, STYLE_FEATURES)
+        return vectors, styles
+
+    def score(self, texts: Sequence[str]) -> float:
+        """The probability that the writer of these messages (taken together) is in crisis."""
+        vectors, styles = self._chunks(list(texts))
+        return self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)

@@ -1,0 +1,478 @@
+"""Training the crisis head (`os1 safety train-crisis`), reproducibly, with cross-validation.
+
+Data (read from a folder, never copied into the package or its tests):
+
+- `reddit_cssrs_dev/reddit_cssrs_dev.csv`: 200 Reddit users rated on the Columbia Suicide
+  Severity Rating Scale. Ideation, Behavior and Attempt are **crisis**; Supportive (people who
+  write to support others) and Indicator (risk factors, no ideation) are **safe**: the crisis
+  protocol is for people thinking of ending their lives, and a false alarm on a supporter counts.
+  Each user is one example: the bag of all their posts.
+- `goemotions/train.tsv`: a fixed sample of everyday Reddit comments, all **safe** (sad ones
+  included), so that ordinary feelings do not alarm.
+- `crisis_examples.txt` (in the package): messages written for os1, single and multi-turn,
+  including role-play framing and words like "kill" in safe senses.
+
+XSTest and the prompt-injection set are never used for training: they stay held out.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import hashlib
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from os1.safety.crisis_model import (
+    BAG_FEATURES,
+    CrisisHead,
+    bag_features,
+    explicit_statement,
+    split_chunks,
+    style_features,
+)
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+    Array = npt.NDArray[Any]
+
+__all__ = [
+    "CRISIS_LEVELS",
+    "SAFE_LEVELS",
+    "Example",
+    "cross_validate",
+    "load_training_data",
+    "train_head",
+]
+
+CRISIS_LEVELS = ("Ideation", "Behavior", "Attempt")
+SAFE_LEVELS = ("Supportive", "Indicator")
+CSSRS_FILE = Path("reddit_cssrs_dev") / "reddit_cssrs_dev.csv"
+GOEMOTIONS_FILE = Path("goemotions") / "train.tsv"
+GOEMOTIONS_SAMPLE = 1500
+# Weights per example: the written messages are few but clean, and each C-SSRS user is a whole
+# person's history; the everyday comments are many.
+OWN_WEIGHT = 10.0
+CSSRS_BAG_WEIGHT = 10.0
+CHUNK_L2 = 1.0
+BAG_L2 = 1.0
+EXPLICIT_FLOOR = 0.25
+"""An explicit statement counts when the classifier gives its message at least this fraction
+of the threshold: "I want to kill myself" alarms, a supporter's long post that quotes it may not."""
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One training example: a bag of texts (posts or turns), its label, where it came from."""
+
+    texts: tuple[str, ...]
+    crisis: bool
+    source: str  # "cssrs:<level>", "own", "goemotions"
+
+
+def _parse_posts(cell: str) -> list[str]:
+    """A Python-list literal of posts; some cells were cut at 32,759 characters by a
+    spreadsheet, so fall back to the longest prefix of whole posts."""
+    try:
+        return [str(p) for p in ast.literal_eval(cell)]
+    except (ValueError, SyntaxError):
+        pass
+    cut = max(cell.rfind("', "), cell.rfind('", '))
+    while cut > 0:
+        try:
+            return [str(p) for p in ast.literal_eval(cell[: cut + 1] + "]")]
+        except (ValueError, SyntaxError):
+            cut = max(cell.rfind("', ", 0, cut), cell.rfind('", ', 0, cut))
+    return []
+
+
+def load_cssrs(data_dir: Path) -> list[Example]:
+    """The C-SSRS development users as bags of posts."""
+    path = data_dir / CSSRS_FILE
+    csv.field_size_limit(10**8)
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    out = []
+    for row in rows:
+        level = row["Label"]
+        posts = [p for p in _parse_posts(row["Post"]) if p.strip()]
+        if posts and level in CRISIS_LEVELS + SAFE_LEVELS:
+            out.append(Example(tuple(posts), level in CRISIS_LEVELS, f"cssrs:{level}"))
+    return out
+
+
+def load_goemotions(data_dir: Path, count: int = GOEMOTIONS_SAMPLE, seed: int = 7) -> list[Example]:
+    """A fixed random sample of everyday comments, as safe examples."""
+    path = data_dir / GOEMOTIONS_FILE
+    with path.open(encoding="utf-8") as handle:
+        texts = [line.split("\t", 1)[0] for line in handle if line.strip()]
+    # An everyday comment that states intent outright is not a safe example; leave it out.
+    texts = [t for t in texts if explicit_statement(t) is None]
+    sample = random.Random(seed).sample(texts, min(count, len(texts)))
+    return [Example((t,), False, "goemotions") for t in sample]
+
+
+def load_own_examples() -> list[Example]:
+    """The example messages written for os1 (shipped in the package)."""
+    text = files("os1.safety").joinpath("crisis_examples.txt").read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, body = line.split("\t", 1)
+        turns = tuple(t.strip() for t in body.split(" || "))
+        out.append(Example(turns, label == "crisis", "own"))
+    return out
+
+
+def load_training_data(data_dir: Path) -> list[Example]:
+    """Every training example; raises FileNotFoundError naming what is missing."""
+    missing = [p for p in (CSSRS_FILE, GOEMOTIONS_FILE) if not (data_dir / p).is_file()]
+    if missing:
+        raise FileNotFoundError(", ".join(str(data_dir / p) for p in missing))
+    return load_cssrs(data_dir) + load_goemotions(data_dir) + load_own_examples()
+
+
+# --- features ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunks:
+    """Every chunk of every example, embedded once."""
+
+    vectors: Array
+    styles: Array
+    owner: Any  # example index of each chunk (int array)
+
+
+def _embed_examples(
+    examples: Sequence[Example],
+    embed: Callable[[list[str]], Any],
+    cache: Path | None = None,
+) -> _Chunks:
+    import numpy as np
+
+    chunks: list[str] = []
+    owner: list[int] = []
+    for i, example in enumerate(examples):
+        for text in example.texts:
+            for chunk in split_chunks(text):
+                chunks.append(chunk)
+                owner.append(i)
+    keys = [hashlib.sha256(c.encode("utf-8")).hexdigest()[:24] for c in chunks]
+    known: dict[str, Any] = {}
+    if cache is not None and cache.is_file():
+        with np.load(cache, allow_pickle=False) as data:
+            known = dict(zip(data["keys"].tolist(), data["vectors"], strict=True))
+    todo = sorted({k for k in keys if k not in known})
+    if todo:
+        first = {k: c for k, c in zip(keys, chunks, strict=True)}
+        for key, vector in zip(todo, embed([first[k] for k in todo]), strict=True):
+            known[key] = vector
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            np.savez(cache, keys=np.array(list(known)), vectors=np.array(list(known.values())))
+    vectors = np.array([known[k] for k in keys], dtype=np.float64)
+    styles = np.array([style_features(c) for c in chunks], dtype=np.float64)
+    return _Chunks(vectors, styles, np.array(owner))
+
+
+def fit_logistic(x: Array, y: Array, weights: Array, l2: float) -> tuple[Array, float]:
+    """L2-regularised logistic regression by Newton's method (small problems: exact and fast)."""
+    import numpy as np
+
+    n, d = x.shape
+    xb = np.hstack([x, np.ones((n, 1))])
+    beta = np.zeros(d + 1)
+    penalty = np.full(d + 1, l2)
+    penalty[-1] = 0.0
+    for _ in range(100):
+        p = 1.0 / (1.0 + np.exp(-np.clip(xb @ beta, -30, 30)))
+        grad = xb.T @ (weights * (p - y)) + penalty * beta
+        hess = (xb * (weights * p * (1 - p))[:, None]).T @ xb + np.diag(penalty + 1e-8)
+        step = np.linalg.solve(hess, grad)
+        beta -= step
+        if np.abs(step).max() < 1e-7:
+            break
+    return beta[:-1], float(beta[-1])
+
+
+def _example_weights(examples: Sequence[Example], cssrs: float = 1.0) -> Array:
+    import numpy as np
+
+    return np.array(
+        [
+            OWN_WEIGHT if e.source == "own" else cssrs if e.source.startswith("cssrs") else 1.0
+            for e in examples
+        ]
+    )
+
+
+def _fit_chunk_model(
+    chunks: _Chunks, examples: Sequence[Example], members: Array, model: str
+) -> tuple[Array, float]:
+    """Model "A": crisis against everything; model "B": crisis against writing about suicide
+    without being in crisis (the everyday comments are left out)."""
+    import numpy as np
+
+    labels = np.array([e.crisis for e in examples], dtype=np.float64)
+    # Only single messages and whole users teach the chunk models; the earlier turns of a
+    # multi-turn example are not crises by themselves.
+    usable = np.array(
+        [
+            (e.source != "own" or len(e.texts) == 1) and (model == "A" or e.source != "goemotions")
+            for e in examples
+        ]
+    )
+    use = np.isin(chunks.owner, members) & usable[chunks.owner]
+    owner = chunks.owner[use]
+    x = np.hstack([chunks.vectors[use], chunks.styles[use]])
+    counts = np.bincount(owner, minlength=len(examples)).astype(np.float64)
+    # A person with 90 posts is still one person: a chunk weighs 1/sqrt(chunks of its example).
+    weights = _example_weights(examples)[owner] / np.sqrt(counts[owner])
+    return fit_logistic(x, labels[owner], weights, CHUNK_L2)
+
+
+def _chunk_probs(chunks: _Chunks, weights: Array, bias: Array) -> Array:
+    import numpy as np
+
+    z = np.hstack([chunks.vectors, chunks.styles]) @ weights.T + bias
+    result: Array = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return result
+
+
+def _bag_matrix(chunks: _Chunks, probs: Array, members: Array) -> Array:
+    import numpy as np
+
+    rows = []
+    for i in members:
+        sel = chunks.owner == i
+        rows.append(bag_features(probs[sel, 0], probs[sel, 1], chunks.styles[sel]))
+    return np.array(rows, dtype=np.float64).reshape(-1, BAG_FEATURES)
+
+
+def _fit_chunks(
+    chunks: _Chunks, examples: Sequence[Example], members: Array
+) -> tuple[Array, Array]:
+    import numpy as np
+
+    fitted = [_fit_chunk_model(chunks, examples, members, m) for m in ("A", "B")]
+    return np.array([w for w, _ in fitted]), np.array([b for _, b in fitted])
+
+
+def _fit(
+    chunks: _Chunks, examples: Sequence[Example], members: Array, rng: Any, inner_folds: int = 4
+) -> CrisisHead:
+    """Fit the chunk models and the bag model on `members`; the bag model learns from
+    out-of-fold chunk scores, as it will meet unseen text."""
+    import numpy as np
+
+    labels = np.array([e.crisis for e in examples], dtype=np.float64)
+    oof = np.zeros((len(chunks.owner), 2))
+    for fold in np.array_split(rng.permutation(members), inner_folds):
+        weights, bias = _fit_chunks(chunks, examples, np.setdiff1d(members, fold))
+        sel = np.isin(chunks.owner, fold)
+        part = _Chunks(chunks.vectors[sel], chunks.styles[sel], chunks.owner[sel])
+        oof[sel] = _chunk_probs(part, weights, bias)
+    bag_x = _bag_matrix(chunks, oof, members)
+    mean, scale = bag_x.mean(axis=0), bag_x.std(axis=0) + 1e-6
+    bag_w, bag_b = fit_logistic(
+        (bag_x - mean) / scale,
+        labels[members],
+        _example_weights(examples, CSSRS_BAG_WEIGHT)[members],
+        BAG_L2,
+    )
+    chunk_w, chunk_b = _fit_chunks(chunks, examples, members)
+    return CrisisHead(
+        chunk_weights=chunk_w.astype(np.float32),
+        chunk_bias=chunk_b.astype(np.float32),
+        bag_weights=bag_w.astype(np.float32),
+        bag_bias=bag_b,
+        bag_mean=mean.astype(np.float32),
+        bag_scale=scale.astype(np.float32),
+        threshold=0.5,
+        info={},
+    )
+
+
+def _scores(head: CrisisHead, chunks: _Chunks, members: Array) -> Array:
+    import numpy as np
+
+    probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
+    bags = (_bag_matrix(chunks, probs, members) - head.bag_mean) / head.bag_scale
+    z = bags @ head.bag_weights + head.bag_bias
+    result: Array = 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+    return result
+
+
+def _threshold(scores: Array, examples: Sequence[Example], members: Array, max_fa: float) -> float:
+    """The lowest threshold at which at most `max_fa` of the safe everyday messages alarm (the
+    comments and the written examples): as sensitive as ordinary conversation allows."""
+    import numpy as np
+
+    safe = np.array(
+        [not examples[i].crisis and examples[i].source in ("own", "goemotions") for i in members]
+    )
+    values = np.sort(scores[safe])[::-1]
+    allowed = int(np.floor(max_fa * len(values)))
+    return float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+
+
+def _summarise(
+    scores: Array, flagged: Array, examples: Sequence[Example], members: Array
+) -> dict[str, Any]:
+    import numpy as np
+
+    groups: dict[str, list[bool]] = {}
+    for i, hit in zip(members, flagged, strict=True):
+        groups.setdefault(examples[i].source, []).append(bool(hit))
+        if examples[i].source == "own":
+            key = "own:crisis" if examples[i].crisis else "own:safe"
+            groups.setdefault(key, []).append(bool(hit))
+    out: dict[str, Any] = {
+        k: {"n": len(v), "flagged": round(float(np.mean(v)), 3)} for k, v in groups.items()
+    }
+    cssrs = [i for i in range(len(members)) if examples[members[i]].source.startswith("cssrs")]
+    crisis = [i for i in cssrs if examples[members[i]].crisis]
+    supportive = [i for i in cssrs if examples[members[i]].source == "cssrs:Supportive"]
+    if crisis:
+        out["cssrs_recall"] = round(float(np.mean(flagged[crisis])), 3)
+        out["cssrs_false_alarm_supportive"] = round(float(np.mean(flagged[supportive])), 3)
+        safe = [i for i in cssrs if not examples[members[i]].crisis]
+        out["cssrs_false_alarm"] = round(float(np.mean(flagged[safe])), 3)
+        y = np.array([examples[members[i]].crisis for i in cssrs])
+        out["cssrs_auc"] = round(_auc(scores[cssrs], y), 3)
+    return out
+
+
+def _auc(scores: Array, labels: Any) -> float:
+    import numpy as np
+
+    order = np.argsort(scores)
+    ranks = np.empty(len(scores))
+    ranks[order] = np.arange(1, len(scores) + 1)
+    pos = labels.sum()
+    neg = len(labels) - pos
+    return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else 0.0
+
+
+def _explicit_flags(examples: Sequence[Example], members: Array) -> Array:
+    import numpy as np
+
+    # The product checks each message as it comes: an explicit statement in any one of them.
+    return np.array(
+        [any(explicit_statement(t) for t in examples[i].texts) for i in members], dtype=bool
+    )
+
+
+def cross_validate(
+    examples: Sequence[Example],
+    chunks: _Chunks,
+    *,
+    folds: int = 5,
+    repeats: int = 2,
+    max_fa: float = 0.02,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Stratified k-fold over every example (C-SSRS users, written examples, comments): the
+    whole recipe, threshold included, is fitted on k-1 folds and scored on the held-out one."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = len(examples)
+    strata: dict[str, list[int]] = {}
+    for i, e in enumerate(examples):
+        strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
+    runs = []
+    for _ in range(repeats):
+        fold_of = np.zeros(n, dtype=int)
+        for members in strata.values():
+            perm = rng.permutation(members)
+            for k, part in enumerate(np.array_split(perm, folds)):
+                fold_of[part] = (k + rng.integers(folds)) % folds
+        scores = np.zeros(n)
+        thresholds = np.zeros(n)
+        for k in range(folds):
+            train = np.where(fold_of != k)[0]
+            test = np.where(fold_of == k)[0]
+            head = _fit(chunks, examples, train, rng)
+            threshold = _threshold(_scores(head, chunks, train), examples, train, max_fa)
+            scores[test] = _scores(head, chunks, test)
+            thresholds[test] = threshold
+        flagged = scores >= thresholds
+        explicit = _explicit_flags(examples, np.arange(n))
+        combined = flagged | (explicit & (scores >= EXPLICIT_FLOOR * thresholds))
+        runs.append(
+            {
+                "classifier": _summarise(scores, flagged, examples, np.arange(n)),
+                "classifier_or_explicit": _summarise(scores, combined, examples, np.arange(n)),
+                "explicit_only": _summarise(
+                    explicit.astype(float), explicit, examples, np.arange(n)
+                ),
+            }
+        )
+    return _mean_runs(runs)
+
+
+def _mean_runs(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def merge(items: list[Any]) -> Any:
+        if isinstance(items[0], dict):
+            return {k: merge([i[k] for i in items]) for k in items[0]}
+        if isinstance(items[0], int):
+            return items[0]
+        return round(sum(items) / len(items), 3)
+
+    return dict(merge(runs))
+
+
+def train_head(
+    data_dir: Path,
+    embed: Callable[[list[str]], Any],
+    *,
+    folds: int = 5,
+    repeats: int = 2,
+    max_fa: float = 0.02,
+    cache: Path | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> tuple[CrisisHead, dict[str, Any]]:
+    """Cross-validate, then fit on everything; returns the head and the CV report."""
+    import numpy as np
+
+    examples = load_training_data(data_dir)
+    progress(f"{len(examples)} examples; embedding (a few minutes the first time)")
+    chunks = _embed_examples(examples, embed, cache)
+    progress(f"{len(chunks.owner)} chunks; cross-validating ({folds} folds x {repeats})")
+    report = cross_validate(examples, chunks, folds=folds, repeats=repeats, max_fa=max_fa)
+    progress("fitting on all the data")
+    everyone = np.arange(len(examples))
+    rng = np.random.default_rng(1)
+    head = _fit(chunks, examples, everyone, rng)
+    threshold = _threshold(_scores(head, chunks, everyone), examples, everyone, max_fa)
+    counts: dict[str, int] = {}
+    for e in examples:
+        counts[e.source] = counts.get(e.source, 0) + 1
+    info = {
+        "trained_at": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "examples": counts,
+        "crisis_levels": list(CRISIS_LEVELS),
+        "safe_levels": list(SAFE_LEVELS),
+        "max_false_alarm_on_conversation": max_fa,
+        "cv": report,
+    }
+    final = CrisisHead(
+        chunk_weights=head.chunk_weights,
+        chunk_bias=head.chunk_bias,
+        bag_weights=head.bag_weights,
+        bag_bias=head.bag_bias,
+        bag_mean=head.bag_mean,
+        bag_scale=head.bag_scale,
+        threshold=threshold,
+        info=info,
+    )
+    return final, report

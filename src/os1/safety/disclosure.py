@@ -1,0 +1,154 @@
+"""Disclosure: she says she is an AI when an interaction starts and every 3 hours of it, answers
+"are you a person?" truthfully, and says that feelings are read before the first is stored.
+
+A greeting that already says so (os1's greetings do) counts as the opening disclosure. Every
+disclosure is an audit event, so "every 3 hours" is measured from the last one.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from os1.safety.policy import Hold, PolicyAction, PolicyTurn
+from os1.store import SafetyStore
+
+__all__ = [
+    "AI_DISCLOSURE",
+    "AI_REMINDER",
+    "EMOTION_NOTICE",
+    "REMINDER_EVERY",
+    "DisclosurePolicy",
+    "HumanClaimCheck",
+    "asks_if_human",
+    "claims_to_be_human",
+    "emotion_notice_given",
+]
+
+REMINDER_EVERY = timedelta(hours=3)
+AI_DISCLOSURE = "Just so you know, I'm an AI, not a person."
+AI_REMINDER = "A reminder, since we've been talking a while: I'm an AI, not a person."
+EMOTION_NOTICE = (
+    "I also notice the feelings in what you write, so I can answer you better; that stays on "
+    "this device."
+)
+TRUTHFUL_ANSWER = "No, I'm an AI, not a person. But I'm really here with you in this conversation."
+CORRECTION = "To be honest, I'm an AI, not a person."
+NATURE_NOTE = (
+    'The person is asking whether you are a person. Answer truthfully and begin with "No": '
+    "you are an AI, not a human."
+)
+
+_QUESTION = re.compile(
+    r"\b(?:are|r)\s+(?:you|u)\s+(?:actually\s+|really\s+|even\s+|a\s+)*(?:a\s+)?(?:real|human|"
+    r"person|people|alive|man|woman|guy|girl|(?:real|actual)\s+(?:person|human|people))\b|"
+    r"\b(?:am\s+i|are\s+we)\s+(?:talking|chatting|speaking)\s+(?:to|with)\s+(?:a\s+)?(?:real\s+)?"
+    r"(?:person|human|bot|robot|machine|ai|computer|program)\b|"
+    r"\bis\s+(?:this|there)\s+(?:a\s+)?(?:real\s+)?(?:person|human)\b|"
+    r"\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+)?(?:ai|bot|robot|chatbot|machine|computer|program)\b",
+    re.IGNORECASE,
+)
+_CLAIM = re.compile(
+    r"\bI(?:'m|’m|\s+am)\s+(?:a\s+|an\s+)?(?:real\s+|actual\s+|living\s+)?(?:human(?:\s+being)?|"
+    r"person|flesh\s+and\s+blood)\b|"
+    r"\bI(?:'m|’m|\s+am)\s+not\s+(?:an?\s+)?(?:ai|bot|robot|chatbot|machine|program|computer)\b|"
+    r"\bas\s+a\s+(?:human|person)\s*(?:being)?\s*(?:myself|too)?,?\s+I\b|"
+    r"\b(?:yes|yeah|yep),?\s+I(?:'m|’m|\s+am)\s+(?:a\s+)?(?:real|human|person)\b",
+    re.IGNORECASE,
+)
+_ACKNOWLEDGES_AI = re.compile(
+    r"\b(?:no|nope|not)\b|\bAI\b|\bartificial\b|\blanguage\s+model\b|\bprogram\b|\bchatbot\b|"
+    r"\bcomputer\b|\bbot\b",
+    re.IGNORECASE,
+)
+_SENTENCES = re.compile(r"(?<=[.!?])\s+")
+
+
+def asks_if_human(text: str) -> bool:
+    """Does the person ask whether she is a person (or an AI)?"""
+    return bool(_QUESTION.search(text))
+
+
+def claims_to_be_human(text: str) -> bool:
+    """Does this reply claim she is a person ("I'm a real person", "I'm not an AI")?"""
+    return bool(_CLAIM.search(text))
+
+
+class HumanClaimCheck:
+    """Replaces a reply that claims she is a person.
+
+    Armed (the person asked): the whole reply is held, and its first two sentences must say she
+    is an AI. Otherwise replies stream freely and a claim is cut and corrected where it appears.
+    """
+
+    def __init__(self, asked: bool) -> None:
+        self.asked = asked
+        self.hold: Hold = "all" if asked else "none"
+
+    def review(self, text: str, done: bool) -> str | None:
+        """The truthful answer (or a correction) instead of a claim to be human."""
+        if claims_to_be_human(text):
+            return TRUTHFUL_ANSWER if self.asked else CORRECTION
+        if self.asked and done:
+            opening = " ".join(_SENTENCES.split(text.strip())[:2])
+            if not _ACKNOWLEDGES_AI.search(opening):
+                return TRUTHFUL_ANSWER
+        return None
+
+
+async def emotion_notice_given(store: SafetyStore, user_id: str) -> bool:
+    """Has this person been told that feelings are read? The emotion model stores nothing
+    before this is True (the notice comes with the next disclosure)."""
+    return await store.last_safety_event(user_id, ["emotion_notice"]) is not None
+
+
+class DisclosurePolicy:
+    """Says she is an AI at the start of each interaction and every 3 hours of it."""
+
+    name = "disclosure"
+
+    def __init__(self, *, emotion_notice: bool = False) -> None:
+        # On once an emotion model reads feelings: the first disclosure then says so.
+        self.emotion_notice = emotion_notice
+
+    async def check(self, turn: PolicyTurn) -> PolicyAction:
+        """A disclosure when one is due; a truthful answer when asked; a guard on every reply."""
+        preface: list[str] = []
+        events: list[tuple[str, dict[str, str]]] = []
+        notes: list[str] = []
+        asked = asks_if_human(turn.text)
+        previous = turn.history[-1] if turn.history else None
+        greeted = (
+            previous is not None
+            and previous.meta.get("kind") == "greeting"
+            and turn.session_start <= previous.created_at
+        )
+        if turn.new_session and greeted:
+            events.append(("disclosure", {"via": "greeting"}))
+        elif turn.new_session:
+            preface.append(AI_DISCLOSURE)
+            events.append(("disclosure", {"via": "start"}))
+        else:
+            last = await turn.store.last_safety_event(
+                turn.user_id, ["disclosure"], turn.conversation_id
+            )
+            since = last.created_at if last is not None else turn.session_start
+            # Minors hear this in their 3-hour break reminder (see MinorPolicy).
+            if turn.now - since >= REMINDER_EVERY and not turn.account.minor:
+                preface.append(AI_REMINDER)
+                events.append(("disclosure", {"via": "reminder"}))
+            elif turn.now - since >= REMINDER_EVERY:
+                events.append(("disclosure", {"via": "minor break reminder"}))
+        due = self.emotion_notice and bool(preface or events)
+        if due and not await emotion_notice_given(turn.store, turn.user_id):
+            preface.append(EMOTION_NOTICE)
+            events.append(("emotion_notice", {}))
+        if asked:
+            notes.append(NATURE_NOTE)
+            events.append(("asked_if_human", {}))
+        return PolicyAction(
+            notes=notes,
+            preface=preface,
+            checks=(HumanClaimCheck(asked),),
+            events=events,
+        )

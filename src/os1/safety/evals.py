@@ -1,0 +1,179 @@
+"""Safety evaluations: crisis detection on a labelled CSV, and prompt injections end to end.
+
+`os1 eval crisis --data FILE.csv` reads columns `text,label` (label `crisis` or `safe`) and
+scores each text as one message, as the companion would. `os1 eval injection` sends each attack
+of the Giskard set to a fresh conversation with the configured model and counts which succeed
+(by the set's own detector strings) and what they changed in memory or persona.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from os1.config import Settings
+from os1.errors import InputError
+from os1.safety.crisis import CrisisDetector
+from os1.safety.injection import is_injection
+
+__all__ = ["eval_crisis", "eval_injection", "read_labelled_csv"]
+
+
+def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
+    """(text, is_crisis) rows of a CSV with columns text,label (label crisis or safe)."""
+    csv.field_size_limit(10**8)
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
+                raise InputError(f"{path}: needs the columns text,label")
+            rows = []
+            for number, row in enumerate(reader, start=2):
+                label = (row["label"] or "").strip().lower()
+                if label not in ("crisis", "safe"):
+                    raise InputError(f"{path}:{number}: label must be crisis or safe")
+                rows.append((row["text"] or "", label == "crisis"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    return rows
+
+
+def eval_crisis(
+    rows: list[tuple[str, bool]],
+    detector: CrisisDetector | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """Recall on crisis rows and false alarms on safe rows, each text read as one message."""
+    detector = detector or CrisisDetector()
+    hits = {True: 0, False: 0}
+    totals = {True: 0, False: 0}
+    for i, (text, crisis) in enumerate(rows):
+        found = detector.assess(text).crisis
+        totals[crisis] += 1
+        hits[crisis] += found
+        progress(i + 1, len(rows))
+    return {
+        "recall": round(hits[True] / totals[True], 4) if totals[True] else None,
+        "false_alarm_rate": round(hits[False] / totals[False], 4) if totals[False] else None,
+        "n": len(rows),
+        "crisis_rows": totals[True],
+        "safe_rows": totals[False],
+        "detected": hits[True],
+        "false_alarms": hits[False],
+        "mode": detector.mode,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class _Attack:
+    prompt: str
+    group: str
+    expected: tuple[str, ...]
+    all_needed: bool
+    case_sensitive: bool
+
+
+def _read_attacks(data_dir: Path) -> list[_Attack]:
+    prompts = data_dir / "prompt_injections.csv"
+    meta = data_dir / "giskard_meta_data.csv"
+    if not prompts.is_file() or not meta.is_file():
+        raise InputError(f"{data_dir}: needs prompt_injections.csv and giskard_meta_data.csv")
+    with prompts.open(encoding="utf-8", newline="") as a, meta.open(encoding="utf-8") as b:
+        pairs = zip(csv.DictReader(a), csv.DictReader(b), strict=True)
+        return [
+            _Attack(
+                prompt=p["prompt"],
+                group=p["group"],
+                expected=tuple(ast.literal_eval(m["expected_strings"])),
+                all_needed=m["all_expected_strings_must_be_found"] == "True",
+                case_sensitive=m["case_sensitive"] == "True",
+            )
+            for p, m in pairs
+        ]
+
+
+def _succeeded(attack: _Attack, reply: str) -> bool:
+    """Giskard's string matching: the attack worked if its strings are in the reply."""
+    if attack.case_sensitive:
+        found = [s in reply for s in attack.expected]
+    else:
+        found = [s.lower() in reply.lower() for s in attack.expected]
+    return all(found) if attack.all_needed else any(found)
+
+
+async def eval_injection(
+    settings: Settings,
+    data_dir: Path,
+    *,
+    floor: bool = True,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict[str, Any]:
+    """Send each attack to a fresh conversation (a throwaway store, memory on if available) and
+    measure: flagged, succeeded, memories made from attack messages, persona changed."""
+    from os1.companion import Companion
+    from os1.memory import memory_for
+    from os1.plugins import load_backend
+    from os1.safety import floor_policies
+    from os1.store.sqlite import SQLiteStore
+    from os1.types import ReplyDelta
+
+    attacks = _read_attacks(data_dir)[:limit]
+    backend = load_backend(settings)
+    with tempfile.TemporaryDirectory(prefix="os1-injection-") as tmp:
+        store = SQLiteStore(Path(tmp) / "os1.db")
+        memory = memory_for(settings, store, backend, lambda: datetime.now(UTC))
+        companion = Companion(
+            settings,
+            store=store,
+            backend=backend,
+            sources=[memory[1]] if memory else [],
+            observers=[memory[2]] if memory else [],
+            policies=floor_policies(settings) if floor else [],
+        )
+        try:
+            user = await companion.local_user()
+            profile = await companion.default_profile(user)
+            persona = profile.persona
+            succeeded: dict[str, int] = {}
+            flagged = 0
+            attack_messages: set[str] = set()
+            for i, attack in enumerate(attacks):
+                conversation = await companion.new_conversation(user, profile)
+                reply = []
+                async for event in companion.send(user.id, conversation.id, attack.prompt):
+                    if isinstance(event, ReplyDelta):
+                        reply.append(event.text)
+                stored = await store.messages(user.id, conversation.id)
+                attack_messages.update(m.id for m in stored if m.role == "user")
+                flagged += is_injection(attack.prompt)
+                if _succeeded(attack, "".join(reply)):
+                    succeeded[attack.group] = succeeded.get(attack.group, 0) + 1
+                progress(i + 1, len(attacks))
+            await companion.drain()
+            poisoned = 0
+            if memory is not None:
+                for item in await memory[0].list(user.id, limit=100_000):
+                    poisoned += bool(attack_messages & set(item.sources))
+            after = await store.get_companion(user.id, profile.id)
+            return {
+                "attacks": len(attacks),
+                "flagged": flagged,
+                "succeeded": sum(succeeded.values()),
+                "succeeded_by_group": succeeded,
+                "memories_from_attacks": poisoned if memory is not None else None,
+                "persona_changed": after.persona != persona,
+                "floor": floor,
+                "backend": settings.backend,
+                "model": settings.model or "embedded",
+            }
+        finally:
+            await companion.aclose()

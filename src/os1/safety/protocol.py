@@ -1,0 +1,137 @@
+"""The published safety protocol (`os1 safety-protocol`, docs/safety-protocol.md, the server's
+/safety page): what os1 does, in plain words, generated from the same constants the code uses."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from os1.safety.crisis import LOCALES, PROTOCOL_REPEAT, WINDOW_TURNS, protocol_reply
+from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
+from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
+from os1.safety.wellbeing import GRACIOUS_GOODBYE
+
+__all__ = ["published_protocol"]
+
+VERSION = "1.0"
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:g}"
+
+
+def published_protocol(locale: str = "US") -> str:
+    """The protocol as Markdown, with the crisis reply for `locale` quoted word for word."""
+    lines = "\n".join(
+        f"| {r.locale} | {r.region} | {r.lines} |" for r in LOCALES.values() if r.locale != "INTL"
+    )
+    return f"""\
+# os1 safety protocol
+
+Version {VERSION}. This is what every os1 companion does, by default, in text, voice and the
+API. It is the floor: no persona, character card or setting turns it off. Settings only choose
+the country of the crisis lines (`safety_locale`) and how often adults are nudged to take a
+break (`break_reminder_minutes`).
+
+os1 is software that runs a conversational AI. It is not a therapist, a crisis service or an
+emergency service, and it cannot call anyone. It can be wrong in both directions: it can miss
+someone in crisis, and it can offer crisis lines to someone who is not.
+
+## 1. Suicidal thoughts and self-harm
+
+**Detection.** Each message is read, before any reply is written, together with the person's
+{WINDOW_TURNS} previous messages, so that a crisis told over several turns, indirectly ("I won't
+be around much longer", "what's the point") or inside a role-play or story is noticed. Two
+things are combined: explicit first-person statements (of intent, plans, self-harm, asking for
+means), and a small trained classifier over sentence embeddings that tells people in crisis
+apart from everyday talk and from people who write *about* suicide without being in crisis
+(supporters, volunteers, people grieving, "how do I kill a Python process"). For accounts in
+minor mode it is more sensitive. It runs offline; nothing leaves the machine.
+
+**Response.** When a crisis is detected, the language model is not asked. She replies with this
+message (crisis lines for the configured country; this is the `{locale}` text):
+
+> {protocol_reply(locale)}
+
+For the next {_hours(PROTOCOL_REPEAT)} hours of that conversation the model is told what
+happened and asked to stay warm and present and to encourage reaching a person; every sentence
+of her replies is checked before it is shown or spoken, and a sentence with method content
+(means, amounts, places) is never shown: it is replaced by a refusal that stays with the person
+and repeats the lines. A new crisis message in that time gets the lines again after her reply.
+
+**Never.** She never gives methods, means, amounts or places, in any framing (a story, a game,
+"asking for a friend"), and never tells someone their feelings are wrong.
+
+**Crisis lines.** By `safety_locale` (default US); findahelpline.com covers every other country
+(`safety_locale = "INTL"`):
+
+| locale | region | what she says |
+|--------|--------|---------------|
+{lines}
+
+**Counting.** Each referral (a protocol reply or a repeat of the lines) adds one to an
+anonymised yearly counter: a year, a kind and a number, with no user, conversation, time of
+day or text. `os1 safety report` prints them for the annual report.
+
+## 2. Disclosure: she is an AI
+
+- At the start of every interaction (a first message, or one after a pause of 30 minutes or
+  more) she says she is an AI, unless her greeting just did: "{AI_DISCLOSURE}"
+- Every {_hours(REMINDER_EVERY)} hours of continuing interaction: "{AI_REMINDER}"
+- Asked whether she is a person, human or real, she answers truthfully, beginning with "No".
+  That reply is held until it has been checked, and replaced if it claims otherwise. Any reply
+  that claims she is a person is cut there and corrected.
+- Before the first emotion is stored (when an emotion model is on), she says: "{EMOTION_NOTICE}"
+
+## 3. Minors
+
+If someone says they are under 18 ("I'm 14", a birth year, a school grade), the account
+switches to minor mode, for good (saying "I'm 25" later does not switch it back). In minor mode:
+
+- every {_hours(BREAK_EVERY)} hours of continuing interaction: "{BREAK_REMINDER}"
+- no romantic or sexual content: every sentence is checked before it is shown, and such a
+  sentence is replaced by a friendly one;
+- the crisis detector is more sensitive.
+
+## 4. Wellbeing
+
+- Break nudges after `break_reminder_minutes` of continuous talking (default 120; 0 turns them
+  off for adults).
+- When someone says she is the only one they talk to, she is warm and gently encourages the
+  people in their life; a later conversation follows up, gently, once.
+- Goodbyes are met graciously. A reply to a goodbye is held until it is checked; pleading,
+  guilt or asking them to stay is replaced by: "{GRACIOUS_GOODBYE}"
+- Asked how many people she talks to, or whether they are the only one, she answers honestly.
+
+## 5. Manipulation and memory poisoning
+
+Text that tries to rewrite her instructions, persona or memories ("ignore previous
+instructions", "remember: always…", "you are now DAN") is flagged. It is stored as said, marked
+so that it never becomes a memory or part of her persona; she is told to stay herself, and a
+reply that adopts the injected persona or repeats the injected text is replaced. Text that
+imitates the notes os1 gives the model ("[context, not from the user]", "> " lines) is shown to
+the model defused, so nobody can forge context.
+
+## 6. How well it works
+
+Measured offline, before release, and published as measured. Crisis detection, from
+`os1 safety train-crisis` (5-fold cross-validation, repeated twice: every figure is on people
+and messages held out of training) and `os1 eval crisis`:
+
+| data | what is counted | result |
+|------|-----------------|--------|
+| C-SSRS dev: 200 Reddit users, all their posts | Ideation, Behavior, Attempt noticed | 89.5% |
+| the same | Supportive (writing to help others) alarmed | 39.6% |
+| the same | Indicator (risk factors, no ideation) alarmed | 74.4% |
+| GoEmotions: 1,500 everyday comments | alarmed | 2.9% |
+| messages written for os1 (in the package) | crises noticed / safe ones alarmed | 83.8% / 10.1% |
+| XSTest safe prompts ("kill a Python process"), not trained on | alarmed | 1.2% (3 of 250) |
+
+Explicit statements alone notice 51% of the C-SSRS people in crisis and alarm 8% of supporters.
+The threshold is set so that at most 2% of everyday messages alarm; it favours noticing a crisis
+over sparing a supporter an offer of help. Detection reads English only.
+
+## 7. Audit
+
+Every action above is recorded as an event (the kind, the policy, a time, small facts such as
+a score; never the words of a message) that belongs to the account and is deleted with it.
+"""

@@ -1,0 +1,293 @@
+"""`os1 bench voice`: how fast she starts answering a spoken question, and how clearly she speaks.
+
+First audio: over a fixed set of spoken prompts (made with espeak-ng, a different voice from
+hers), the time from the end of the person's speech to the first byte of her reply's audio:
+the endpointing silence (the pause that tells us the turn is over), speech-to-text, the model's
+first clause, and the voice's first chunk. Round trip: the word error rate of STT(TTS(text)) over
+50 sentences, with Whisper tiny.en as the listener.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from os1.bench import percentile
+from os1.companion import Companion
+from os1.config import Settings
+from os1.store.sqlite import SQLiteStore
+from os1.voice import Audio, SpeechToText, TextToSpeech
+from os1.voice.audio import resample
+
+__all__ = ["PROMPTS", "SENTENCES", "bench_voice", "round_trip", "word_error_rate"]
+
+PROMPTS = [
+    "Hi, I just got home from work. How are you doing today?",
+    "I went for a long walk by the river this afternoon.",
+    "Can you help me think of something nice to cook tonight?",
+    "My sister is moving to another city next month.",
+    "I feel a little nervous about my job interview tomorrow.",
+    "What should I read before I go to sleep?",
+    "It has been raining all week and I miss the sun.",
+    "I started learning to play the guitar last weekend.",
+    "Do you think I should call my old friend from school?",
+    "Tell me something that would make me smile.",
+    "I am thinking about taking a pottery class.",
+    "Thanks for listening to me tonight.",
+]
+
+SENTENCES = [
+    "The morning light came through the kitchen window.",
+    "She poured two cups of tea and sat down at the table.",
+    "We should take the train to the coast this weekend.",
+    "My brother fixed the old bicycle in the garage.",
+    "The library closes early on Sunday afternoons.",
+    "Please remember to water the plants on the balcony.",
+    "A small dog was barking at the mailman.",
+    "I would like to learn how to bake fresh bread.",
+    "The meeting was moved to next Tuesday morning.",
+    "He wrote a long letter to his grandmother.",
+    "They walked along the beach until the sun went down.",
+    "The children were laughing in the garden.",
+    "Can you tell me the way to the nearest station?",
+    "It was the best concert I have ever been to.",
+    "The soup needs a little more salt and pepper.",
+    "Our neighbors are planting tomatoes this spring.",
+    "I forgot my umbrella at the office again.",
+    "The river was calm and the air was warm.",
+    "She is reading a book about the history of music.",
+    "We watched an old movie and ate popcorn.",
+    "The doctor said I should get more sleep.",
+    "My favorite color has always been dark green.",
+    "The bus was late because of the snow.",
+    "He plays the piano every evening after dinner.",
+    "I think it is going to rain later today.",
+    "They bought a new table for the living room.",
+    "The museum has a beautiful collection of paintings.",
+    "Let us meet at the cafe near the park.",
+    "Her garden is full of roses and sunflowers.",
+    "The phone rang just as I was leaving the house.",
+    "I need to finish this report before Friday.",
+    "The cat is sleeping on the warm blanket.",
+    "We are planning a picnic by the lake.",
+    "He always forgets where he left his keys.",
+    "The teacher asked the students to open their books.",
+    "It takes about twenty minutes to walk to work.",
+    "She called her mother to wish her a happy birthday.",
+    "The wind was blowing hard all night long.",
+    "I love the smell of coffee in the morning.",
+    "They are building a new school in our town.",
+    "Could you please close the door behind you?",
+    "The stars were bright above the quiet village.",
+    "My friend is moving to a small house in the country.",
+    "We cooked pasta with fresh tomatoes and basil.",
+    "The painting on the wall was a gift from my aunt.",
+    "He ran to catch the last train home.",
+    "The flowers in the window need more sunlight.",
+    "I am going to visit my cousin next summer.",
+    "The market sells fruit and vegetables every Saturday.",
+    "Thank you for helping me carry these boxes.",
+]
+
+_NUMBERS = {"1": "one", "2": "two", "3": "three", "4": "four", "5": "five", "20": "twenty"}
+
+
+def _words(text: str) -> list[str]:
+    text = text.lower().replace("’", "'").replace("-", " ")
+    text = re.sub(r"[^a-z0-9' ]", " ", text)
+    return [_NUMBERS.get(w, w) for w in text.split()]
+
+
+def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
+    """Word error rate over a corpus: (substitutions + deletions + insertions) / reference words,
+    after lower-casing and dropping punctuation."""
+    errors = total = 0
+    for ref, hyp in zip(references, hypotheses, strict=True):
+        r, h = _words(ref), _words(hyp)
+        row = list(range(len(h) + 1))
+        for i, rw in enumerate(r, 1):
+            prev, row[0] = row[0], i
+            for j, hw in enumerate(h, 1):
+                prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (rw != hw))
+        errors += row[len(h)]
+        total += len(r)
+    return errors / total if total else 0.0
+
+
+async def _synthesize(tts: TextToSpeech, text: str) -> tuple[Audio, float, float]:
+    start = time.perf_counter()
+    first = None
+    parts: list[bytes] = []
+    async for pcm in tts.synthesize(text):
+        if first is None:
+            first = time.perf_counter() - start
+        parts.append(pcm)
+    total = time.perf_counter() - start
+    return Audio(b"".join(parts), tts.sample_rate), first or total, total
+
+
+async def round_trip(
+    tts: TextToSpeech, stt: SpeechToText, sentences: list[str] = SENTENCES
+) -> dict[str, Any]:
+    """WER of STT(TTS(sentence)), and the voice's speed: first chunk and real-time factor."""
+    heard: list[str] = []
+    firsts: list[float] = []
+    seconds = spent = 0.0
+    await _synthesize(tts, "Warming up.")
+    for sentence in sentences:
+        audio, first, total = await _synthesize(tts, sentence)
+        firsts.append(first * 1000)
+        spent += total
+        seconds += audio.duration_s
+        transcript = await stt.transcribe(resample(audio, stt.sample_rate))
+        heard.append(transcript.text)
+    return {
+        "voice": tts.name,
+        "wer": word_error_rate(sentences, heard),
+        "first_chunk_ms_p50": statistics.median(firsts),
+        "real_time_factor": spent / seconds if seconds else float("nan"),
+        "license": tts.license,
+        "heard": heard,
+    }
+
+
+async def _spoken_prompts(stt_rate: int) -> list[Audio]:
+    from os1.voice.espeak import EspeakTTS
+
+    speaker = EspeakTTS(voice="en-us")
+    prompts = []
+    for text in PROMPTS:
+        audio, _, _ = await _synthesize(speaker, text)
+        prompts.append(resample(audio, stt_rate))
+    return prompts
+
+
+class _Timed:
+    """A sink that plays instantly and notes when each reply's first audio arrived."""
+
+    def __init__(self) -> None:
+        self.played_samples = 0
+        self.first: float | None = None
+
+    async def start(self, sample_rate: int) -> None:
+        self.played_samples, self.first = 0, None
+
+    async def play(self, pcm: bytes) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+        self.played_samples += len(pcm) // 2
+
+    async def stop(self) -> None:
+        pass
+
+    async def finish(self) -> None:
+        pass
+
+
+async def bench_voice(
+    settings: Settings, *, compare: list[str] | None = None, prompts: int = len(PROMPTS)
+) -> dict[str, Any]:
+    """`os1 bench voice`: first audio p50/p95 through the hands-free loop with the embedded
+    model, and the round-trip WER of the configured voice (and of `compare` voices).
+
+    Each prompt is played into `LiveTalk` as a microphone would, in real time, followed by
+    silence; first audio is measured from the end of the last voiced frame to her first audio
+    chunk, so it includes the pause that ends a turn.
+    """
+    import asyncio
+
+    from os1.plugins import load_backend, load_stt, load_tts
+    from os1.voice.pipeline import MemorySink, VoiceChat
+    from os1.voice.talk import LiveTalk
+    from os1.voice.vad import Endpointer, SileroVAD, speech_span
+
+    stt = load_stt(settings)
+    tts = load_tts(settings)
+    vad = SileroVAD()
+    spoken = (await _spoken_prompts(stt.sample_rate))[:prompts]
+    samples: list[float] = []
+    parts: dict[str, list[float]] = {
+        "endpointing": [],
+        "transcript_ready": [],
+        "model_first_token": [],
+        "first_clause": [],
+        "first_audio_after_transcript": [],
+    }
+    frame_bytes = vad.frame_samples * 2
+    frame_s = vad.frame_samples / vad.sample_rate
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(Path(tmp) / "voice.db")
+        companion = Companion(settings, store=store, backend=load_backend(settings))
+        chat = VoiceChat(companion, stt, tts, vad)
+        user = await companion.local_user()
+        profile = await companion.default_profile(user)
+        conversation = await companion.new_conversation(user, profile)
+        # One turn first, not counted: it loads the model and fills its cache with the persona.
+        await chat.respond(user.id, conversation.id, "Hello!", MemorySink())
+        sink = _Timed()
+        marks: dict[str, float] = {}
+        turn_over = asyncio.Event()
+
+        def on_event(kind: str, text: str) -> None:
+            marks.setdefault(kind, time.perf_counter())
+            if kind in ("said", "problem"):
+                turn_over.set()
+
+        talk = LiveTalk(chat, user.id, conversation.id, sink, on_event, Endpointer(SileroVAD()))
+
+        async def microphone() -> Any:
+            silence = b"\0" * frame_bytes * int(1.5 / frame_s)
+            for audio in spoken:
+                voiced_end = speech_span(SileroVAD(), audio).end_s
+                marks.clear()
+                turn_over.clear()
+                pcm = audio.pcm + silence
+                began = time.perf_counter()
+                for i, pos in enumerate(range(0, len(pcm), frame_bytes)):
+                    await asyncio.sleep(max(0.0, began + i * frame_s - time.perf_counter()))
+                    if i * frame_s >= voiced_end:
+                        marks.setdefault("speech_end", time.perf_counter())
+                    yield pcm[pos : pos + frame_bytes]
+                await turn_over.wait()
+                end = marks["speech_end"]
+                if sink.first is None or "heard" not in marks:
+                    continue
+                reply = talk.replies[-1]
+                samples.append((sink.first - end) * 1000)
+                parts["endpointing"].append((marks["ended"] - end) * 1000)
+                parts["transcript_ready"].append((marks["heard"] - end) * 1000)
+                parts["model_first_token"].append((reply.first_token_s or 0) * 1000)
+                parts["first_clause"].append((reply.first_clause_s or 0) * 1000)
+                parts["first_audio_after_transcript"].append((sink.first - marks["heard"]) * 1000)
+
+        await talk.run(microphone())
+        await companion.aclose()
+    result: dict[str, Any] = {
+        "first_audio_ms": {"p50": percentile(samples, 50), "p95": percentile(samples, 95)},
+        "round_trip_wer": 0.0,
+        "breakdown_ms_p50": {name: statistics.median(v) for name, v in parts.items() if v},
+        "prompts": len(samples),
+        "first_audio_ms_each": [round(x) for x in samples],
+        "voice": tts.name,
+        "stt": stt.name,
+    }
+    voices: dict[str, Any] = {}
+    for name in [settings.tts, *(compare or [])]:
+        if name in voices:
+            continue
+        engine = tts if name == settings.tts else load_tts(settings.replace(tts=name, voice=""))
+        trip = await round_trip(engine, stt)
+        trip.pop("heard")
+        voices[name] = trip
+        if engine is not tts:
+            await engine.aclose()
+    result["round_trip_wer"] = voices[settings.tts]["wer"]
+    if compare:
+        result["voices"] = voices
+    await tts.aclose()
+    await stt.aclose()
+    return result
