@@ -171,6 +171,10 @@ class PausingBackend(ScriptedBackend):
         self.go = asyncio.Event()
         self.paused = asyncio.Event()
 
+    async def resume(self) -> None:
+        """Let the reply go on (run it on the app's loop)."""
+        self.go.set()
+
     async def stream(self, request: GenerationRequest) -> AsyncGenerator[BackendEvent, None]:
         pieces = 0
         async for event in super().stream(request):

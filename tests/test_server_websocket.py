@@ -126,7 +126,7 @@ def test_reconnecting_mid_reply_resumes_it_whole(
         assert frames[1]["offset"] == 0
         assert frames[1]["text"] == "I like the sound"  # the text so far, in one piece
         assert frames[1]["text"].startswith(text_of(seen, 2))
-        harness.run(backend.go.set)
+        harness.run(backend.resume)
         frames += receive_until(second, final(2))
     assert text_of(frames, 2) == REPLY
     assert not any(f["type"] == "message" and f["seq"] == 1 for f in frames)  # had it already

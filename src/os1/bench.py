@@ -230,12 +230,16 @@ async def _timed_turn(companion: Companion, user_id: str, conversation_id: str, 
 async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
     """`os1 bench latency`: time to first token, cold, deep in a conversation, and alternating."""
     from os1.backends.llamacpp import LlamaCppBackend
+    from os1.models import resolve_model_path
 
-    backend = LlamaCppBackend(settings)
     lines = (USER_LINES * (turns // len(USER_LINES) + 1))[:turns]
+    model = str(resolve_model_path(settings))
     with tempfile.TemporaryDirectory() as tmp:
-        store = SQLiteStore(Path(tmp) / "latency.db")
-        companion = Companion(settings, store=store, backend=backend)
+        # The product's own wiring: memory recall and remembering (when installed) and the
+        # safety floor, exactly as `os1 chat` builds them.
+        companion = Companion.from_settings(settings.replace(home=Path(tmp), model=model))
+        backend = companion.backend
+        assert isinstance(backend, LlamaCppBackend)
         user = await companion.local_user()
         profile = await companion.default_profile(user)
         solo = await companion.new_conversation(user, profile)
@@ -260,4 +264,5 @@ async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
         "turns": turns,
         "final_prompt_tokens": prompt_tokens,
         "model": backend.model_path.name,
+        "memory_recall": companion.memories is not None,
     }

@@ -163,6 +163,8 @@ class LiveTurns:
         turn = self._turns.get(conversation_id)
         if turn is None or turn.user_id != user_id:
             return False
+        if turn.stop_requested:
+            return True  # one cancel only: a second would cut the engine's own save short
         turn.stop_requested = True
         # Before the reply is reserved, cancelling could leave a half-begun turn; _drive stops
         # as soon as it is.
@@ -227,7 +229,10 @@ class LiveTurns:
             task = asyncio.current_task()
             if task is not None:
                 task.uncancel()
-            await self._stopped(turn)
+            try:
+                await self._stopped(turn)
+            except Os1Error as err:
+                self._failed(turn, api_error_from(err))
         except Os1Error as err:
             self._failed(turn, api_error_from(err))
         except Exception:
