@@ -471,3 +471,26 @@ async def test_observers_hear_each_stored_turn_after_the_reply(
     assert heard == [
         ("I planted tomatoes", "I planted tomatoes", "Lovely to hear.", MessageStatus.COMPLETE)
     ]
+
+
+async def test_closing_does_not_wait_for_slow_background_work(
+    companion: Companion, backend: ScriptedBackend
+) -> None:
+    stopped = asyncio.Event()
+
+    class SlowRemembering:
+        async def turn_finished(
+            self, turn: TurnInput, user_message: Message, reply: Message
+        ) -> None:
+            try:
+                await asyncio.sleep(3600)  # e.g. fact extraction with a slow local model
+            except asyncio.CancelledError:
+                stopped.set()
+                raise
+
+    companion.observers.append(SlowRemembering())
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    await companion.reply(user.id, conversation.id, "hello")
+    await asyncio.wait_for(companion.aclose(grace_s=0.05), timeout=5)
+    assert stopped.is_set()

@@ -159,9 +159,17 @@ class Companion:
         """Recover from a crash: replies left mid-stream become `interrupted`. Returns how many."""
         return await self.store.recover()
 
-    async def aclose(self) -> None:
-        """Finish background work, then close the backend and the store."""
-        await self.drain()
+    async def aclose(self, grace_s: float = 2.0) -> None:
+        """Give background work `grace_s` to finish, stop the rest, close backend and store.
+
+        Background work is resumable (`os1 memory sleep` reads what was not read), so quitting
+        never waits minutes for fact extraction to finish.
+        """
+        if self._background:
+            _, pending = await asyncio.wait(list(self._background), timeout=grace_s)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
         await self.backend.aclose()
         await self.store.aclose()
 
