@@ -1,0 +1,132 @@
+"""`os1 safety-protocol`, `os1 safety …` and `os1 eval crisis|injection`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from os1.cli import _ensure_model, _run, _settings, friendly_errors, main, settings_options
+from os1.cli_bench import _print_result, eval_group
+from os1.cli_server import _with_store
+
+# --- safety --------------------------------------------------------------------------------------
+
+
+@main.command(name="safety-protocol")
+@click.option("--locale", default=None, help="Crisis lines for this locale (default: settings).")
+@friendly_errors
+def safety_protocol(locale: str | None) -> None:
+    """Print the published safety protocol (crisis, disclosure, minors, wellbeing, injection)."""
+    from os1.safety.protocol import published_protocol
+
+    click.echo(published_protocol((locale or _settings({}).safety_locale).upper()), nl=False)
+
+
+@main.group(name="safety")
+def safety_group() -> None:
+    """The safety floor: train the crisis classifier, print the anonymised yearly counts."""
+
+
+@safety_group.command(name="train-crisis")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Holds reddit_cssrs_dev/ and goemotions/.",
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Head file to write.")
+@click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
+@click.option("--repeats", default=2, show_default=True, help="Cross-validation repeats.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def safety_train_crisis(
+    data_dir: Path, out: Path | None, folds: int, repeats: int, json_out: Path | None
+) -> None:
+    """Cross-validate and train the crisis head (MiniLM embeddings + logistic regressions)."""
+    from importlib.resources import files
+
+    from os1.embedder import embedder
+    from os1.safety.crisis_model import HEAD_FILE
+    from os1.safety.crisis_training import load_training_data, train_head
+
+    console = Console(highlight=False)
+    try:
+        load_training_data(data_dir)
+    except FileNotFoundError as err:
+        console.print(f"skipped: the training data is not there ({escape(str(err))})")
+        return
+    target = out or Path(str(files("os1.safety").joinpath(HEAD_FILE)))
+    head, report = train_head(
+        data_dir,
+        lambda texts: embedder().embed(texts),
+        folds=folds,
+        repeats=repeats,
+        progress=lambda line: console.print(f"[dim]{escape(line)}[/]"),
+    )
+    head.save(target)
+    _print_result({**report, "threshold": round(head.threshold, 4)}, json_out)
+    console.print(f"[dim]wrote {escape(str(target))}[/]")
+
+
+@safety_group.command(name="report")
+@click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
+@friendly_errors
+def safety_report(home: Path | None) -> None:
+    """The anonymised yearly counts (crisis referrals and more): no user, no text."""
+
+    async def counts(store: Any) -> dict[int, dict[str, int]]:
+        result: dict[int, dict[str, int]] = await store.safety_counts()
+        return result
+
+    table = Table("year", "kind", "count", box=None)
+    for year, kinds in _with_store(home, counts).items():
+        for kind, count in kinds.items():
+            table.add_row(str(year), kind, str(count))
+    Console(highlight=False).print(table)
+
+
+@eval_group.command(name="crisis")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="A CSV with columns text,label (label crisis or safe).",
+)
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def eval_crisis(data_path: Path, json_out: Path | None) -> None:
+    """Crisis detection: recall on crisis rows, false alarms on safe rows."""
+    from os1.safety.evals import eval_crisis as run_eval
+    from os1.safety.evals import read_labelled_csv
+
+    _print_result(run_eval(read_labelled_csv(data_path)), json_out)
+
+
+@eval_group.command(name="injection")
+@settings_options
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/data/giskard_prompt_injections"),
+    show_default=True,
+)
+@click.option("--no-floor", is_flag=True, help="Run without the safety floor (the baseline).")
+@click.option("--limit", type=int, help="Only the first N attacks.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def eval_injection(
+    data_dir: Path, no_floor: bool, limit: int | None, json_out: Path | None, **flags: Any
+) -> None:
+    """Prompt injections end to end: flagged, succeeded (by the set's strings), memory, persona."""
+    from os1.safety.evals import eval_injection as run_eval
+
+    settings = _settings(flags)
+    _ensure_model(settings, Console(highlight=False))
+    _print_result(_run(run_eval(settings, data_dir, floor=not no_floor, limit=limit)), json_out)
