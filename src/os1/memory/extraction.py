@@ -135,6 +135,40 @@ def _salvage_objects(raw: str) -> list[Any]:
     return found
 
 
+async def generate_in_background(
+    backend: Backend,
+    messages: tuple[ChatMessage, ...],
+    user_id: str,
+    schema: dict[str, Any],
+    max_tokens: int,
+    what: str,
+) -> str:
+    """Schema-constrained background generation under the user's memory cache key.
+
+    Raises GaveWay when a person started waiting for a reply; a backend failure is logged and
+    gives "" (memory work is retried later, never fatal).
+    """
+    request = GenerationRequest(
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=0.0,
+        cache_key=f"memory:{user_id}",
+        json_schema=schema,
+        background=True,
+    )
+    parts: list[str] = []
+    try:
+        async for event in backend.stream(request):
+            if isinstance(event, TextDelta):
+                parts.append(event.text)
+            elif isinstance(event, Finish) and event.reason == "cancelled":
+                raise GaveWay
+    except BackendError as err:
+        log.warning("%s failed: %s", what, err)
+        return ""
+    return "".join(parts)
+
+
 class FactExtractor:
     """Turns new messages into facts, in the background, one batch at a time.
 
@@ -220,25 +254,9 @@ class FactExtractor:
         )
 
     async def _generate(self, messages: tuple[ChatMessage, ...], user_id: str) -> str:
-        request = GenerationRequest(
-            messages=messages,
-            max_tokens=self.max_tokens,
-            temperature=0.0,
-            cache_key=f"memory:{user_id}",
-            json_schema=FACTS_SCHEMA,
-            background=True,
+        return await generate_in_background(
+            self.backend, messages, user_id, FACTS_SCHEMA, self.max_tokens, "memory extraction"
         )
-        parts: list[str] = []
-        try:
-            async for event in self.backend.stream(request):
-                if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                elif isinstance(event, Finish) and event.reason == "cancelled":
-                    raise GaveWay
-        except BackendError as err:
-            log.warning("memory extraction failed: %s", err)
-            return ""
-        return "".join(parts)
 
     async def _write(
         self,

@@ -14,10 +14,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from os1.errors import BackendError
-from os1.memory.extraction import DUPLICATE_SIMILARITY, FactExtractor, GaveWay
+from os1.memory.extraction import (
+    DUPLICATE_SIMILARITY,
+    FactExtractor,
+    GaveWay,
+    generate_in_background,
+)
 from os1.memory.timeframe import short_date
-from os1.types import ChatMessage, Finish, GenerationRequest, Memory, Message, TextDelta
+from os1.types import ChatMessage, Memory, Message
 
 if TYPE_CHECKING:
     from os1.backends import Backend
@@ -260,26 +264,12 @@ class Consolidation:
         self, system: str, text: str, schema: dict[str, Any], user_id: str
     ) -> dict[str, Any]:
         assert self.backend is not None
-        request = GenerationRequest(
-            messages=(ChatMessage("system", system), ChatMessage("user", text)),
-            max_tokens=320,
-            temperature=0.0,
-            cache_key=f"memory:{user_id}",
-            json_schema=schema,
-            background=True,
+        messages = (ChatMessage("system", system), ChatMessage("user", text))
+        reply = await generate_in_background(
+            self.backend, messages, user_id, schema, 320, "memory sleep"
         )
-        parts: list[str] = []
         try:
-            async for event in self.backend.stream(request):
-                if isinstance(event, TextDelta):
-                    parts.append(event.text)
-                elif isinstance(event, Finish) and event.reason == "cancelled":
-                    raise GaveWay
-        except BackendError as err:
-            log.warning("memory sleep: %s", err)
-            return {}
-        try:
-            data = json.loads("".join(parts))
+            data = json.loads(reply)
         except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
