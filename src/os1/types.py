@@ -271,3 +271,25 @@ class MemorySource:
     role: Role
     content: str
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class EmotionReading:
+    """How one message sounds: GoEmotions, Ekman and sentiment scores, valence and arousal.
+
+    Scores are probabilities (0..1) by label name; `labels` are the GoEmotions labels above their
+    tuned thresholds, most likely first (`("neutral",)` when none is). Valence is -1..1 (unpleasant
+    to pleasant), arousal 0..1 (calm to activated).
+    """
+
+    emotions: dict[str, float]
+    labels: tuple[str, ...]
+    ekman: dict[str, float]
+    sentiment: dict[str, float]
+    valence: float
+    arousal: float
+
+    @property
+    def top(self) -> str:
+        """The most likely label above threshold (`neutral` when none is)."""
+        return self.labels[0] if self.labels else "neutral"

