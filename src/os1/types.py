@@ -293,3 +293,30 @@ class EmotionReading:
     def top(self) -> str:
         """The most likely label above threshold (`neutral` when none is)."""
         return self.labels[0] if self.labels else "neutral"
+
+
+# --- heart (the user's mood, her reflections) ------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MoodEntry:
+    """One user message's emotion reading, kept for the mood chart and the mood note."""
+
+    message_id: str
+    user_id: str
+    at: datetime
+    reading: EmotionReading
+
+
+@dataclass(frozen=True, slots=True)
+class Insight:
+    """Something reflection concluded, with the memories or messages it rests on."""
+
+    id: str
+    user_id: str
+    companion_id: str
+    text: str
+    importance: float
+    created_at: datetime
+    memory_ids: tuple[str, ...] = ()
+    message_ids: tuple[str, ...] = ()

@@ -11,11 +11,14 @@ from os1.types import (
     ApiKey,
     CompanionProfile,
     Conversation,
+    EmotionReading,
+    Insight,
     Memory,
     MemoryKind,
     MemorySource,
     Message,
     MessageStatus,
+    MoodEntry,
     NewMemory,
     Role,
     SafetyAccount,
@@ -23,7 +26,7 @@ from os1.types import (
     User,
 )
 
-__all__ = ["AuthStore", "MemoryStore", "SafetyStore", "Store", "TurnRecord"]
+__all__ = ["AuthStore", "HeartStore", "MemoryStore", "SafetyStore", "Store", "TurnRecord"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -347,4 +350,54 @@ class MemoryStore(Protocol):
 
     async def memory_counts(self, user_id: str) -> dict[str, int]:
         """How many episodes, facts and summaries the user has, and how many are past."""
+        ...
+
+
+class HeartStore(Protocol):
+    """The heart's records: the user's mood per message, her state per companion, insights.
+
+    A store that has them says so with `supports_heart = True`. Everything belongs to a user and
+    goes when the user (or the message, companion or memory it came from) goes.
+    """
+
+    supports_heart: bool
+
+    async def add_mood(
+        self, user_id: str, message_id: str, reading: EmotionReading, at: datetime
+    ) -> None:
+        """Keep the reading of one of the user's messages (a second reading replaces it)."""
+        ...
+
+    async def mood_entries(
+        self, user_id: str, since: datetime, until: datetime | None = None
+    ) -> list[MoodEntry]:
+        """The user's readings from `since` (inclusive) to `until` (exclusive), oldest first."""
+        ...
+
+    async def heart_state(self, user_id: str, companion_id: str, kind: str) -> dict[str, Any]:
+        """A companion's saved state of one kind (affect, relationship, ...); {} when none."""
+        ...
+
+    async def set_heart_state(
+        self, user_id: str, companion_id: str, kind: str, value: dict[str, Any]
+    ) -> None:
+        """Replace a companion's saved state of one kind."""
+        ...
+
+    async def add_insight(
+        self,
+        user_id: str,
+        companion_id: str,
+        text: str,
+        importance: float,
+        *,
+        memory_ids: Sequence[str] = (),
+        message_ids: Sequence[str] = (),
+    ) -> Insight:
+        """Store an insight linked to the user's memories or messages behind it (ids that are
+        not the user's are left out; at least one must remain)."""
+        ...
+
+    async def insights(self, user_id: str, companion_id: str, *, limit: int = 50) -> list[Insight]:
+        """The companion's insights about this user, newest first."""
         ...

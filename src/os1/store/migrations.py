@@ -169,8 +169,52 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0006_heart",
         """
-        -- HEART TABLES GO HERE (helper C)
-        SELECT 1;
+        -- The user's mood: one emotion reading per user message (goes with the message).
+        CREATE TABLE mood_readings (
+            message_id TEXT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            top TEXT NOT NULL,
+            valence REAL NOT NULL,
+            arousal REAL NOT NULL,
+            reading TEXT NOT NULL
+        );
+        CREATE INDEX mood_readings_user ON mood_readings(user_id, created_at);
+        -- Her side, per companion: affect, relationship and reflection progress as JSON.
+        CREATE TABLE heart_state (
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            companion_id TEXT NOT NULL REFERENCES companions(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (user_id, companion_id, kind)
+        ) WITHOUT ROWID;
+        -- What reflection concluded, linked to the memories or messages behind each insight.
+        CREATE TABLE heart_insights (
+            id TEXT PRIMARY KEY,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            companion_id TEXT NOT NULL REFERENCES companions(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            importance REAL NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX heart_insights_user ON heart_insights(user_id, companion_id, created_at);
+        CREATE TABLE heart_insight_sources (
+            insight_id TEXT NOT NULL REFERENCES heart_insights(id) ON DELETE CASCADE,
+            memory_id TEXT REFERENCES memories(id) ON DELETE CASCADE,
+            message_id TEXT REFERENCES messages(id) ON DELETE CASCADE,
+            CHECK ((memory_id IS NULL) != (message_id IS NULL))
+        );
+        CREATE INDEX heart_insight_sources_insight ON heart_insight_sources(insight_id);
+        CREATE INDEX heart_insight_sources_memory ON heart_insight_sources(memory_id);
+        CREATE INDEX heart_insight_sources_message ON heart_insight_sources(message_id);
+        -- Forgetting what an insight came from forgets the insight: nothing concluded from
+        -- erased words outlives them.
+        CREATE TRIGGER heart_insight_orphaned AFTER DELETE ON heart_insight_sources
+        WHEN NOT EXISTS (SELECT 1 FROM heart_insight_sources WHERE insight_id = old.insight_id)
+        BEGIN
+            DELETE FROM heart_insights WHERE id = old.insight_id;
+        END;
         """,
     ),
 ]

@@ -17,6 +17,7 @@ from os1.errors import InputError, NotFound, StoreError, StoreFullError
 from os1.store import TurnRecord
 from os1.store.migrations import apply_migrations
 from os1.store.sqlite_auth import SQLiteAuthMixin
+from os1.store.sqlite_heart import SQLiteHeartMixin, export_heart
 from os1.store.sqlite_memory import SQLiteMemoryMixin, export_memories
 from os1.store.sqlite_safety import SQLiteSafetyMixin, export_safety
 from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
@@ -80,7 +81,7 @@ def _user(row: sqlite3.Row) -> User:
     return User(id=row["id"], name=row["name"], created_at=_dt(row["created_at"]))
 
 
-class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin):
+class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin, SQLiteHeartMixin):
     """Store implementation on one SQLite file (or ":memory:").
 
     Every call runs on a single worker thread that owns the connection, so the event loop never
@@ -515,6 +516,7 @@ class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin):
                 "conversations": conversations,
                 "memories": export_memories(conn, user_id),
                 "safety": export_safety(conn, user_id),
+                "heart": export_heart(conn, user_id),
             }
 
         return await self._run(fetch)
