@@ -163,6 +163,60 @@ def eval_locomo(
     _print_result(result, json_out)
 
 
+@bench_group.command(name="emotion")
+@click.option(
+    "--data",
+    "data_path",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="Time these messages (a GoEmotions TSV) instead of the built-in ones.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path, exists=True),
+    help="An emotion.onnx (or its folder) instead of the packaged model.",
+)
+@click.option("--threads", default=0, show_default=True, help="onnxruntime threads (0: all).")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def bench_emotion(
+    data_path: Path | None, model_path: Path | None, threads: int, json_out: Path | None
+) -> None:
+    """Emotion perception speed: one message (latency p50/p95) and batches (messages/s)."""
+    from os1.heart.emotion import BENCH_MESSAGES, EmotionClassifier
+    from os1.heart.emotion import bench_emotion as run_bench
+    from os1.heart.labels import read_goemotions_tsv
+
+    texts = read_goemotions_tsv(data_path)[0] if data_path else BENCH_MESSAGES
+    classifier = EmotionClassifier(model_path, threads=threads)
+    _print_result(run_bench(classifier, texts), json_out)
+
+
+@eval_group.command(name="emotion")
+@click.option(
+    "--data",
+    "data_path",
+    required=True,
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    help="A GoEmotions TSV (text, label ids, comment id), e.g. ../shared/data/goemotions/dev.tsv.",
+)
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(path_type=Path, exists=True),
+    help="An emotion.onnx (or its folder) instead of the packaged model.",
+)
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def eval_emotion(data_path: Path, model_path: Path | None, json_out: Path | None) -> None:
+    """Emotion perception: macro-F1 for GoEmotions, Ekman and sentiment labels, and speed,
+    with the model's shipped thresholds (never tuned on this file)."""
+    from os1.heart.emotion import EmotionClassifier
+    from os1.heart.emotion import eval_emotion as run_eval
+
+    _print_result(run_eval(data_path, EmotionClassifier(model_path)), json_out)
+
+
 @bench_group.command(name="recall")
 @click.option("--memories", "count", default=10_000, show_default=True, help="Memories stored.")
 @click.option("--queries", default=200, show_default=True, help="Recalls measured.")

@@ -12,16 +12,26 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import ClassVar
 
 from os1.config import Settings
 from os1.context import NOTES_HEADER
 from os1.errors import BackendError
+from os1.heart.labels import EKMAN, EKMAN_OF, GOEMOTIONS, SENTIMENT, SENTIMENT_OF, VALENCE_AROUSAL
 from os1.store.sqlite import SQLiteStore
-from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
+from os1.types import (
+    BackendEvent,
+    ChatMessage,
+    EmotionReading,
+    Finish,
+    GenerationRequest,
+    TextDelta,
+)
 from os1.voice import Audio, Transcript
 
 __all__ = [
     "FakeClock",
+    "FakeEmotionReader",
     "FakeSpeaker",
     "FakeSpeechToText",
     "FakeTextToSpeech",
@@ -248,3 +258,55 @@ class FakeSpeaker:
     async def finish(self) -> None:
         """The reply ended."""
         self.finished = True
+
+
+class FakeEmotionReader:
+    """Reads emotions from keywords, the same way every time: "sad" → sadness, "thank" →
+    gratitude, "great" → joy … ; a lone "!" reads as joy and "?" as curiosity; else neutral.
+
+    Returns real EmotionReadings (scores 0.9 for a matched label, 0.02 for the rest); `keywords`
+    (lower-case substring → GoEmotions label) replaces the table. `texts` records what it read.
+    """
+
+    KEYWORDS: ClassVar[dict[str, str]] = {
+        "thank": "gratitude", "sad": "sadness", "cry": "sadness", "lonely": "sadness",
+        "died": "grief", "great": "joy", "happy": "joy", "congrat": "joy", "love": "love",
+        "lol": "amusement", "haha": "amusement", "angry": "anger", "furious": "anger",
+        "hate": "anger", "annoy": "annoyance", "scared": "fear", "afraid": "fear",
+        "nervous": "nervousness", "worried": "nervousness", "sorry": "remorse",
+        "disgust": "disgust", "wow": "surprise", "proud": "pride", "hope": "optimism",
+    }  # fmt: skip
+
+    def __init__(self, keywords: dict[str, str] | None = None) -> None:
+        self.keywords = dict(self.KEYWORDS if keywords is None else keywords)
+        unknown = sorted(set(self.keywords.values()) - set(GOEMOTIONS))
+        if unknown:
+            raise ValueError(f"not GoEmotions labels: {unknown}")
+        self.texts: list[str] = []
+
+    def read(self, texts: Iterable[str]) -> list[EmotionReading]:
+        """One reading per text."""
+        readings = []
+        for text in texts:
+            self.texts.append(text)
+            lower = text.lower()
+            found = [label for word, label in self.keywords.items() if word in lower]
+            if not found:
+                found = ["joy"] if "!" in text else ["curiosity"] if "?" in text else ["neutral"]
+            readings.append(_keyword_reading(list(dict.fromkeys(found))))
+        return readings
+
+
+def _keyword_reading(found: list[str]) -> EmotionReading:
+    emotions = {name: 0.9 if name in found else 0.02 for name in GOEMOTIONS}
+    groups = {EKMAN_OF[name] for name in found}
+    sentiments = {SENTIMENT_OF[name] for name in found}
+    total = sum(emotions.values())
+    return EmotionReading(
+        emotions=emotions,
+        labels=tuple(found),
+        ekman={name: 0.9 if name in groups else 0.02 for name in EKMAN},
+        sentiment={name: 0.9 if name in sentiments else 0.02 for name in SENTIMENT},
+        valence=sum(p * VALENCE_AROUSAL[n][0] for n, p in emotions.items()) / total,
+        arousal=sum(p * VALENCE_AROUSAL[n][1] for n, p in emotions.items()) / total,
+    )
