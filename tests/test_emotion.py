@@ -261,6 +261,14 @@ def test_a_missing_model_file_is_a_clear_error(tmp_path: Path) -> None:
         emotion.EmotionClassifier(tmp_path / "emotion.onnx")
 
 
+def test_emotion_missing_names_an_absent_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emotion, "MODEL_FILE", tmp_path / "emotion.onnx")
+
+    assert "emotion.onnx" in emotion.emotion_missing()
+
+
 # --- the packaged model --------------------------------------------------------------------------
 
 
