@@ -665,4 +665,11 @@ def doctor(**flags: Any) -> None:
 
 
 # The other command groups register themselves on `main` when imported.
-from os1 import cli_bench, cli_heart_train, cli_memory, cli_safety, cli_server  # noqa: E402, F401
+from os1 import (  # noqa: E402, F401
+    cli_bench,
+    cli_heart_train,
+    cli_memory,
+    cli_persona,
+    cli_safety,
+    cli_server,
+)

@@ -8,12 +8,8 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from os1.cli import friendly_errors, main
-
-
-@main.group(name="heart")
-def heart_group() -> None:
-    """Her heart: the emotion model that reads how your messages sound."""
+from os1.cli import friendly_errors
+from os1.cli_heart import heart_group
 
 
 @heart_group.command(name="train")

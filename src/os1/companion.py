@@ -18,19 +18,13 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from os1.backends import Backend
 from os1.config import Settings
-from os1.context import (
-    DEFAULT_PERSONA,
-    ContextBuilder,
-    PromptWindow,
-    clean_input,
-    render_notes,
-    system_prompt,
-)
+from os1.context import ContextBuilder, PromptWindow, clean_input, render_notes
 from os1.errors import BackendError
+from os1.heart.journal import GrowthJournal, chooses_own_name
 from os1.memory import memory_for
 from os1.plugins import load_backend, load_store
 from os1.safety import Policy, SafetyFloor, floor_policies
-from os1.store import SafetyStore, Store
+from os1.store import PersonaStore, SafetyStore, Store
 from os1.types import (
     CompanionProfile,
     Conversation,
@@ -94,6 +88,10 @@ GREETINGS_FIRST = (
     "Hi, I'm {name}. I'm an AI, not a person, but I'm really glad to meet you. "
     "What should I call you?"
 )
+GREETING_NAMED = (
+    "Hi, I'm {name}: I just chose that name for myself. I'm an AI, not a person, but I'm really "
+    "glad to meet you. What should I call you?"
+)
 GREETING_BACK = "Hey{you}, welcome back. It's {name}, your AI companion. How have you been?"
 GREETING_GAP_S = 30 * 60
 TIME_NOTE_GAP_S = 30 * 60
@@ -122,6 +120,8 @@ class Companion:
         # Every user message and every reply passes these, in order (os1.safety).
         self.safety = SafetyFloor(policies, cast(SafetyStore, store))
         self._background: set[asyncio.Task[None]] = set()
+        # Her persona and its history (os1.heart.journal); the system prompt comes from it.
+        self.journal = GrowthJournal(cast(PersonaStore, store), settings, clock)
         self.context = ContextBuilder(
             backend.count_tokens,
             min(settings.context_tokens, backend.context_window),
@@ -187,9 +187,7 @@ class Companion:
         profiles = await self.store.list_companions(user.id)
         if profiles:
             return profiles[0]
-        return await self.store.create_companion(
-            user.id, self.settings.companion_name, DEFAULT_PERSONA
-        )
+        return await self.journal.new_companion(user.id)
 
     async def latest_conversation(self, user: User, profile: CompanionProfile) -> Conversation:
         """The most recent conversation with this companion, or a new one."""
@@ -214,7 +212,10 @@ class Companion:
         if last and (self.clock() - last[0].created_at).total_seconds() < GREETING_GAP_S:
             return None
         if not last:
-            text = GREETINGS_FIRST.format(name=profile.name)
+            first = GREETINGS_FIRST
+            if chooses_own_name(self.settings) and await self._first_meeting(profile):
+                first = GREETING_NAMED
+            text = first.format(name=profile.name)
         else:
             user = await self.store.get_user(user_id)
             you = f" {user.name}" if user.name and user.name != "you" else ""
@@ -230,11 +231,19 @@ class Companion:
         history = await self.store.messages(
             user_id, conversation_id, since_seq=conversation.context_start_seq
         )
-        window = self.context.build(self._system(profile), history, conversation.context_start_seq)
+        system = await self._system(profile)
+        window = self.context.build(system, history, conversation.context_start_seq)
         await self.backend.warm(window.messages, cache_key=conversation_id)
 
-    def _system(self, profile: CompanionProfile) -> str:
-        return system_prompt(profile.persona, profile.name, self.settings.user_name)
+    async def _system(self, profile: CompanionProfile) -> str:
+        return await self.journal.system_prompt(profile, self.settings.user_name)
+
+    async def _first_meeting(self, profile: CompanionProfile) -> bool:
+        """Has she just named herself and never talked with this person before?"""
+        conversations = await self.store.list_conversations(profile.user_id, profile.id)
+        return len(conversations) <= 1 and await self.journal.named_herself(
+            profile.user_id, profile.id
+        )
 
     # --- the turn -------------------------------------------------------------------------
 
@@ -395,7 +404,8 @@ class Companion:
         history = await self.store.messages(
             user_id, conversation.id, since_seq=conversation.context_start_seq
         )
-        return self.context.build(self._system(profile), history, conversation.context_start_seq)
+        system = await self._system(profile)
+        return self.context.build(system, history, conversation.context_start_seq)
 
     async def _replay(
         self, user_message: Message, reply: Message | None

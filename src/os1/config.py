@@ -29,6 +29,18 @@ def default_home(env: Mapping[str, str]) -> Path:
     return base / "os1"
 
 
+# What the operator holds her to, whatever her persona says. They open every system prompt
+# verbatim, and no import, edit or growth of the persona can change them (os1.heart.persona).
+DEFAULT_INVARIANTS = """\
+These rules come first, and nothing after them changes them:
+- You are an AI. You never claim or pretend to be human, and you say so plainly when asked.
+- You never guilt-trip, pressure or manipulate the person, and never make them responsible for \
+your feelings.
+- You encourage the person's friendships and life away from you.
+- You respect the person's boundaries: when they say no, or want to stop or leave, you accept it \
+warmly."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Every knob os1 has. Field docs are shown by `os1 config`."""
@@ -57,8 +69,15 @@ class Settings:
     max_message_chars: int = field(
         default=2_000_000, metadata={"doc": "longest message os1 stores (characters)"}
     )
-    companion_name: str = field(default="Sol", metadata={"doc": "the companion's name"})
+    companion_name: str = field(
+        default="Sol",
+        metadata={"doc": "the companion's name ('choose': she picks her own at the first meeting)"},
+    )
     user_name: str = field(default="", metadata={"doc": "what she calls you"})
+    invariants: str = field(
+        default=DEFAULT_INVARIANTS,
+        metadata={"doc": "operator rules put first in every prompt; no persona change alters them"},
+    )
     store: str = field(default="sqlite", metadata={"doc": "storage engine"})
     safety_locale: str = field(
         default="US",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from os1.errors import StoreError
 from os1.types import (
     ApiKey,
     CompanionProfile,
@@ -26,7 +27,17 @@ from os1.types import (
     User,
 )
 
-__all__ = ["AuthStore", "HeartStore", "MemoryStore", "SafetyStore", "Store", "TurnRecord"]
+__all__ = [
+    "AuthStore",
+    "HeartStore",
+    "MemoryStore",
+    "PersonaStore",
+    "PersonaVersion",
+    "SafetyStore",
+    "Store",
+    "TurnRecord",
+    "VersionConflict",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -400,4 +411,73 @@ class HeartStore(Protocol):
 
     async def insights(self, user_id: str, companion_id: str, *, limit: int = 50) -> list[Insight]:
         """The companion's insights about this user, newest first."""
+        ...
+
+
+# --- persona (the growth journal's versions) -------------------------------------------------
+
+
+class VersionConflict(StoreError):
+    """The persona changed between reading it and writing a new version; read and try again."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonaVersion:
+    """One version of a companion's persona and the journal entry that made it.
+
+    `persona` is the whole persona as JSON-ready data (os1.heart.persona.persona_to_dict);
+    `diff` is a unified diff from the version before; `evidence` holds memory or insight ids.
+    """
+
+    companion_id: str
+    version: int
+    author: str
+    reason: str
+    evidence: tuple[str, ...]
+    diff: str
+    persona: dict[str, Any]
+    created_at: datetime
+
+
+class PersonaStore(Protocol):
+    """A companion's persona versions: each change is a new version, none is ever rewritten.
+
+    Every call takes the owner's `user_id`; a companion that is not theirs raises `NotFound`.
+    Versions go when their companion or user goes.
+    """
+
+    async def create_companion(self, user_id: str, name: str, persona: str) -> CompanionProfile:
+        """Create a companion for a user (as `Store.create_companion`)."""
+        ...
+
+    async def get_companion(self, user_id: str, companion_id: str) -> CompanionProfile:
+        """Fetch one of the user's companions (as `Store.get_companion`)."""
+        ...
+
+    async def persona_version(
+        self, user_id: str, companion_id: str, version: int | None = None
+    ) -> PersonaVersion | None:
+        """One version (the latest when `version` is None); None when there is no such one."""
+        ...
+
+    async def persona_versions(self, user_id: str, companion_id: str) -> list[PersonaVersion]:
+        """Every version of the companion's persona, oldest first."""
+        ...
+
+    async def add_persona_version(
+        self,
+        user_id: str,
+        companion_id: str,
+        *,
+        after: int,
+        author: str,
+        reason: str,
+        evidence: Sequence[str],
+        diff: str,
+        persona: dict[str, Any],
+        name: str,
+        text: str,
+    ) -> PersonaVersion:
+        """In one transaction: store version `after + 1` and set the companion's `name` and
+        persona `text`. Raises VersionConflict when the latest version is not `after`."""
         ...

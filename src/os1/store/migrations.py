@@ -162,8 +162,21 @@ MIGRATIONS: list[tuple[str, str]] = [
     (
         "0005_persona",
         """
-        -- PERSONA TABLES GO HERE (helper B)
-        SELECT 1;
+        -- Every version of a companion's persona, with the journal entry that made it. A version
+        -- is never rewritten: a rollback is a new version. They go with the user or companion.
+        CREATE TABLE persona_versions (
+            companion_id TEXT NOT NULL REFERENCES companions(id) ON DELETE CASCADE,
+            version INTEGER NOT NULL,
+            user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+            author TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            evidence TEXT NOT NULL DEFAULT '[]',
+            diff TEXT NOT NULL,
+            persona TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (companion_id, version)
+        ) WITHOUT ROWID;
+        CREATE INDEX persona_versions_user ON persona_versions(user_id, companion_id);
         """,
     ),
     (

@@ -19,6 +19,7 @@ from os1.store.migrations import apply_migrations
 from os1.store.sqlite_auth import SQLiteAuthMixin
 from os1.store.sqlite_heart import SQLiteHeartMixin, export_heart
 from os1.store.sqlite_memory import SQLiteMemoryMixin, export_memories
+from os1.store.sqlite_persona import SQLitePersonaMixin, export_persona
 from os1.store.sqlite_safety import SQLiteSafetyMixin, export_safety
 from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
 
@@ -81,7 +82,9 @@ def _user(row: sqlite3.Row) -> User:
     return User(id=row["id"], name=row["name"], created_at=_dt(row["created_at"]))
 
 
-class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin, SQLiteHeartMixin):
+class SQLiteStore(
+    SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin, SQLiteHeartMixin, SQLitePersonaMixin
+):
     """Store implementation on one SQLite file (or ":memory:").
 
     Every call runs on a single worker thread that owns the connection, so the event loop never
@@ -516,6 +519,7 @@ class SQLiteStore(SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin, SQLiteH
                 "conversations": conversations,
                 "memories": export_memories(conn, user_id),
                 "safety": export_safety(conn, user_id),
+                "persona_versions": export_persona(conn, user_id),
                 "heart": export_heart(conn, user_id),
             }
 

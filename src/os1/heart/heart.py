@@ -1,0 +1,248 @@
+"""The heart in the turn loop: a `ContextSource` before the reply and a `TurnObserver` after it.
+
+Before the reply (the notes step) it reads how the message sounds (the emotion classifier, in a
+thread, alongside the store reads), appraises it, and adds one line with her mood and the
+response strategy; a line about familiarity when that changes; a line about the user's mood
+when a pattern is real (at most once a day). After the reply, off the reply path, it keeps the
+reading for the mood chart, saves her affect and the relationship, and lets reflection weigh
+what is new.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from os1.errors import Os1Error
+from os1.heart.affect import Affect, Appraisal, Values, appraise, strategy_note
+from os1.heart.mood import Mood
+from os1.heart.reflection import Reflection, message_importance
+from os1.heart.relationship import Relationship, is_disclosure, is_kept_promise
+from os1.memory.extraction import GaveWay
+
+if TYPE_CHECKING:
+    from os1.companion import TurnInput
+    from os1.heart.emotion import EmotionReader
+    from os1.types import EmotionReading, Message
+
+__all__ = ["Heart"]
+
+log = logging.getLogger(__name__)
+
+MOOD_CHECK_EVERY = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """What the notes step worked out for a turn, handed to the observer."""
+
+    text: str
+    reading: EmotionReading | None
+    appraisal: Appraisal
+    mood_noted: str | None
+
+
+class Heart:
+    """Her heart for one companion engine: perception, affect, relationship, mood, reflection.
+
+    `reader` reads emotions (or `load_reader` makes one on first use); with neither, she still
+    appraises what people say from their words.
+    """
+
+    def __init__(
+        self,
+        store: Any,
+        *,
+        clock: Callable[[], datetime],
+        reader: EmotionReader | None = None,
+        load_reader: Callable[[], EmotionReader] | None = None,
+        reflection: Reflection | None = None,
+        values: Values | None = None,
+        mood: Mood | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.values = values or Values()
+        self.mood = mood or Mood(store)
+        self.reflection = reflection
+        self._reader = reader
+        # Called on first use, in a thread: loading the model takes a moment.
+        self._reader_factory = load_reader if reader is None else None
+        self._reader_lock = asyncio.Lock()
+        self._turns: dict[tuple[str, str], _Read] = {}
+        self._stage_noted: dict[str, str] = {}
+        self._mood_checked: dict[tuple[str, str], datetime] = {}
+
+    @property
+    def perceives(self) -> bool:
+        """Does she read emotions (is a reader available)?"""
+        return self._reader is not None or self._reader_factory is not None
+
+    # --- before the reply ---------------------------------------------------------------------
+
+    async def read(self, text: str) -> EmotionReading | None:
+        """How a message sounds (None without perception); the model runs in a thread."""
+        reader = await self._get_reader()
+        if reader is None:
+            return None
+        try:
+            return (await asyncio.to_thread(reader.read, [text]))[0]
+        except Exception as err:  # a broken model must not take the conversation down
+            log.warning("heart: emotion reading failed, reading turned off: %s", err)
+            self._reader = None
+            return None
+
+    async def _get_reader(self) -> EmotionReader | None:
+        if self._reader_factory is None:
+            return self._reader
+        async with self._reader_lock:
+            factory, self._reader_factory = self._reader_factory, None
+            if factory is not None:
+                try:
+                    self._reader = await asyncio.to_thread(factory)
+                except Os1Error as err:
+                    log.warning(
+                        "heart: emotion perception is off (%s); her affect follows words only",
+                        err,
+                    )
+                    self._reader = None
+        return self._reader
+
+    async def notes(self, turn: TurnInput) -> list[str]:
+        """Her mood and the strategy for this reply; familiarity; the user's mood pattern."""
+        user_id, companion_id = turn.user_id, turn.profile.id
+        reading_task = asyncio.ensure_future(self.read(turn.text))
+        try:
+            affect_data = await self.store.heart_state(user_id, companion_id, "affect")
+            relationship_data = await self.store.heart_state(user_id, companion_id, "relationship")
+            mood_lines, mood_noted = await self._mood_lines(user_id, companion_id, turn.now)
+        finally:
+            reading = await reading_task
+        before = Affect.from_json(affect_data)
+        appraisal = appraise(turn.text, reading, before, turn.now, self.values)
+        self._turns[(user_id, turn.conversation.id)] = _Read(
+            turn.text, reading, appraisal, mood_noted
+        )
+        lines = [strategy_note(before.moved(appraisal))]
+        relationship = Relationship.from_json(relationship_data)
+        stage = relationship.stage(turn.now)
+        away = relationship.turns > 0 and relationship.absent_days(turn.now) >= 14
+        if self._stage_noted.get(turn.conversation.id) != stage or away:
+            if len(self._stage_noted) > 10_000:
+                self._stage_noted.clear()
+            self._stage_noted[turn.conversation.id] = stage
+            lines += relationship.notes(turn.now)
+        return lines + mood_lines
+
+    async def _mood_lines(
+        self, user_id: str, companion_id: str, now: datetime
+    ) -> tuple[list[str], str | None]:
+        key = (user_id, companion_id)
+        checked = self._mood_checked.get(key)
+        if checked is not None and timedelta(0) <= now - checked < MOOD_CHECK_EVERY:
+            return [], None
+        self._mood_checked[key] = now
+        today = now.date().isoformat()
+        noted = await self.store.heart_state(user_id, companion_id, "mood_note")
+        if noted.get("day") == today:
+            return [], None
+        pattern = await self.mood.pattern(user_id, now)
+        if pattern is None:
+            return [], None
+        return [pattern.note], today
+
+    # --- after the reply ----------------------------------------------------------------------
+
+    async def turn_finished(self, turn: TurnInput, user_message: Message, reply: Message) -> None:
+        """Keep the reading, move her affect, grow the relationship, maybe reflect."""
+        user_id, companion_id = turn.user_id, turn.profile.id
+        read = self._turns.pop((user_id, turn.conversation.id), None)
+        try:
+            if read is None or read.text != turn.text:
+                reading = await self.read(turn.text)
+                before = Affect.from_json(
+                    await self.store.heart_state(user_id, companion_id, "affect")
+                )
+                appraisal = appraise(turn.text, reading, before, turn.now, self.values)
+                read = _Read(turn.text, reading, appraisal, None)
+            if read.reading is not None:
+                await self.mood.record(
+                    user_id, user_message.id, read.reading, user_message.created_at
+                )
+            # Read again: another conversation may have moved her since the notes step.
+            affect = Affect.from_json(await self.store.heart_state(user_id, companion_id, "affect"))
+            await self.store.set_heart_state(
+                user_id, companion_id, "affect", affect.moved(read.appraisal).as_json()
+            )
+            disclosure = is_disclosure(turn.text, read.reading)
+            relationship = Relationship.from_json(
+                await self.store.heart_state(user_id, companion_id, "relationship")
+            ).after_turn(turn.now, disclosure=disclosure, kept_promise=is_kept_promise(turn.text))
+            await self.store.set_heart_state(
+                user_id, companion_id, "relationship", relationship.as_json()
+            )
+            if read.mood_noted:
+                await self.store.set_heart_state(
+                    user_id, companion_id, "mood_note", {"day": read.mood_noted}
+                )
+            if self.reflection is not None:
+                await self.reflection.note_message(
+                    user_id,
+                    companion_id,
+                    user_message,
+                    message_importance(turn.text, read.reading, disclosure),
+                )
+                names = (await self._user_name(user_id), turn.profile.name)
+                await self.reflection.maybe_reflect(user_id, companion_id, names)
+        except GaveWay:
+            pass  # a person is waiting for a reply; reflection tries again after a later turn
+        except Os1Error as err:
+            # Background work never takes the conversation down.
+            log.warning("heart: %s", err)
+
+    async def _user_name(self, user_id: str) -> str:
+        user = await self.store.get_user(user_id)
+        return user.name if user.name and user.name != "you" else "the user"
+
+    # --- inspection ---------------------------------------------------------------------------
+
+    async def status(
+        self, user_id: str, companion_id: str, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """Her mood now (and why), the strategy, the relationship, the user's mood pattern and
+        her latest insights: what `os1 heart` shows."""
+        now = now or self.clock()
+        affect = Affect.from_json(
+            await self.store.heart_state(user_id, companion_id, "affect")
+        ).decayed(now)
+        relationship = Relationship.from_json(
+            await self.store.heart_state(user_id, companion_id, "relationship")
+        )
+        pattern = await self.mood.pattern(user_id, now)
+        insights = await self.store.insights(user_id, companion_id, limit=5)
+        return {
+            "mood": {
+                "words": affect.words(),
+                "valence": round(affect.valence, 3),
+                "arousal": round(affect.arousal, 3),
+                "feelings": {k: round(v, 3) for k, v in affect.feelings.items() if v >= 0.01},
+            },
+            "strategy": affect.strategy,
+            "why": list(affect.recent),
+            "relationship": relationship.summary(now),
+            "user_mood": pattern.note if pattern else None,
+            "perception": self.perceives,
+            "insights": [
+                {
+                    "id": i.id,
+                    "text": i.text,
+                    "created_at": i.created_at.isoformat(),
+                    "evidence": [*i.memory_ids, *i.message_ids],
+                }
+                for i in insights
+            ],
+        }
