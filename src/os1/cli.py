@@ -667,6 +667,7 @@ def doctor(**flags: Any) -> None:
 # The other command groups register themselves on `main` when imported.
 from os1 import (  # noqa: E402, F401
     cli_bench,
+    cli_heart,
     cli_heart_train,
     cli_memory,
     cli_persona,

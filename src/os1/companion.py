@@ -20,6 +20,7 @@ from os1.backends import Backend
 from os1.config import Settings
 from os1.context import ContextBuilder, PromptWindow, clean_input, render_notes
 from os1.errors import BackendError
+from os1.heart import heart_for
 from os1.heart.journal import GrowthJournal, chooses_own_name
 from os1.memory import memory_for
 from os1.plugins import load_backend, load_store
@@ -151,6 +152,13 @@ class Companion:
             observers = cast(Sequence[TurnObserver], kwargs.get("observers", ()))
             kwargs["sources"] = [memory[1], *sources]
             kwargs["observers"] = [*observers, memory[2]]
+        heart = heart_for(settings, store, backend, clock)
+        if heart is not None:
+            # After recall: her mood and the strategy for the reply are the last notes.
+            sources = cast(Sequence[ContextSource], kwargs.get("sources", ()))
+            observers = cast(Sequence[TurnObserver], kwargs.get("observers", ()))
+            kwargs["sources"] = [*sources, heart]
+            kwargs["observers"] = [*observers, heart]
         companion = cls(settings, store=store, backend=backend, **kwargs)  # type: ignore[arg-type]
         companion.memories = memory[0] if memory is not None else None
         return companion

@@ -93,6 +93,10 @@ class Settings:
         default="on",
         metadata={"doc": "on: remember across conversations (needs the memory extra); off"},
     )
+    heart: str = field(
+        default="on",
+        metadata={"doc": "on: she reads feelings, has moods, grows (os1 heart shows them); off"},
+    )
     tts: str = field(default="festival", metadata={"doc": "voice engine: festival, espeak, piper"})
     voice: str = field(
         default="", metadata={"doc": "the voice of that engine (empty: its default)"}
@@ -175,6 +179,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("'temperature' must be between 0 and 2")
     if settings.memory not in ("on", "off"):
         raise ConfigError("'memory' must be on or off")
+    if settings.heart not in ("on", "off"):
+        raise ConfigError("'heart' must be on or off")
     if not settings.companion_name.strip():
         raise ConfigError("'companion_name' must not be empty")
     if settings.break_reminder_minutes < 0:
