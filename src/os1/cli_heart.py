@@ -87,7 +87,7 @@ def _print_heart(name: str, status: dict[str, Any]) -> None:
     from os1.heart.affect import STRATEGIES
 
     if status["heart"] != "on":
-        console.print("[dim](the heart is off: `os1 config heart on` turns it on)[/]")
+        console.print("[dim](the heart is off: `os1 config set heart on` turns it on)[/]")
     console.print(
         f"[bold]{escape(name)}[/] feels {escape(mood['words'])} "
         f"[dim](valence {mood['valence']:+.2f}, arousal {mood['arousal']:.2f})[/]"

@@ -75,7 +75,6 @@ class Heart:
         self._reader_lock = asyncio.Lock()
         self._turns: dict[tuple[str, str], _Read] = {}
         self._stage_noted: dict[str, str] = {}
-        self._mood_checked: dict[tuple[str, str], datetime] = {}
 
     @property
     def perceives(self) -> bool:
@@ -141,19 +140,36 @@ class Heart:
     async def _mood_lines(
         self, user_id: str, companion_id: str, now: datetime
     ) -> tuple[list[str], str | None]:
-        key = (user_id, companion_id)
-        checked = self._mood_checked.get(key)
-        if checked is not None and timedelta(0) <= now - checked < MOOD_CHECK_EVERY:
-            return [], None
-        self._mood_checked[key] = now
+        # The pattern itself is worked out after turns (it reads a week of readings); here it is
+        # only said, when it was found today and has not been said today.
+        state = await self.store.heart_state(user_id, companion_id, "mood_note")
         today = now.date().isoformat()
-        noted = await self.store.heart_state(user_id, companion_id, "mood_note")
-        if noted.get("day") == today:
+        checked = state.get("checked_at")
+        fresh = checked is not None and datetime.fromisoformat(checked).date() == now.date()
+        if not fresh or not state.get("note") or state.get("said_on") == today:
             return [], None
-        pattern = await self.mood.pattern(user_id, now)
-        if pattern is None:
-            return [], None
-        return [pattern.note], today
+        return [str(state["note"])], today
+
+    async def _check_mood(
+        self, user_id: str, companion_id: str, now: datetime, said_on: str | None
+    ) -> None:
+        """Work out the user's mood pattern (at most hourly) and remember what was said."""
+        state = await self.store.heart_state(user_id, companion_id, "mood_note")
+        before = dict(state)
+        if said_on:
+            state["said_on"] = said_on
+        checked = state.get("checked_at")
+        last = datetime.fromisoformat(checked) if checked else None
+        if (
+            last is None
+            or last.date() != now.date()
+            or not 0 <= (now - last).total_seconds() < MOOD_CHECK_EVERY.total_seconds()
+        ):
+            pattern = await self.mood.pattern(user_id, now)
+            state["note"] = pattern.note if pattern else None
+            state["checked_at"] = now.isoformat()
+        if state != before:
+            await self.store.set_heart_state(user_id, companion_id, "mood_note", state)
 
     # --- after the reply ----------------------------------------------------------------------
 
@@ -185,10 +201,7 @@ class Heart:
             await self.store.set_heart_state(
                 user_id, companion_id, "relationship", relationship.as_json()
             )
-            if read.mood_noted:
-                await self.store.set_heart_state(
-                    user_id, companion_id, "mood_note", {"day": read.mood_noted}
-                )
+            await self._check_mood(user_id, companion_id, turn.now, read.mood_noted)
             if self.reflection is not None:
                 await self.reflection.note_message(
                     user_id,
