@@ -176,7 +176,13 @@ def eval_locomo(
     type=click.Path(path_type=Path, exists=True),
     help="An emotion.onnx (or its folder) instead of the packaged model.",
 )
-@click.option("--threads", default=0, show_default=True, help="onnxruntime threads (0: all).")
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="onnxruntime threads (0: all).",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @friendly_errors
 def bench_emotion(
