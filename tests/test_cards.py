@@ -238,7 +238,8 @@ def _png_with(texts: dict[str, str]) -> bytes:
          "description (identity) is 2,001 characters; the limit is 2,000"),
         (blank_png(2, 2), "no 'chara' or 'ccv3' text chunk"),
         (_png_with({"chara": "%%%not base64%%%"}), "'chara' chunk is not valid base64"),
-        (_png_with({"ccv3": base64.b64encode(b"{oops").decode()}), "('ccv3' chunk) is not valid JSON"),
+        (_png_with({"ccv3": base64.b64encode(b"{oops").decode()}),
+         "('ccv3' chunk) is not valid JSON"),
         (blank_png(2, 2)[:40], "cut short"),
         (blank_png(2, 2)[:30] + b"\x00" + blank_png(2, 2)[31:], "bad checksum"),
         (b"\x89PNG\r\n\x1a\n", "not a complete PNG"),
@@ -247,7 +248,7 @@ def _png_with(texts: dict[str, str]) -> bytes:
 def test_a_bad_card_file_gets_one_clear_line(tmp_path: Path, data: bytes, message: str) -> None:
     path = tmp_path / "card.bin"
     path.write_bytes(data)
-    with pytest.raises(InputError, match="card.bin"):
+    with pytest.raises(InputError, match=r"card\.bin"):
         card_to_persona(read_card(path), str(path))
     line = error_line(os1("persona", "import", str(path)))
     assert message in line, line

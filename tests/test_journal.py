@@ -236,11 +236,14 @@ def test_os1_journal_lists_shows_diffs_and_rolls_back() -> None:
     assert "nothing changed" in os1("persona", "edit", "name", "Nova").stdout
 
     listed = os1("journal", "list").stdout
-    assert "style" in listed and "name" in listed and "operator" in listed
+    assert "style" in listed
+    assert "name" in listed
+    assert "operator" in listed
     assert os1("journal").stdout == listed
 
     shown = os1("journal", "show", "2").stdout
-    assert "author: user" in shown and "reason: style edited by the user" in shown
+    assert "author: user" in shown
+    assert "reason: style edited by the user" in shown
     assert "+Slow and warm." in shown.splitlines()
 
     rolled = os1("journal", "rollback", "1")
