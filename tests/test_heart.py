@@ -555,6 +555,16 @@ async def test_one_users_heart_is_not_anothers(
         )
     with pytest.raises(NotFound):
         await store.set_heart_state(amy.user_id, theo.companion_id, "affect", {})
+    # A turn's update is one transaction: a reading that is not Amy's leaves her state alone.
+    amy_affect = await store.heart_state(amy.user_id, amy.companion_id, "affect")
+    with pytest.raises(NotFound):
+        await store.record_heart_turn(
+            amy.user_id,
+            amy.companion_id,
+            {"affect": {"valence": -1.0}},
+            (theos[0].message_id, theos[0].reading, clock.now),
+        )
+    assert await store.heart_state(amy.user_id, amy.companion_id, "affect") == amy_affect
 
 
 async def test_erasing_a_user_erases_their_heart(talk: Talk) -> None:

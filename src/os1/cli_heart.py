@@ -117,7 +117,7 @@ def _print_heart(name: str, status: dict[str, Any]) -> None:
         console.print(f"insight: {escape(insight['text'])} [dim]({insight['id']})[/]")
     if not status["perception"]:
         console.print(
-            "[dim]emotion perception is off (pip install 'os1[memory]'); "
+            "[dim]emotion perception is off (pip install 'os1\\[memory]'); "
             "she reads your words only[/]"
         )
 

@@ -150,14 +150,9 @@ class Heart:
             return [], None
         return [str(state["note"])], today
 
-    async def _check_mood(
-        self, user_id: str, companion_id: str, now: datetime, said_on: str | None
-    ) -> None:
-        """Work out the user's mood pattern (at most hourly) and remember what was said."""
+    async def _check_mood(self, user_id: str, companion_id: str, now: datetime) -> None:
+        """Work out the user's mood pattern again, at most hourly."""
         state = await self.store.heart_state(user_id, companion_id, "mood_note")
-        before = dict(state)
-        if said_on:
-            state["said_on"] = said_on
         checked = state.get("checked_at")
         last = datetime.fromisoformat(checked) if checked else None
         if (
@@ -168,7 +163,6 @@ class Heart:
             pattern = await self.mood.pattern(user_id, now)
             state["note"] = pattern.note if pattern else None
             state["checked_at"] = now.isoformat()
-        if state != before:
             await self.store.set_heart_state(user_id, companion_id, "mood_note", state)
 
     # --- after the reply ----------------------------------------------------------------------
@@ -185,23 +179,26 @@ class Heart:
                 )
                 appraisal = appraise(turn.text, reading, before, turn.now, self.values)
                 read = _Read(turn.text, reading, appraisal, None)
-            if read.reading is not None:
-                await self.mood.record(
-                    user_id, user_message.id, read.reading, user_message.created_at
-                )
             # Read again: another conversation may have moved her since the notes step.
             affect = Affect.from_json(await self.store.heart_state(user_id, companion_id, "affect"))
-            await self.store.set_heart_state(
-                user_id, companion_id, "affect", affect.moved(read.appraisal).as_json()
-            )
             disclosure = is_disclosure(turn.text, read.reading)
             relationship = Relationship.from_json(
                 await self.store.heart_state(user_id, companion_id, "relationship")
             ).after_turn(turn.now, disclosure=disclosure, kept_promise=is_kept_promise(turn.text))
-            await self.store.set_heart_state(
-                user_id, companion_id, "relationship", relationship.as_json()
-            )
-            await self._check_mood(user_id, companion_id, turn.now, read.mood_noted)
+            states = {
+                "affect": affect.moved(read.appraisal).as_json(),
+                "relationship": relationship.as_json(),
+            }
+            if read.mood_noted:
+                said = await self.store.heart_state(user_id, companion_id, "mood_note")
+                states["mood_note"] = {**said, "said_on": read.mood_noted}
+            mood = None
+            if read.reading is not None:
+                mood = (user_message.id, read.reading, user_message.created_at)
+            # One transaction: a turn's reading, affect and relationship land together, even
+            # when quitting cancels the rest of this work.
+            await self.store.record_heart_turn(user_id, companion_id, states, mood)
+            await self._check_mood(user_id, companion_id, turn.now)
             if self.reflection is not None:
                 await self.reflection.note_message(
                     user_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -393,6 +393,17 @@ class HeartStore(Protocol):
         self, user_id: str, companion_id: str, kind: str, value: dict[str, Any]
     ) -> None:
         """Replace a companion's saved state of one kind."""
+        ...
+
+    async def record_heart_turn(
+        self,
+        user_id: str,
+        companion_id: str,
+        states: Mapping[str, dict[str, Any]],
+        mood: tuple[str, EmotionReading, datetime] | None = None,
+    ) -> None:
+        """In one transaction: replace states by kind and keep a reading (message id, reading,
+        time), so a turn's update lands whole or not at all."""
         ...
 
     async def add_insight(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -113,6 +113,51 @@ def export_heart(conn: sqlite3.Connection, user_id: str) -> dict[str, Any]:
     return {"mood": mood, "state": state, "insights": insights}
 
 
+def _add_mood(
+    conn: sqlite3.Connection, user_id: str, message_id: str, reading: EmotionReading, at: datetime
+) -> None:
+    owned = conn.execute(
+        "SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE m.id = ? AND c.user_id = ? AND m.role = 'user'",
+        (message_id, user_id),
+    ).fetchone()
+    if owned is None:
+        raise NotFound(f"no message {message_id} from this user")
+    conn.execute(
+        "INSERT OR REPLACE INTO mood_readings (message_id, user_id, created_at, top,"
+        " valence, arousal, reading) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            message_id,
+            user_id,
+            _iso(at),
+            reading.top,
+            float(reading.valence),
+            float(reading.arousal),
+            _reading_json(reading),
+        ),
+    )
+
+
+def _set_states(
+    conn: sqlite3.Connection,
+    user_id: str,
+    companion_id: str,
+    states: Mapping[str, dict[str, Any]],
+    now: str,
+) -> None:
+    owned = conn.execute(
+        "SELECT 1 FROM companions WHERE id = ? AND user_id = ?", (companion_id, user_id)
+    ).fetchone()
+    if owned is None:
+        raise NotFound(f"no companion {companion_id}")
+    conn.executemany(
+        "INSERT INTO heart_state (user_id, companion_id, kind, value, updated_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, companion_id, kind)"
+        " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        [(user_id, companion_id, kind, json.dumps(v), now) for kind, v in states.items()],
+    )
+
+
 class SQLiteHeartMixin:
     """`HeartStore` on the SQLite connection of the store that inherits it."""
 
@@ -131,31 +176,7 @@ class SQLiteHeartMixin:
         self, user_id: str, message_id: str, reading: EmotionReading, at: datetime
     ) -> None:
         """Keep the reading of one of the user's messages (a second reading replaces it)."""
-        row = (
-            message_id,
-            user_id,
-            _iso(at),
-            reading.top,
-            float(reading.valence),
-            float(reading.arousal),
-            _reading_json(reading),
-        )
-
-        def tx(conn: sqlite3.Connection) -> None:
-            owned = conn.execute(
-                "SELECT 1 FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-                " WHERE m.id = ? AND c.user_id = ? AND m.role = 'user'",
-                (message_id, user_id),
-            ).fetchone()
-            if owned is None:
-                raise NotFound(f"no message {message_id} from this user")
-            conn.execute(
-                "INSERT OR REPLACE INTO mood_readings (message_id, user_id, created_at, top,"
-                " valence, arousal, reading) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                row,
-            )
-
-        await self._write(tx)
+        await self._write(lambda conn: _add_mood(conn, user_id, message_id, reading, at))
 
     async def mood_entries(
         self, user_id: str, since: datetime, until: datetime | None = None
@@ -197,21 +218,24 @@ class SQLiteHeartMixin:
         self, user_id: str, companion_id: str, kind: str, value: dict[str, Any]
     ) -> None:
         """Replace a companion's saved state of one kind."""
-        text = json.dumps(value)
+        now = self._now()
+        await self._write(lambda conn: _set_states(conn, user_id, companion_id, {kind: value}, now))
+
+    async def record_heart_turn(
+        self,
+        user_id: str,
+        companion_id: str,
+        states: Mapping[str, dict[str, Any]],
+        mood: tuple[str, EmotionReading, datetime] | None = None,
+    ) -> None:
+        """In one transaction: replace states by kind and keep a reading (message id, reading,
+        time), so a turn's update lands whole or not at all."""
         now = self._now()
 
         def tx(conn: sqlite3.Connection) -> None:
-            owned = conn.execute(
-                "SELECT 1 FROM companions WHERE id = ? AND user_id = ?", (companion_id, user_id)
-            ).fetchone()
-            if owned is None:
-                raise NotFound(f"no companion {companion_id}")
-            conn.execute(
-                "INSERT INTO heart_state (user_id, companion_id, kind, value, updated_at)"
-                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (user_id, companion_id, kind)"
-                " DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                (user_id, companion_id, kind, text, now),
-            )
+            if mood is not None:
+                _add_mood(conn, user_id, *mood)
+            _set_states(conn, user_id, companion_id, states, now)
 
         await self._write(tx)
 
