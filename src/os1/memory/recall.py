@@ -47,6 +47,9 @@ thank really
     """.split()  # noqa: SIM905
 )
 _MAX_TERMS = 24
+# Days before and after a named time that still count as inside it: people mention things a
+# little after they happen ("on 7 May" is often told on the 10th).
+_WINDOW_SLACK = (3, 10)
 
 
 def query_terms(text: str) -> list[str]:
@@ -103,21 +106,21 @@ async def recall_memories(
     favours what that one said.
     """
     terms = query_terms(query)
+    window = time_window(query, now)
     vector = (await asyncio.to_thread(embedder.embed, [query]))[0]
-    text_hits = await store.memory_text_search(user_id, terms, weights.candidates)
-    vector_hits = await store.memory_vector_search(user_id, vector, weights.candidates)
-    if not text_hits and not vector_hits:
-        return []
-    ids = list(dict.fromkeys([i for i, _ in text_hits] + [i for i, _ in vector_hits]))
-    found = await store.get_memories(user_id, ids)
+    # A question that names a time also searches inside it: a message from that day may share
+    # no word with the question and be far down the list by meaning alone.
+    span = window.widened(*_WINDOW_SLACK).bounds() if window is not None else None
+    found = await store.memory_candidates(user_id, terms, vector, weights.candidates, window=span)
+    memories = found.memories
     if kinds is not None:
-        found = [m for m in found if m.kind in kinds]
+        memories = [m for m in memories if m.kind in kinds]
     return rank(
-        found,
-        dict(text_hits),
-        dict(vector_hits),
+        memories,
+        found.text_scores,
+        found.vector_scores,
         now=now,
-        window=time_window(query, now),
+        window=window,
         subject=_named_subject(query, names or {}),
         weights=weights,
     )[:limit]
@@ -136,6 +139,7 @@ def rank(
     """Fuse the signals into one score per memory; best first."""
     if not memories:
         return []
+    widened = window.widened(*_WINDOW_SLACK) if window is not None else None
     top_text = max(text_scores.values(), default=0.0) or 1.0
     floor = min(vector_scores.values(), default=0.0)
     spread = (max(vector_scores.values(), default=0.0) - floor) or 1.0
@@ -144,7 +148,7 @@ def rank(
         text = text_scores.get(m.id, 0.0) / top_text
         vec = (vector_scores.get(m.id, floor) - floor) / spread
         score = weights.text * text + weights.vector * vec
-        if window is not None and window.contains(m.valid_at, before_days=3, after_days=10):
+        if widened is not None and widened.contains(m.valid_at):
             score += weights.window
         if subject is not None and m.about == subject:
             score += weights.subject

@@ -56,6 +56,12 @@ class TimeWindow:
             self.start - timedelta(days=before_days) <= day <= self.end + timedelta(days=after_days)
         )
 
+    def widened(self, before_days: int, after_days: int) -> TimeWindow:
+        """The window with some days added before and after it."""
+        return TimeWindow(
+            self.start - timedelta(days=before_days), self.end + timedelta(days=after_days)
+        )
+
     def bounds(self) -> tuple[datetime, datetime]:
         """The window as UTC datetimes: the first day's start and the last day's end."""
         return (

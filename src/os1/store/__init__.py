@@ -30,6 +30,7 @@ from os1.types import (
 __all__ = [
     "AuthStore",
     "HeartStore",
+    "MemoryCandidates",
     "MemoryStore",
     "PersonaStore",
     "PersonaVersion",
@@ -51,6 +52,16 @@ class TurnRecord:
     user_message: Message
     reply: Message | None
     replayed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class MemoryCandidates:
+    """What one recall search found: the memories and, by memory id, their BM25 score (only
+    those that matched a word) and their cosine similarity to the question (every one)."""
+
+    memories: list[Memory]
+    text_scores: dict[str, float]
+    vector_scores: dict[str, float]
 
 
 class Store(Protocol):
@@ -341,6 +352,20 @@ class MemoryStore(Protocol):
         self, user_id: str, vector: Any, limit: int
     ) -> list[tuple[str, float]]:
         """(memory id, cosine similarity) nearest to a unit vector, best first."""
+        ...
+
+    async def memory_candidates(
+        self,
+        user_id: str,
+        terms: Sequence[str],
+        vector: Any,
+        limit: int,
+        *,
+        window: tuple[datetime, datetime] | None = None,
+    ) -> MemoryCandidates:
+        """Recall's one search: the `limit` best memories by BM25 and by vector similarity, and
+        given a `window` (first, last), up to `limit` memories dated inside it; each with its
+        vector similarity, so the ranking never guesses a missing score."""
         ...
 
     async def memory_sources(self, user_id: str, memory_id: str) -> list[MemorySource]:

@@ -21,6 +21,7 @@ from os1.errors import InputError, NotFound
 from os1.types import Memory, MemoryKind, MemorySource, Message, MessageStatus, NewMemory
 
 if TYPE_CHECKING:
+    from os1.store import MemoryCandidates
     from os1.store.vectors import VectorIndex
 
 __all__ = ["FORGOTTEN", "SQLiteMemoryMixin", "export_memories"]
@@ -58,7 +59,7 @@ def _memory(row: sqlite3.Row, sources: tuple[str, ...]) -> Memory:
         conversation_id=row["conversation_id"],
         seq=row["seq"],
         sources=sources,
-        meta=json.loads(row["meta"]),
+        meta=json.loads(row["meta"]) if row["meta"] != "{}" else {},
     )
 
 
@@ -391,26 +392,35 @@ class SQLiteMemoryMixin:
             return []
 
         def fetch(conn: sqlite3.Connection) -> list[tuple[str, float]]:
-            kept = self._selective_terms(conn, terms)
-            if not kept:
-                return []
-            query = (
-                f"owner : {_owner_token(user_id)} AND ("
-                + " OR ".join(_fts_phrase(t) for t in kept)
-                + ")"
-            )
-            # Rank inside FTS first, then look the few winners up: joining every match to its
-            # row before sorting costs more than the ranking itself.
-            rows = conn.execute(
-                "SELECT m.id, -f.score FROM (SELECT rowid, bm25(memory_fts,"
-                f" {_FTS_WEIGHTS}) AS score FROM memory_fts WHERE memory_fts MATCH ?"
-                " ORDER BY score LIMIT ?) f JOIN memories m ON m.rowid = f.rowid"
-                " WHERE +m.user_id = ? ORDER BY f.score",
-                (query, limit, user_id),
-            ).fetchall()
-            return [(r[0], float(r[1])) for r in rows]
+            scores = self._text_rowids(conn, user_id, terms, limit)
+            ids = dict(_rowid_ids(conn, user_id, list(scores)))
+            return [(ids[r], s) for r, s in scores.items() if r in ids]
 
         return await self._run(fetch)
+
+    def _text_rowids(
+        self, conn: sqlite3.Connection, user_id: str, terms: Sequence[str], limit: int
+    ) -> dict[int, float]:
+        """{rowid: BM25 score (higher is better)} of the `limit` best matches, best first."""
+        kept = self._selective_terms(conn, terms) if terms and limit > 0 else []
+        if not kept:
+            return {}
+        query = "(" + " OR ".join(_fts_phrase(t) for t in kept) + ")"
+        # The owner token keeps other users' rows from taking the first places; intersecting
+        # with it costs as much as the ranking, so a store that holds only this user's memories
+        # (the usual case on one's own machine) goes without. Rows are checked again on fetch.
+        first, last = (
+            conn.execute(f"SELECT {edge}(user_id) FROM memories").fetchone()[0]
+            for edge in ("min", "max")
+        )
+        if not first == last == user_id:
+            query = f"owner : {_owner_token(user_id)} AND {query}"
+        rows = conn.execute(
+            f"SELECT rowid, bm25(memory_fts, {_FTS_WEIGHTS}) AS score FROM memory_fts"
+            " WHERE memory_fts MATCH ? ORDER BY score LIMIT ?",
+            (query, limit),
+        ).fetchall()
+        return {int(r[0]): -float(r[1]) for r in rows}
 
     def _selective_terms(self, conn: sqlite3.Connection, terms: Sequence[str]) -> list[str]:
         """The rarest terms, as many as keep the matches to rank under MAX_TEXT_MATCHES.
@@ -454,20 +464,68 @@ class SQLiteMemoryMixin:
             )
             if not len(rowids):
                 return []
-            by_rowid: dict[int, str] = {}
-            for chunk in _chunks([int(r) for r in rowids]):
-                by_rowid.update(
-                    conn.execute(
-                        f"SELECT rowid, id FROM memories WHERE rowid IN"
-                        f" ({','.join('?' * len(chunk))})",
-                        chunk,
-                    ).fetchall()
-                )
+            by_rowid = dict(_rowid_ids(conn, user_id, [int(r) for r in rowids]))
             return [
                 (by_rowid[int(r)], float(s))
                 for r, s in zip(rowids, scores, strict=True)
                 if int(r) in by_rowid
             ]
+
+        return await self._run(fetch)
+
+    async def memory_candidates(
+        self,
+        user_id: str,
+        terms: Sequence[str],
+        vector: Any,
+        limit: int,
+        *,
+        window: tuple[datetime, datetime] | None = None,
+    ) -> MemoryCandidates:
+        """Recall's one search, in one trip to the store's thread: BM25 and vector candidates
+        (and those dated inside `window`), fetched by rowid, each with its cosine similarity
+        (computed from its stored vector when the vector search did not reach it)."""
+        import numpy as np
+
+        from os1.store import MemoryCandidates
+
+        query = np.asarray(vector, dtype=np.float32).reshape(-1)
+
+        def fetch(conn: sqlite3.Connection) -> MemoryCandidates:
+            if limit <= 0:
+                return MemoryCandidates([], {}, {})
+            text = self._text_rowids(conn, user_id, terms, limit)
+            rowids, scores = self._vectors_for(conn, user_id).search(query, limit)
+            similar = {int(r): float(s) for r, s in zip(rowids, scores, strict=True)}
+            wanted = list(dict.fromkeys([*text, *similar]))
+            if window is not None:
+                wanted += [
+                    r[0]
+                    for r in conn.execute(
+                        "SELECT rowid FROM memories WHERE user_id = ? AND kind IN"
+                        " ('episode', 'fact', 'summary') AND valid_at BETWEEN ? AND ?"
+                        " ORDER BY valid_at LIMIT ?",
+                        (user_id, _iso(window[0]), _iso(window[1]), limit),
+                    )
+                    if r[0] not in text and r[0] not in similar
+                ]
+            rows = _rows_by_rowid(conn, user_id, wanted)
+            unscored = [r for r in rows if r["rowid"] not in similar and r["vector"]]
+            if unscored:
+                dims = len(unscored[0]["vector"]) // 2
+                matrix = np.frombuffer(
+                    b"".join(r["vector"] for r in unscored), dtype=np.float16
+                ).reshape(len(unscored), dims)
+                found = np.einsum("ij,j->i", matrix.astype(np.float32), query)
+                similar.update((r["rowid"], float(s)) for r, s in zip(unscored, found, strict=True))
+            memories = _memories(conn, rows)
+            return MemoryCandidates(
+                memories,
+                {m.id: text[r["rowid"]] for m, r in zip(memories, rows, strict=True)
+                 if r["rowid"] in text},
+                {m.id: similar[r["rowid"]] for m, r in zip(memories, rows, strict=True)
+                 if r["rowid"] in similar},
+            )  # fmt: skip
 
         return await self._run(fetch)
 
@@ -592,27 +650,64 @@ def _chunks(items: list[T], size: int = 500) -> list[list[T]]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
-def _fetch(conn: sqlite3.Connection, user_id: str, ids: list[str]) -> list[Memory]:
-    """Memories by id in the given order, with their sources."""
-    found: dict[str, Memory] = {}
-    for chunk in _chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        rows = conn.execute(
-            # `+user_id`: look rows up by id, never by scanning the user's index.
-            f"SELECT * FROM memories WHERE +user_id = ? AND id IN ({marks})",
-            (user_id, *chunk),
+# Every column a Memory needs, and the vector (for scoring candidates); never `SELECT *`.
+_COLUMNS = (
+    "rowid, id, user_id, kind, text, about, importance, created_at, valid_at, invalid_at,"
+    " conversation_id, seq, meta, vector"
+)
+
+
+def _rowid_ids(conn: sqlite3.Connection, user_id: str, rowids: list[int]) -> list[tuple[int, str]]:
+    out: list[tuple[int, str]] = []
+    for chunk in _chunks(rowids):
+        out += conn.execute(
+            f"SELECT rowid, id FROM memories WHERE rowid IN ({','.join('?' * len(chunk))})"
+            " AND +user_id = ?",
+            (*chunk, user_id),
         ).fetchall()
-        sources: dict[str, list[str]] = {}
+    return out
+
+
+def _rows_by_rowid(conn: sqlite3.Connection, user_id: str, rowids: list[int]) -> list[sqlite3.Row]:
+    """The user's memory rows with these rowids, in the order given."""
+    found: dict[int, sqlite3.Row] = {}
+    for chunk in _chunks(rowids):
+        for row in conn.execute(
+            f"SELECT {_COLUMNS} FROM memories WHERE rowid IN ({','.join('?' * len(chunk))})"
+            " AND +user_id = ?",
+            (*chunk, user_id),
+        ):
+            found[row["rowid"]] = row
+    return [found[r] for r in rowids if r in found]
+
+
+def _memories(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Memory]:
+    """Memories from their rows, with their sources (oldest message first)."""
+    sources: dict[str, list[str]] = {}
+    ids = [r["id"] for r in rows]
+    for chunk in _chunks(ids):
         for memory_id, message_id in conn.execute(
             "SELECT s.memory_id, s.message_id FROM memory_sources s"
             " JOIN messages m ON m.id = s.message_id"
-            f" WHERE s.memory_id IN ({marks}) ORDER BY m.created_at, m.seq",
+            f" WHERE s.memory_id IN ({','.join('?' * len(chunk))}) ORDER BY m.created_at, m.seq",
             chunk,
         ):
             sources.setdefault(memory_id, []).append(message_id)
-        for row in rows:
-            found[row["id"]] = _memory(row, tuple(sources.get(row["id"], ())))
-    return [found[i] for i in ids if i in found]
+    return [_memory(r, tuple(sources.get(r["id"], ()))) for r in rows]
+
+
+def _fetch(conn: sqlite3.Connection, user_id: str, ids: list[str]) -> list[Memory]:
+    """Memories by id in the given order, with their sources."""
+    found: dict[str, sqlite3.Row] = {}
+    for chunk in _chunks(ids):
+        for row in conn.execute(
+            # `+user_id`: look rows up by id, never by scanning the user's index.
+            f"SELECT {_COLUMNS} FROM memories WHERE +user_id = ? AND id IN"
+            f" ({','.join('?' * len(chunk))})",
+            (user_id, *chunk),
+        ):
+            found[row["id"]] = row
+    return _memories(conn, [found[i] for i in dict.fromkeys(ids) if i in found])
 
 
 def _scrub_notes(conn: sqlite3.Connection, user_id: str, texts: list[str]) -> None:

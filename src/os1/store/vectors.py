@@ -28,6 +28,14 @@ Floats = npt.NDArray[np.float32]
 Ints = npt.NDArray[np.int64]
 
 
+def _dot(matrix: Floats, vector: Floats) -> Floats:
+    """matrix @ vector on this thread. A BLAS matrix-vector product wakes BLAS's own threads,
+    and on cores busy with other work (the model, a training job) waiting for them took 20 ms
+    where this takes 0.3 ms for 10,000 vectors."""
+    out: Floats = np.einsum("ij,j->i", matrix, vector)
+    return out
+
+
 class VectorIndex:
     """Row ids and their vectors, searchable by dot product; removal is immediate and complete."""
 
@@ -87,9 +95,9 @@ class VectorIndex:
         query = np.asarray(vector, dtype=np.float32)
         if self._centroids is None or self._offsets is None:
             positions = np.arange(self._n)
-            scores = self._vecs[: self._n] @ query
+            scores = _dot(self._vecs[: self._n], query)
         else:
-            order = np.argsort(-(self._centroids @ query))
+            order = np.argsort(-_dot(self._centroids, query))
             sizes = np.cumsum(np.diff(self._offsets)[order])
             budget = max(PROBE_MIN, math.ceil(self._indexed * PROBE_FRACTION))
             probe = int(np.searchsorted(sizes, budget)) + 1
@@ -97,7 +105,8 @@ class VectorIndex:
             spans.append((self._indexed, self._n))
             positions = np.concatenate([np.arange(a, b) for a, b in spans if b > a])
             scores = np.concatenate(
-                [self._vecs[a:b] @ query for a, b in spans if b > a] or [np.empty(0)]
+                [_dot(self._vecs[a:b], query) for a, b in spans if b > a]
+                or [np.empty(0, dtype=np.float32)]
             ).astype(np.float32)
         if self._dead:
             scores = np.where(self._ids[positions] >= 0, scores, -np.inf).astype(np.float32)
