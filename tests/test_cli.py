@@ -174,7 +174,9 @@ def test_coming_back_shows_and_uses_the_earlier_conversation(
     assert "earlier in this conversation" in shown_on_start
     assert "you › my cat is called Miso" in shown_on_start
     assert "Sol › Of course: Miso." in result.stdout
-    prompt = [m.content for m in backend.requests[-1].messages]
+    # The last reply's request (memory's background work may run after it, as the chat closes).
+    replies = [r for r in backend.requests if not r.background]
+    prompt = [m.content for m in replies[-1].messages]
     assert any(content.endswith("my cat is called Miso") for content in prompt)
     assert prompt[-1].endswith("do you remember her name?")
     (conversation,) = conversations()

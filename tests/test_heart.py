@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -141,6 +142,27 @@ async def test_her_mood_shapes_the_strategy_not_only_theirs(talk: Talk) -> None:
     # A day later her concern has faded and the same joke finds her playful.
     talk.clock.advance(days=1)
     assert "[approach] playful" in await talk.say("haha lol, the cat knocked my tea over again")
+
+
+async def test_the_next_turn_starts_from_the_last_ones_feelings_even_before_it_is_drained(
+    talk: Talk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The terminal chat runs background work only while a reply is produced: the next turn's
+    # notes wait (briefly) for the previous turn's update instead of reading a stale mood.
+    record = talk.store.record_heart_turn
+
+    async def slow_record(*args: Any, **kwargs: Any) -> None:
+        await asyncio.sleep(0.1)  # a busy machine
+        await record(*args, **kwargs)
+
+    monkeypatch.setattr(talk.store, "record_heart_turn", slow_record)
+    await talk.companion.reply(talk.user_id, talk.conversation_id, "My grandmother died today")
+    await talk.companion.reply(
+        talk.user_id, talk.conversation_id, "haha at least I get a day off lol"
+    )
+    prompt = talk.backend.requests[-1].messages[-1].content
+    assert "[approach] listen" in prompt
+    assert "concerned" in prompt
 
 
 async def test_an_insult_keeps_her_steady_and_it_stings_a_little(talk: Talk) -> None:

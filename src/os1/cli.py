@@ -292,6 +292,10 @@ class ChatUI:
     def close(self) -> None:
         with contextlib.suppress(Exception):
             pending = asyncio.all_tasks(self.loop)
+            if pending:
+                # The last turn's background work (remembering, her heart) only runs while the
+                # loop does: give it a moment before stopping it.
+                self.run(asyncio.wait(pending, timeout=2.0))
             for task in pending:
                 task.cancel()
             if pending:

@@ -11,6 +11,7 @@ what is new.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ __all__ = ["Heart"]
 log = logging.getLogger(__name__)
 
 MOOD_CHECK_EVERY = timedelta(hours=1)
+# How long a turn's notes wait for the previous turn's update to land (it takes milliseconds;
+# the wait only matters when background work runs late, as in the terminal chat).
+SETTLE_WAIT_S = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,7 @@ class _Read:
     reading: EmotionReading | None
     appraisal: Appraisal
     mood_noted: str | None
+    settled: asyncio.Event | None = None
 
 
 class Heart:
@@ -74,6 +79,8 @@ class Heart:
         self._reader_factory = load_reader if reader is None else None
         self._reader_lock = asyncio.Lock()
         self._turns: dict[tuple[str, str], _Read] = {}
+        # Set once a turn's update has landed, so the next turn's notes start from it.
+        self._settled: dict[tuple[str, str], asyncio.Event] = {}
         self._stage_noted: dict[str, str] = {}
 
     @property
@@ -115,6 +122,10 @@ class Heart:
         """Her mood and the strategy for this reply; familiarity; the user's mood pattern."""
         user_id, companion_id = turn.user_id, turn.profile.id
         reading_task = asyncio.ensure_future(self.read(turn.text))
+        settled = self._settled.get((user_id, companion_id))
+        if settled is not None and not settled.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(settled.wait(), SETTLE_WAIT_S)
         try:
             affect_data = await self.store.heart_state(user_id, companion_id, "affect")
             relationship_data = await self.store.heart_state(user_id, companion_id, "relationship")
@@ -123,8 +134,9 @@ class Heart:
             reading = await reading_task
         before = Affect.from_json(affect_data)
         appraisal = appraise(turn.text, reading, before, turn.now, self.values)
+        settled = self._settled[(user_id, companion_id)] = asyncio.Event()
         self._turns[(user_id, turn.conversation.id)] = _Read(
-            turn.text, reading, appraisal, mood_noted
+            turn.text, reading, appraisal, mood_noted, settled
         )
         lines = [strategy_note(before.moved(appraisal))]
         relationship = Relationship.from_json(relationship_data)
@@ -198,6 +210,8 @@ class Heart:
             # One transaction: a turn's reading, affect and relationship land together, even
             # when quitting cancels the rest of this work.
             await self.store.record_heart_turn(user_id, companion_id, states, mood)
+            if read.settled is not None:
+                read.settled.set()
             await self._check_mood(user_id, companion_id, turn.now)
             if self.reflection is not None:
                 await self.reflection.note_message(
@@ -213,6 +227,9 @@ class Heart:
         except Os1Error as err:
             # Background work never takes the conversation down.
             log.warning("heart: %s", err)
+        finally:
+            if read is not None and read.settled is not None:
+                read.settled.set()
 
     async def _user_name(self, user_id: str) -> str:
         user = await self.store.get_user(user_id)
