@@ -36,14 +36,18 @@ class TrainConfig:
 
     def __init__(
         self,
-        epochs: int = 4,
+        epochs: int = 2,
         batch_size: int = 32,
         learning_rate: float = 1e-4,
         warmup: float = 0.06,
         seed: int = 13,
         threads: int = 0,
+        frozen_layers: int = 3,
+        bf16: bool = True,
     ) -> None:
         self.epochs = epochs
+        self.frozen_layers = frozen_layers
+        self.bf16 = bf16
         self.batch_size = batch_size
         self.learning_rate = learning_rate
         self.warmup = warmup
@@ -67,33 +71,33 @@ def _build_model(torch: Any) -> Any:
     """A BERT encoder shaped like all-MiniLM-L6-v2, so its weights load by name, plus heads."""
     nn = torch.nn
 
-    class SelfAttention(nn.Module):  # type: ignore[misc]
+    class SelfAttention(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.query = nn.Linear(384, 384)
             self.key = nn.Linear(384, 384)
             self.value = nn.Linear(384, 384)
 
-    class AttentionOutput(nn.Module):  # type: ignore[misc]
+    class AttentionOutput(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.dense = nn.Linear(384, 384)
             self.LayerNorm = nn.LayerNorm(384, eps=1e-12)
 
-    class Attention(nn.Module):  # type: ignore[misc]
+    class Attention(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             setattr(self, "self", SelfAttention())
             self.output = AttentionOutput()
 
-    class Dense(nn.Module):  # type: ignore[misc]
+    class Dense(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self, n_in: int, n_out: int, norm: bool) -> None:
             super().__init__()
             self.dense = nn.Linear(n_in, n_out)
             if norm:
                 self.LayerNorm = nn.LayerNorm(n_out, eps=1e-12)
 
-    class Layer(nn.Module):  # type: ignore[misc]
+    class Layer(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.attention = Attention()
@@ -116,7 +120,7 @@ def _build_model(torch: Any) -> Any:
             h = torch.nn.functional.gelu(self.intermediate.dense(x))
             return self.output.LayerNorm(x + self.drop(self.output.dense(h)))
 
-    class Embeddings(nn.Module):  # type: ignore[misc]
+    class Embeddings(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.word_embeddings = nn.Embedding(30522, 384, padding_idx=0)
@@ -124,12 +128,12 @@ def _build_model(torch: Any) -> Any:
             self.token_type_embeddings = nn.Embedding(2, 384)
             self.LayerNorm = nn.LayerNorm(384, eps=1e-12)
 
-    class Encoder(nn.Module):  # type: ignore[misc]
+    class Encoder(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.layer = nn.ModuleList([Layer() for _ in range(6)])
 
-    class EmotionModel(nn.Module):  # type: ignore[misc]
+    class EmotionModel(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
             self.embeddings = Embeddings()
@@ -137,7 +141,8 @@ def _build_model(torch: Any) -> Any:
             self.drop = nn.Dropout(0.1)
             self.head = nn.Linear(384, len(GOEMOTIONS) + len(EKMAN) + len(SENTIMENT))
 
-        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+        def bottom(self, input_ids: Any, attention_mask: Any, layers: int) -> Any:
+            """Hidden states after the embeddings and the first `layers` layers."""
             e = self.embeddings
             positions = torch.arange(input_ids.shape[1], device=input_ids.device)
             x = (
@@ -146,12 +151,25 @@ def _build_model(torch: Any) -> Any:
                 + e.token_type_embeddings.weight[0]
             )
             x = self.drop(e.LayerNorm(x))
-            mask = attention_mask.to(x.dtype)
-            bias = ((1.0 - mask) * -10000.0)[:, None, None, :]
-            for layer in self.encoder.layer:
+            bias = self._bias(attention_mask, x.dtype)
+            for layer in self.encoder.layer[:layers]:
                 x = layer(x, bias)
+            return x
+
+        def top(self, x: Any, attention_mask: Any, layers: int) -> Any:
+            """The remaining layers, mean pooling and the heads' logits."""
+            for layer in self.encoder.layer[layers:]:
+                x = layer(x, self._bias(attention_mask, x.dtype))
+            mask = attention_mask.to(x.dtype)
             pooled = (x * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1.0)
             return self.head(self.drop(pooled))
+
+        @staticmethod
+        def _bias(attention_mask: Any, dtype: Any) -> Any:
+            return ((1.0 - attention_mask.to(dtype)) * -10000.0)[:, None, None, :]
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.top(self.bottom(input_ids, attention_mask, 0), attention_mask, 0)
 
     return EmotionModel()
 
@@ -193,6 +211,16 @@ def _pad(torch: Any, rows: list[list[int]]) -> tuple[Any, Any]:
     return ids, mask
 
 
+def _pad_hidden(torch: Any, rows: list[Any]) -> tuple[Any, Any]:
+    width = max(r.shape[0] for r in rows)
+    hidden = torch.zeros((len(rows), width, rows[0].shape[1]), dtype=torch.float32)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, r in enumerate(rows):
+        hidden[i, : r.shape[0]] = r.float()
+        mask[i, : r.shape[0]] = 1
+    return hidden, mask
+
+
 def train_emotion_model(
     data_dir: Path,
     out_dir: Path,
@@ -224,9 +252,11 @@ def train_emotion_model(
     missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
     if [m for m in missing if not m.startswith("head")]:
         raise Os1Error(f"MiniLM weights did not load: missing {missing}")
-    # The word embeddings stay frozen: a third of the weights, and training them on 43k short
-    # comments mostly costs time on a CPU.
-    model.embeddings.word_embeddings.weight.requires_grad_(False)
+    # The embeddings and the lowest layers stay frozen: on a 2-core CPU that cuts a third of
+    # the backward pass, and 43k short comments barely move them anyway.
+    model.embeddings.requires_grad_(False)
+    for layer in model.encoder.layer[: cfg.frozen_layers]:
+        layer.requires_grad_(False)
     trainable = [(n, p) for n, p in model.named_parameters() if p.requires_grad]
     decay = [p for n, p in trainable if p.dim() > 1]
     no_decay = [p for n, p in trainable if p.dim() <= 1]
@@ -240,6 +270,18 @@ def train_emotion_model(
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
     )
+    # The frozen layers' output never changes, so it is computed once (in eval mode) and each
+    # step runs only the trainable layers: about 1.5x faster per step on a CPU.
+    frozen = cfg.frozen_layers
+    cache: list[Any] = []
+    model.eval()
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+        for start in range(0, len(train_ids), 256):
+            rows = train_ids[start : start + 256]
+            ids, mask = _pad(torch, rows)
+            hidden = model.bottom(ids, mask, frozen).to(torch.bfloat16)
+            cache.extend(hidden[i, : len(r)].clone() for i, r in enumerate(rows))
+    log(f"cached the {frozen} frozen layers for {len(cache)} examples")
     loss_fn = torch.nn.BCEWithLogitsLoss()
     step = 0
     started = time.monotonic()
@@ -252,15 +294,18 @@ def train_emotion_model(
         random.shuffle(batches)
         running = 0.0
         for n, batch in enumerate(batches, 1):
-            ids, mask = _pad(torch, [train_ids[i] for i in batch])
-            loss = loss_fn(model(ids, mask), targets[batch])
+            hidden, mask = _pad_hidden(torch, [cache[i] for i in batch])
+            # bfloat16 autocast roughly halves step time on CPUs with AVX512-BF16.
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+                logits = model.top(hidden, mask, frozen)
+            loss = loss_fn(logits.float(), targets[batch])
             optim.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optim.step()
             sched.step()
             step += 1
-            running += float(loss)
+            running += float(loss.detach())
             if n % 200 == 0:
                 rate = step / (time.monotonic() - started)
                 log(
