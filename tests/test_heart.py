@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from os1.companion import Companion
-from os1.config import Settings
+from os1.config import Settings, load_settings
 from os1.context import NOTES_HEADER
-from os1.errors import InputError, NotFound
+from os1.errors import ConfigError, InputError, NotFound
 from os1.heart import heart_for
 from os1.heart.affect import Affect, appraise, detect_event, intensity
 from os1.heart.heart import Heart
@@ -623,3 +623,15 @@ def test_appraisal_is_pure_and_uses_her_values(clock: FakeClock) -> None:
     assert caring.feelings["concern"] > aloof.feelings["concern"]
     assert caring.valence < aloof.valence
     assert caring.strategy == aloof.strategy == "comfort"
+
+
+def test_the_heart_is_on_by_default_and_can_be_switched_off(tmp_path: Path) -> None:
+    on = Companion.from_settings(Settings(home=tmp_path, backend="scripted"))
+    assert isinstance(on.sources[-1], Heart)  # after recall: the last notes before the message
+    assert on.observers[-1] is on.sources[-1]
+    off = Companion.from_settings(Settings(home=tmp_path, backend="scripted", heart="off"))
+    assert not any(isinstance(s, Heart) for s in [*off.sources, *off.observers])
+    for companion in (on, off):
+        asyncio.run(companion.aclose())
+    with pytest.raises(ConfigError, match="'heart' must be on or off"):
+        load_settings(overrides={"home": tmp_path, "heart": "sometimes"})

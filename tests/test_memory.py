@@ -434,7 +434,9 @@ def test_companion_from_settings_remembers_unless_told_not_to(
     on = Companion.from_settings(Settings(home=tmp_path, backend="scripted"))
     assert on.memories is not None
     assert any(isinstance(s, MemoryRecall) for s in on.sources)
-    off = Companion.from_settings(Settings(home=tmp_path, backend="scripted", memory="off"))
+    off = Companion.from_settings(
+        Settings(home=tmp_path, backend="scripted", memory="off", heart="off")
+    )
     assert off.memories is None
     assert off.sources == []
     assert off.observers == []
