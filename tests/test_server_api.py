@@ -33,7 +33,7 @@ def test_me_and_rename(server: ServerHarness) -> None:
     me = server.client.get("/api/me", headers=theo.headers).json()
     assert me["id"] == theo.user.id
     assert me["name"] == "Theo"
-    assert me["features"] == []
+    assert me["features"] == ["journal", "mood"]  # the SQLite store keeps both
     renamed = server.client.patch("/api/me", headers=theo.headers, json={"name": " Theodore "})
     assert renamed.json()["name"] == "Theodore"
     assert server.run(server.store.get_user, theo.user.id).name == "Theodore"

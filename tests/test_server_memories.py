@@ -118,6 +118,6 @@ def test_bad_memory_edits_are_refused(
 
 def test_without_memory_there_are_no_memory_routes(server: ServerHarness) -> None:
     theo = server.person("Theo")
-    assert server.client.get("/api/me", headers=theo.headers).json()["features"] == []
+    assert "memories" not in server.client.get("/api/me", headers=theo.headers).json()["features"]
     assert server.client.get("/api/memories", headers=theo.headers).status_code == 404
     assert "/api/memories" not in server.client.get("/api/openapi.json").json()["paths"]

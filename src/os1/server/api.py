@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from os1.context import DEFAULT_PERSONA
+from os1.heart.persona import check_limits, persona_from_text
 from os1.server.auth import SESSION_COOKIE, SESSION_LIFETIME, open_session
 from os1.server.errors import ApiError
 from os1.server.keys import hash_secret, mint_key
@@ -36,6 +37,9 @@ from os1.server.schema import (
 from os1.server.state import Call
 
 __all__ = ["endpoints"]
+
+# The blocks one persona text stands for (her notes about you are kept apart).
+TEXT_BLOCKS = ("identity", "values", "style", "scenario", "mes_example")
 
 
 # --- session and you -----------------------------------------------------------------------------
@@ -115,6 +119,7 @@ async def list_companions(call: Call) -> dict[str, Any]:
 async def create_companion(call: Call) -> dict[str, Any]:
     body = await call.body(NewCompanion)
     persona = body.persona if body.persona and body.persona.strip() else DEFAULT_PERSONA
+    check_limits(persona_from_text(body.name.strip(), persona))
     profile = await call.state.store.create_companion(call.user_id, body.name.strip(), persona)
     return companion_json(profile)
 
@@ -126,13 +131,26 @@ async def get_companion(call: Call) -> dict[str, Any]:
 
 async def update_companion(call: Call) -> dict[str, Any]:
     body = await call.body(CompanionUpdate)
-    profile = await call.state.store.update_companion(
-        call.user_id,
-        call.path("companion_id"),
-        name=body.name.strip() if body.name is not None else None,
-        persona=body.persona,
-    )
-    return companion_json(profile)
+    store, journal = call.state.store, call.state.companion.journal
+    user_id, companion_id = call.user_id, call.path("companion_id")
+    profile = await store.get_companion(user_id, companion_id)
+    current = await journal.for_profile(profile)
+    persona = current
+    changed = []
+    if body.name is not None and body.name.strip() != current.name:
+        persona = persona.changed(name=body.name.strip())
+        changed.append("name")
+    if body.persona is not None and body.persona != profile.persona:
+        # One text is her whole persona but for her notes about you, as the API always had it.
+        text = persona_from_text(persona.name, body.persona)
+        persona = persona.changed(**{block: getattr(text, block) for block in TEXT_BLOCKS})
+        changed.append("persona")
+    if persona != current:
+        # Through the growth journal: a numbered entry that can be rolled back, held to the
+        # blocks' limits and cleared of text that contradicts the operator's invariants.
+        reason = f"{' and '.join(changed)} changed in the companion's settings"
+        await journal.adopt(user_id, companion_id, persona, author="user", reason=reason)
+    return companion_json(await store.get_companion(user_id, companion_id))
 
 
 # --- conversations and messages ------------------------------------------------------------------
@@ -245,7 +263,10 @@ def endpoints() -> list[Endpoint]:
                  "companions", response="Companion"),
         Endpoint("PATCH", "/api/companions/{companion_id}", update_companion,
                  "Rename a companion or change its persona", "companions",
-                 body=CompanionUpdate, response="Companion"),
+                 body=CompanionUpdate, response="Companion", description=(
+                     "A growth-journal entry by you. `persona` replaces her whole persona "
+                     "(as her identity) but for her notes about you; the blocks' limits hold. "
+                     "PATCH .../persona edits one block.")),
         Endpoint("GET", "/api/conversations", list_conversations,
                  "Your conversations, most recent first", "conversations",
                  query=(("companion_id", "string", "only those with this companion"),)),

@@ -130,10 +130,20 @@ def create_app(
     engine = companion if companion is not None else Companion.from_settings(settings)
     state = ServerState.build(settings, engine)
     endpoints = [*api.endpoints(), *openai_compat.endpoints()]
+    built_in: list[tuple[str, Sequence[Endpoint]]] = []
     if engine.memories is not None:
         from os1.server import memories
 
-        sections = [("memories", memories.endpoints()), *sections]
+        built_in.append(("memories", memories.endpoints()))
+    if hasattr(engine.store, "add_persona_version"):
+        from os1.server import persona
+
+        built_in.append(("journal", persona.endpoints()))
+    if getattr(engine.store, "supports_heart", False):
+        from os1.server import heart
+
+        built_in.append(("mood", heart.endpoints()))
+    sections = [*built_in, *sections]
     for feature, extra in sections:
         state.features.append(feature)
         endpoints += extra

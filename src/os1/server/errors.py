@@ -16,6 +16,7 @@ from os1.errors import (
     StoreError,
     StoreFullError,
 )
+from os1.store import VersionConflict
 
 __all__ = ["ApiError", "api_error_from"]
 
@@ -66,6 +67,8 @@ def api_error_from(err: Os1Error) -> ApiError:
         return ApiError(404, "not_found", str(err))
     if isinstance(err, InputError):
         return ApiError(422, "invalid_input", str(err))
+    if isinstance(err, VersionConflict):
+        return ApiError(409, "conflict", str(err))
     if isinstance(err, StoreFullError):
         return ApiError(507, "store_full", str(err))
     if isinstance(err, StoreError):

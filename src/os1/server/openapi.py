@@ -46,6 +46,8 @@ class Endpoint:
     rate_key: Callable[[Request], str] | None = None  # limits endpoints without sign-in
     style: Literal["os1", "openai"] = "os1"
     description: str = ""
+    upload: tuple[str, ...] = ()  # media types of a file sent as the raw body
+    produces: tuple[str, ...] = ()  # media types of a file answer (default: JSON)
 
     @property
     def operation_id(self) -> str:
@@ -96,12 +98,14 @@ def route(endpoint: Endpoint) -> Route:
     return Route(endpoint.path, handle, methods=[endpoint.method], name=endpoint.operation_id)
 
 
+FILE = {"type": "string", "format": "binary"}
+
 ERRORS = {
-    "400": "malformed JSON",
+    "400": "malformed JSON, or a file that is not what it should be",
     "401": "not signed in",
     "404": "not found (or not yours: another user's ids look missing)",
     "413": "body too large",
-    "415": "not application/json",
+    "415": "not application/json (for an upload: not one of its file types)",
     "422": "a field is unknown, missing, of the wrong type or out of range",
     "429": "rate limited, or too many replies at once (see Retry-After)",
 }
@@ -112,7 +116,7 @@ def _error_codes(endpoint: Endpoint) -> list[str]:
     if "{" in endpoint.path:
         codes.append("404")
     has_body = endpoint.body is not None or endpoint.body_schema is not None
-    if has_body:
+    if has_body or endpoint.upload:
         codes += ["400", "413", "415"]
     if has_body or endpoint.query:
         codes.append("422")
@@ -128,6 +132,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         ok["content"] = {
             "application/json": {"schema": {"$ref": f"#/components/schemas/{endpoint.response}"}}
         }
+    elif endpoint.produces:
+        ok["content"] = {kind: {"schema": FILE} for kind in endpoint.produces}
     elif endpoint.status != 204:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     responses: dict[str, Any] = {str(endpoint.status): ok}
@@ -157,6 +163,11 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     schema = json_schema(endpoint.body) if endpoint.body is not None else endpoint.body_schema
     if schema is not None:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": schema}}}
+    elif endpoint.upload:
+        op["requestBody"] = {
+            "required": True,
+            "content": {kind: {"schema": FILE} for kind in endpoint.upload},
+        }
     return op
 
 

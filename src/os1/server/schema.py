@@ -34,6 +34,7 @@ __all__ = [
     "decode",
     "json_schema",
     "read_json",
+    "read_upload",
 ]
 
 B = TypeVar("B")
@@ -249,12 +250,37 @@ def parse_json(raw: bytes | str) -> object:
         raise ApiError(400, "bad_json", f"the body is not valid JSON: {err}") from None
 
 
+def media_type(request: Request) -> str:
+    """The request's Content-Type without parameters, lower-case."""
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
 async def read_json(request: Request, limit: int) -> object:
     """The request's JSON body, read at most `limit` bytes far."""
-    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind != "application/json":
+    if media_type(request) != "application/json":
         # Also a CSRF guard: a cross-site form cannot send application/json without CORS.
         raise ApiError(415, "unsupported_media_type", "send the body as application/json")
+    return parse_json(await read_body(request, limit))
+
+
+async def read_upload(request: Request, limit: int, kinds: tuple[str, ...]) -> tuple[str, bytes]:
+    """A file sent as the raw body: its media type (one of `kinds`) and bytes, at most `limit`.
+
+    Form posts are refused (415), so a cross-site form cannot upload on a visitor's cookie.
+    """
+    kind = media_type(request)
+    if kind not in kinds:
+        raise ApiError(
+            415, "unsupported_media_type", f"send the file as the body, as {' or '.join(kinds)}"
+        )
+    data = await read_body(request, limit)
+    if not data:
+        raise ApiError(400, "empty_body", "the body is empty: send the file")
+    return kind, data
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, read at most `limit` bytes far (413 past it)."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > limit):
         raise ApiError(413, "too_large", f"the body is over the {limit:,}-byte limit")
@@ -265,7 +291,7 @@ async def read_json(request: Request, limit: int) -> object:
         if size > limit:
             raise ApiError(413, "too_large", f"the body is over the {limit:,}-byte limit")
         chunks.append(chunk)
-    return parse_json(b"".join(chunks))
+    return b"".join(chunks)
 
 
 def query_params(conn: HTTPConnection, allowed: Mapping[str, type]) -> dict[str, Any]:
