@@ -228,7 +228,12 @@ async def _timed_turn(companion: Companion, user_id: str, conversation_id: str, 
 
 
 async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
-    """`os1 bench latency`: time to first token, cold, deep in a conversation, and alternating."""
+    """`os1 bench latency`: time to first token, cold, deep in a conversation, and alternating.
+
+    Beside the times, what the prompt cache did: prompt tokens each reply had to read (p50, the
+    same on a busy machine as on a quiet one) and how often a conversation's saved state was
+    live, restored, missing or evicted.
+    """
     from os1.backends.llamacpp import LlamaCppBackend
     from os1.models import resolve_model_path
 
@@ -240,16 +245,26 @@ async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
         companion = Companion.from_settings(settings.replace(home=Path(tmp), model=model))
         backend = companion.backend
         assert isinstance(backend, LlamaCppBackend)
+        stats = backend.stats
+        read: list[int] = []
+
+        async def turn(conversation_id: str, line: str) -> float:
+            before = stats.evaluated_tokens
+            ms = await _timed_turn(companion, user.id, conversation_id, line)
+            read.append(stats.evaluated_tokens - before)
+            return ms
+
         user = await companion.local_user()
         profile = await companion.default_profile(user)
         solo = await companion.new_conversation(user, profile)
-        deep = [await _timed_turn(companion, user.id, solo.id, line) for line in lines]
+        deep = [await turn(solo.id, line) for line in lines]
+        deep_read, read = read, []
         first = await companion.new_conversation(user, profile)
         second = await companion.new_conversation(user, profile)
         alternating: list[float] = []
         for line in lines:
             for conv in (first, second):
-                alternating.append(await _timed_turn(companion, user.id, conv.id, line))
+                alternating.append(await turn(conv.id, line))
         prompt_tokens = backend.count_tokens(
             "".join(m.content for m in (await companion._window(user.id, solo, profile)).messages)
         )
@@ -260,6 +275,18 @@ async def bench_latency(settings: Settings, turns: int = 30) -> dict[str, Any]:
             "cold": deep[0],
             "deep_p50": statistics.median(deep[late]),
             "alternating_p50": statistics.median(alternating[2 * 9 :]),
+        },
+        "prompt_tokens_read": {
+            "deep_p50": statistics.median(deep_read[late]),
+            "alternating_p50": statistics.median(read[2 * 9 :]),
+        },
+        "state_cache": {
+            "live": stats.live,
+            "restored": stats.restored,
+            "cold": stats.cold,
+            "evicted": stats.evicted,
+            "background_yielded": stats.yielded,
+            "largest_state_mb": round(stats.largest_state_bytes / 2**20, 1),
         },
         "turns": turns,
         "final_prompt_tokens": prompt_tokens,

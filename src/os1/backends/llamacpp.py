@@ -2,14 +2,20 @@
 
 llama.cpp reuses its KV cache for the longest common prefix of the last prompt and the new one, so
 a prefix-stable prompt costs only its new tokens. With several conversations on one model, each
-conversation's state is kept in an LRU bounded by memory and restored when it speaks again.
-Background work (warming, memory extraction) yields to a person waiting for a reply.
+conversation's state (its sequence's KV cells and token ids, a few MB per hundred tokens) is kept
+in an LRU bounded by `kv_cache_mb` and restored when it speaks again. Background work (memory
+extraction, reflection) keeps at most one state of its own, outside that LRU, so it never evicts
+a conversation; it and warming run with an abort callback, so a person waiting for a reply gets
+the model within milliseconds instead of after the chunk being read.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import ctypes
 import json
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
@@ -23,7 +29,7 @@ from os1.errors import BackendError, MissingExtra, ModelError
 from os1.models import cheap_check, resolve_model_path
 from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
 
-__all__ = ["LlamaCppBackend"]
+__all__ = ["CacheStats", "LlamaCppBackend"]
 
 _DONE = object()
 _WARM_CHUNK = 64
@@ -31,34 +37,109 @@ _WARM_CHUNK = 64
 
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
+    """One conversation's model state: the KV cells of sequence 0 and the token ids they hold."""
+
     tokens: list[int]
-    state: bytes
+    state: ctypes.Array[ctypes.c_uint8]
 
     @property
     def size(self) -> int:
         return len(self.state) + 4 * len(self.tokens)
 
 
+@dataclass(slots=True)
+class CacheStats:
+    """What the prompt cache did since the backend started (counts, not timings, so they read
+    the same on a busy machine): `os1 bench latency` reports them."""
+
+    replies: int = 0
+    prompt_tokens: int = 0
+    # Prompt tokens a reply had to read because they were not in the cache.
+    evaluated_tokens: int = 0
+    # Per reply: its conversation was live, restored from the LRU, or had no saved state.
+    live: int = 0
+    restored: int = 0
+    cold: int = 0
+    evicted: int = 0
+    # Background work or warming stopped because a reply was waiting.
+    yielded: int = 0
+    largest_state_bytes: int = 0
+
+
 class _StateCache:
-    """Saved model states by conversation, least recently used evicted past `capacity` bytes."""
+    """Saved model states by key, least recently used evicted past `capacity` bytes."""
 
     def __init__(self, capacity: int) -> None:
         self.capacity = capacity
         self._items: OrderedDict[str, _Snapshot] = OrderedDict()
+        self._bytes = 0
 
-    def put(self, key: str, snap: _Snapshot) -> None:
-        self._items.pop(key, None)
+    def put(self, key: str, snap: _Snapshot) -> int:
+        """Keep `snap` under `key`; returns how many other states were evicted for it."""
+        self.take(key)
         if snap.size > self.capacity:
-            return
+            return 0
         self._items[key] = snap
-        while sum(s.size for s in self._items.values()) > self.capacity:
-            self._items.popitem(last=False)
+        self._bytes += snap.size
+        evicted = 0
+        while self._bytes > self.capacity:
+            _, old = self._items.popitem(last=False)
+            self._bytes -= old.size
+            evicted += 1
+        return evicted
 
     def take(self, key: str) -> _Snapshot | None:
-        return self._items.pop(key, None)
+        snap = self._items.pop(key, None)
+        if snap is not None:
+            self._bytes -= snap.size
+        return snap
+
+    def newest(self) -> _Snapshot | None:
+        """The most recently saved state, left in place."""
+        return next(reversed(self._items.values()), None)
+
+    @property
+    def bytes(self) -> int:
+        """Bytes held."""
+        return self._bytes
 
     def __len__(self) -> int:
         return len(self._items)
+
+
+class _AbortSwitch:
+    """llama.cpp's abort callback, armed only around work that gives way to replies (warming,
+    background generation): a decode in progress then stops within one graph node, and
+    llama.cpp drops that batch's cells, so the cache stays consistent."""
+
+    def __init__(self, lib: Any, ctx: Any, wanted: Callable[[], bool]) -> None:
+        # Not bound by llama-cpp-python; without it, work stops between chunks instead.
+        self._set = getattr(getattr(lib.llama_cpp, "_lib", None), "llama_set_abort_callback", None)
+        if self._set is not None:
+            self._set.argtypes = [ctypes.c_void_p, lib.ggml_abort_callback, ctypes.c_void_p]
+            self._set.restype = None
+        self._ctx = ctx
+        # A Python callback takes the GIL at each graph node, which is why it is not left armed
+        # while a reply is being generated.
+        self._callback = lib.ggml_abort_callback(lambda _data: wanted())
+        self._none = lib.ggml_abort_callback()
+
+    @contextlib.contextmanager
+    def armed(self) -> Iterator[None]:
+        """Inside: decodes abort (RuntimeError from llama-cpp-python) once `wanted()` holds."""
+        if self._set is None:
+            yield
+            return
+        # An aborted decode is logged by llama.cpp as an error; here it is the plan.
+        log = logging.getLogger("llama-cpp-python")
+        level = log.level
+        log.setLevel(logging.CRITICAL)
+        self._set(self._ctx, self._callback, None)
+        try:
+            yield
+        finally:
+            self._set(self._ctx, self._none, None)
+            log.setLevel(level)
 
 
 class LlamaCppBackend:
@@ -108,7 +189,13 @@ class LlamaCppBackend:
         self._no_reply_waiting = asyncio.Event()
         self._no_reply_waiting.set()
         self._current_key: str | None = None
+        self._current_is_background = False
         self._states = _StateCache(settings.kv_cache_mb << 20)
+        # Background work's own saved state (one at a time, so a retry resumes its prompt),
+        # kept apart so it never evicts a conversation.
+        self._background_state: tuple[str, _Snapshot] | None = None
+        self._abort = _AbortSwitch(llama_cpp, self._llm._ctx.ctx, self._reply_waiting)
+        self.stats = CacheStats()
         self._grammars: dict[str, Any] = {}
 
     # --- prompts --------------------------------------------------------------------------
@@ -139,37 +226,77 @@ class LlamaCppBackend:
 
     # --- per-conversation state -------------------------------------------------------------
 
-    def _switch_to(self, key: str | None) -> None:
-        """Make `key`'s cached state current, saving the one it replaces (model thread only)."""
-        if key is None or key == self._current_key:
-            return
-        llm = self._llm
-        if self._current_key is not None and llm.n_tokens > 0:
-            self._states.put(self._current_key, self._snapshot())
-        self._current_key = key
-        snap = self._states.take(key)
-        if snap is not None:
-            self._restore(snap)
+    def _switch_to(self, key: str | None, *, background: bool = False) -> str:
+        """Make `key`'s saved state current, saving the one it replaces (model thread only).
 
-    def _snapshot(self) -> _Snapshot:
-        # llama-cpp-python's save_state also copies a logits buffer of up to 300 MB per state;
-        # the KV cache and the token ids are all a prefix match needs.
+        Returns "live" (it was current), "restored" or "cold". Without a key (a one-off
+        request) nothing is saved or restored. On a miss the live cells stay, so a prompt that
+        begins the same way (the system prompt) still reuses that beginning; if they were
+        background work's, the newest conversation's state is copied in for that instead.
+        """
+        if key is not None and key == self._current_key:
+            return "live"
+        after_background = self._current_is_background
+        if self._current_key is not None and self._llm.n_tokens > 0:
+            snap = self._snapshot()
+            if snap is not None:
+                stats = self.stats
+                stats.largest_state_bytes = max(stats.largest_state_bytes, snap.size)
+                if self._current_is_background:
+                    fits = snap.size <= self._states.capacity // 4
+                    self._background_state = (self._current_key, snap) if fits else None
+                else:
+                    stats.evicted += self._states.put(self._current_key, snap)
+        self._current_key, self._current_is_background = key, background
+        if key is None:
+            return "cold"
+        saved: _Snapshot | None
+        if background:
+            kept, self._background_state = self._background_state, None
+            saved = kept[1] if kept is not None and kept[0] == key else None
+        else:
+            saved = self._states.take(key)
+        if saved is not None and self._restore(saved):
+            return "restored"
+        if not background and after_background and (similar := self._states.newest()):
+            self._restore(similar)
+        return "cold"
+
+    def _snapshot(self) -> _Snapshot | None:
+        # Sequence 0's KV cells (only the cells in use) and the token ids: all a prefix match
+        # needs. The whole context state would add the logits, which the next prompt recomputes.
         lib, ctx = self._lib, self._llm._ctx.ctx
-        size = lib.llama_state_get_size(ctx)
-        buf = (lib.ctypes.c_uint8 * size)()
-        used = lib.llama_state_get_data(ctx, buf, size)
+        size = lib.llama_state_seq_get_size(ctx, 0)
+        buf = (ctypes.c_uint8 * size)()
+        if not size or lib.llama_state_seq_get_data(ctx, buf, size, 0) != size:
+            return None
         n = self._llm.n_tokens
-        return _Snapshot(self._llm.input_ids[:n].tolist(), bytes(buf)[:used])
+        return _Snapshot(self._llm.input_ids[:n].tolist(), buf)
 
-    def _restore(self, snap: _Snapshot) -> None:
+    def _restore(self, snap: _Snapshot) -> bool:
         lib, llm = self._lib, self._llm
-        buf = (lib.ctypes.c_uint8 * len(snap.state)).from_buffer_copy(snap.state)
-        if lib.llama_state_set_data(llm._ctx.ctx, buf, len(snap.state)) != len(snap.state):
+        llm._ctx.kv_cache_seq_rm(0, -1, -1)
+        size = len(snap.state)
+        if lib.llama_state_seq_set_data(llm._ctx.ctx, snap.state, size, 0) != size:
             llm.reset()  # type: ignore[no-untyped-call]
-            return
+            return False
         llm.input_ids[: len(snap.tokens)] = snap.tokens
         llm.n_tokens = len(snap.tokens)
         llm._requires_eval = True  # logits are stale; the next prompt's suffix refreshes them
+        return True
+
+    def _cached_prefix(self, tokens: list[int]) -> int:
+        """How many of `tokens` the live cache already holds, from the start."""
+        llm = self._llm
+        common = 0
+        for a, b in zip(llm.input_ids[: llm.n_tokens].tolist(), tokens, strict=False):
+            if a != b:
+                break
+            common += 1
+        return common
+
+    def _reply_waiting(self) -> bool:
+        return self._waiting_replies > 0
 
     @property
     def cached_conversations(self) -> int:
@@ -246,38 +373,34 @@ class LlamaCppBackend:
             grammar = self._grammar(request.json_schema)
 
             def work(put: Callable[[object], None], stop: threading.Event) -> None:
-                self._switch_to(request.cache_key)
+                found = self._switch_to(request.cache_key, background=request.background)
                 tokens = self.prompt_tokens(request.messages)
                 if len(tokens) + request.max_tokens > self.context_window:
                     raise BackendError(
                         f"the prompt ({len(tokens)} tokens) and reply do not fit the model's "
                         f"{self.context_window}-token window; lower context_tokens"
                     )
-                if request.background and not self._prefill(tokens[:-1], stop):
-                    # A person is waiting: give the model back before the long prompt is read.
-                    put(Finish("cancelled", len(tokens), 0))
+                if not request.background:
+                    self._count_reply(found, tokens)
+                    reason, produced = self._complete(tokens, request, grammar, put, stop)
+                    put(Finish(reason, len(tokens), produced))
                     return
-                chunks: Iterator[Any] = self._llm.create_completion(  # type: ignore[assignment]
-                    tokens,
-                    max_tokens=request.max_tokens,
-                    temperature=request.temperature,
-                    top_p=request.top_p,
-                    stop=[s for s in (self._eos, *request.stop) if s],
-                    stream=True,
-                    grammar=grammar,
-                )
-                produced, reason = 0, "stop"
-                for chunk in chunks:
-                    if stop.is_set() or (request.background and self._waiting_replies):
-                        reason = "cancelled"
-                        break
-                    choice = chunk["choices"][0]
-                    if choice["text"]:
-                        produced += 1
-                        put(TextDelta(choice["text"]))
-                    if choice.get("finish_reason") == "length":
-                        reason = "length"
-                put(Finish(reason, len(tokens), produced))  # type: ignore[arg-type]
+                with self._abort.armed():
+                    # A person waiting gets the model back before the long prompt is read.
+                    done = self._prefill(tokens[:-1], stop)
+                    try:
+                        reason, produced = (
+                            self._complete(tokens, request, grammar, put, stop)
+                            if done
+                            else ("cancelled", 0)
+                        )
+                    except RuntimeError:
+                        if not self._reply_waiting():
+                            raise
+                        reason, produced = "cancelled", 0  # the decode was aborted for a reply
+                if reason == "cancelled":
+                    self.stats.yielded += 1
+                put(Finish(reason, len(tokens), produced))
 
             async for item in self._run_in_model_thread(work):
                 assert isinstance(item, (TextDelta, Finish))
@@ -289,16 +412,49 @@ class LlamaCppBackend:
         finally:
             self._lock.release()
 
+    def _count_reply(self, found: str, tokens: list[int]) -> None:
+        stats = self.stats
+        stats.replies += 1
+        stats.prompt_tokens += len(tokens)
+        # llama-cpp-python reads at least the last prompt token again to get fresh logits.
+        stats.evaluated_tokens += len(tokens) - min(self._cached_prefix(tokens), len(tokens) - 1)
+        setattr(stats, found, getattr(stats, found) + 1)
+
+    def _complete(
+        self,
+        tokens: list[int],
+        request: GenerationRequest,
+        grammar: Any,
+        put: Callable[[object], None],
+        stop: threading.Event,
+    ) -> tuple[Any, int]:
+        """Stream the completion of `tokens` through `put`; returns (finish reason, tokens)."""
+        chunks: Iterator[Any] = self._llm.create_completion(  # type: ignore[assignment]
+            tokens,
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            top_p=request.top_p,
+            stop=[s for s in (self._eos, *request.stop) if s],
+            stream=True,
+            grammar=grammar,
+        )
+        produced, reason = 0, "stop"
+        for chunk in chunks:
+            if stop.is_set() or (request.background and self._reply_waiting()):
+                return "cancelled", produced
+            choice = chunk["choices"][0]
+            if choice["text"]:
+                produced += 1
+                put(TextDelta(choice["text"]))
+            if choice.get("finish_reason") == "length":
+                reason = "length"
+        return reason, produced
+
     def _prefill(self, tokens: list[int], stop: threading.Event) -> bool:
         """Evaluate `tokens` into the cache past their cached prefix, in small steps that stop
-        when a reply is waiting (model thread only); True if all of them were evaluated."""
+        when a reply is waiting (model thread only, abort armed); True if all were evaluated."""
         llm = self._llm
-        cached = llm.input_ids[: llm.n_tokens].tolist()
-        common = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            common += 1
+        common = self._cached_prefix(tokens)
         if common < llm.n_tokens:
             if not llm._ctx.kv_cache_seq_rm(-1, common, -1):
                 llm.reset()  # type: ignore[no-untyped-call]
@@ -306,10 +462,16 @@ class LlamaCppBackend:
             llm.n_tokens = common
         done = True
         for start in range(common, len(tokens), _WARM_CHUNK):
-            if stop.is_set() or self._waiting_replies:
+            if stop.is_set() or self._reply_waiting():
                 done = False
                 break
-            llm.eval(tokens[start : start + _WARM_CHUNK])
+            try:
+                llm.eval(tokens[start : start + _WARM_CHUNK])
+            except RuntimeError:
+                if not self._reply_waiting():
+                    raise
+                done = False  # aborted mid-chunk; llama.cpp dropped that chunk's cells
+                break
         llm._requires_eval = True
         return done
 
@@ -322,7 +484,9 @@ class LlamaCppBackend:
             def work(put: Callable[[object], None], stop: threading.Event) -> None:
                 self._switch_to(cache_key)
                 tokens = self.prompt_tokens(messages, generation=False)
-                self._prefill(tokens[: self.context_window - 1], stop)
+                with self._abort.armed():
+                    if not self._prefill(tokens[: self.context_window - 1], stop):
+                        self.stats.yielded += 1
 
             async for _ in self._run_in_model_thread(work):
                 pass

@@ -10,6 +10,7 @@ job") marks the old one past (`invalid_at`) instead of contradicting it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Sequence
@@ -158,11 +159,14 @@ async def generate_in_background(
     )
     parts: list[str] = []
     try:
-        async for event in backend.stream(request):
-            if isinstance(event, TextDelta):
-                parts.append(event.text)
-            elif isinstance(event, Finish) and event.reason == "cancelled":
-                raise GaveWay
+        # Closed at once, so the model is released before GaveWay reaches the caller (a reply
+        # waits on it), not whenever the abandoned generator is collected.
+        async with contextlib.aclosing(backend.stream(request)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    parts.append(event.text)
+                elif isinstance(event, Finish) and event.reason == "cancelled":
+                    raise GaveWay
     except BackendError as err:
         log.warning("%s failed: %s", what, err)
         return ""
