@@ -10,6 +10,7 @@ import ctypes
 import importlib.util
 import threading
 from collections.abc import AsyncGenerator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +203,17 @@ async def test_a_reply_stops_background_work_in_the_middle_of_reading_its_prompt
     kept = llama._background_state
     assert kept is None or len(kept[1].tokens) < prompt, "it stopped before reading it all"
     assert again == expected, "the conversation's state is intact after the abort"
+
+
+@pytest.mark.model
+@needs_model
+def test_n_threads_also_sets_the_threads_that_read_the_prompt(tmp_path: Path) -> None:
+    # On a shared machine one thread can read a prompt far faster than two that wait for
+    # each other, so the setting must reach prompt reading, not only token writing.
+    backend = LlamaCppBackend(Settings(home=tmp_path, model="smollm2", n_ctx=512, n_threads=1))
+    try:
+        assert backend._llm.n_threads == 1
+        assert backend._llm.n_threads_batch == 1
+    finally:
+        backend._pool.shutdown(wait=True)
+        backend._llm.close()

@@ -160,7 +160,9 @@ class LlamaCppBackend:
             self._llm = llama_cpp.Llama(
                 model_path=str(path),
                 n_ctx=settings.n_ctx,
+                # Reading the prompt too: llama-cpp-python would otherwise use every core.
                 n_threads=settings.n_threads or None,
+                n_threads_batch=settings.n_threads or None,
                 n_batch=256,
                 verbose=False,
             )
