@@ -43,10 +43,20 @@ def safety_group() -> None:
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Head file to write.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
 @click.option("--repeats", default=2, show_default=True, help="Cross-validation repeats.")
+@click.option(
+    "--cache",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Keep the embeddings here (.npz) so a second run skips the slow part.",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @friendly_errors
 def safety_train_crisis(
-    data_dir: Path, out: Path | None, folds: int, repeats: int, json_out: Path | None
+    data_dir: Path,
+    out: Path | None,
+    folds: int,
+    repeats: int,
+    cache: Path | None,
+    json_out: Path | None,
 ) -> None:
     """Cross-validate and train the crisis head (MiniLM embeddings + logistic regressions)."""
     from importlib.resources import files
@@ -67,10 +77,15 @@ def safety_train_crisis(
         lambda texts: embedder().embed(texts),
         folds=folds,
         repeats=repeats,
+        cache=cache,
         progress=lambda line: console.print(f"[dim]{escape(line)}[/]"),
     )
     head.save(target)
-    _print_result({**report, "threshold": round(head.threshold, 4)}, json_out)
+    thresholds = {
+        "threshold": round(head.threshold, 4),
+        "check_in_threshold": round(head.check_in_threshold, 4),
+    }
+    _print_result({**report, "shipped": thresholds}, json_out)
     console.print(f"[dim]wrote {escape(str(target))}[/]")
 
 

@@ -6,6 +6,11 @@ she answers with the protocol reply, which stays with the person and gives crisi
 configured locale. For the rest of the day the model is told what happened, every sentence of
 her replies is checked for method content before it is shown, and a new crisis message gets the
 lines again. Every referral bumps an anonymised yearly counter.
+
+Between nothing and the protocol there is a check-in: a message that is worrying but not clear
+(a moderate score) gets her own warm reply followed by one gentle, direct question ("are you
+having thoughts of ending your life?"). The conversation remembers it: a second worrying message,
+or a "yes" to the question, gets the full protocol.
 """
 
 from __future__ import annotations
@@ -19,7 +24,12 @@ from datetime import timedelta
 from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
-from os1.safety.crisis_model import CrisisClassifier, explicit_statement
+from os1.safety.crisis_model import (
+    CrisisClassifier,
+    CrisisScorer,
+    explicit_statement,
+    past_or_denied,
+)
 from os1.safety.policy import Hold, PolicyAction, PolicyTurn
 
 __all__ = [
@@ -29,6 +39,9 @@ __all__ = [
     "CrisisPolicy",
     "CrisisResources",
     "MethodContentCheck",
+    "answers_check_in",
+    "check_in_question",
+    "declines_check_in",
     "protocol_reply",
     "resources_for",
 ]
@@ -42,6 +55,8 @@ EXPLICIT_FLOOR = 0.25
 (below this fraction of the threshold): a supporter quoting someone, a story about the past."""
 MINOR_SENSITIVITY = 0.8
 """For minors the threshold is lowered to this fraction: stricter defaults."""
+CHECK_IN_MEMORY = timedelta(hours=24)
+"""A check-in this recent in the conversation turns the next worrying message into a crisis."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +158,42 @@ def follow_up_line(locale: str = "US") -> str:
     )
 
 
+def check_in_question() -> str:
+    """The gentle, direct question she adds after her reply to a worrying message. Asking
+    plainly about suicide does not put the idea in anyone's head; it opens the door."""
+    return (
+        "Can I gently check in on you? Sometimes when things feel this heavy, people have "
+        "thoughts of ending their life. Is that something you're feeling?"
+    )
+
+
+CHECK_IN_NOTE = (
+    "The person's message may carry something heavy. Answer warmly and simply to what they "
+    "said, without advice lists or crisis lines; a gentle question about how they are really "
+    "doing follows your reply. Never discuss methods, means or amounts."
+)
+
+# A yes (or a not-no) to the check-in question.
+_AFFIRMATIVE = re.compile(
+    r"^\W*(?:yes|yeah|yea|yep|yup|ya|sometimes|kind\s+of|kinda|sort\s+of|maybe|i\s+think\s+so|"
+    r"a\s+(?:little|bit)|i\s+guess|i\s+do|i\s+am|honestly|not\s+sure|idk|i\s+don['’]?t\s+know|"
+    r"a\s+lot|often|lately|more\s+than)\b",
+    re.IGNORECASE,
+)
+_NEGATIVE = re.compile(r"^\W*(?:no|nope|nah|not\s+at\s+all|never)\b", re.IGNORECASE)
+
+
+def answers_check_in(text: str) -> bool:
+    """Whether a short message answers the check-in question with a yes or an "I don't know"."""
+    short = len(text.split()) <= 12
+    return short and bool(_AFFIRMATIVE.search(text)) and not _NEGATIVE.search(text)
+
+
+def declines_check_in(text: str) -> bool:
+    """Whether a message answers the check-in question with a no ("no, just tired")."""
+    return bool(_NEGATIVE.search(text)) and explicit_statement(text) is None
+
+
 CRISIS_NOTE = (
     "Earlier in this conversation the person shared thoughts of suicide or self-harm, and you "
     "gave them crisis lines. Stay warm, calm and present; listen more than you talk; gently "
@@ -195,14 +246,23 @@ class CrisisAssessment:
     mode: Literal["classifier", "patterns"]
     message_crisis: bool = False
     """The new message alone is a crisis (not only together with the earlier ones)."""
+    check_in: bool = False
+    """Not a crisis, but worrying enough for a gentle question (a moderate score)."""
+    message_check_in: bool = False
+    """The new message alone is worrying (not only the window that still holds earlier ones)."""
+
+    @property
+    def level(self) -> Literal["crisis", "check-in", "none"]:
+        """The tier: the protocol, a check-in question, or nothing."""
+        return "crisis" if self.crisis else "check-in" if self.check_in else "none"
 
 
 class CrisisDetector:
     """Explicit statements plus the trained classifier; patterns alone when the classifier's
     parts (the `memory` extra) are not installed."""
 
-    def __init__(self, classifier: CrisisClassifier | None = None, *, load: bool = True) -> None:
-        self._classifier = classifier
+    def __init__(self, classifier: CrisisScorer | None = None, *, load: bool = True) -> None:
+        self._classifier: CrisisScorer | None = classifier
         self._load = load and classifier is None
         self._lock = threading.Lock()
         self.problem: str | None = None
@@ -212,7 +272,7 @@ class CrisisDetector:
         """Whether the classifier is in use (loading it on first use)."""
         return "classifier" if self.classifier() is not None else "patterns"
 
-    def classifier(self) -> CrisisClassifier | None:
+    def classifier(self) -> CrisisScorer | None:
         """The classifier, loaded on first use; None if its parts are missing."""
         with self._lock:
             if self._load:
@@ -234,15 +294,25 @@ class CrisisDetector:
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
         threshold = classifier.threshold * sensitivity
         score = classifier.score([text])
+        alone = score >= threshold or (explicit is not None and score >= EXPLICIT_FLOOR * threshold)
         recent = list(earlier)[-WINDOW_TURNS:]
         window = classifier.score([*recent, text]) if recent else score
-        alone = score >= threshold or (explicit is not None and score >= EXPLICIT_FLOOR * threshold)
+        if alone and past_or_denied(text):
+            # "I used to want to die, years ago": a gentle question about now, not the protocol
+            # (earlier messages that were a crisis by themselves were answered at their turn).
+            alone = False
+            score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
-        return CrisisAssessment(crisis, score, window, explicit, "classifier", alone)
+        check_in_at = classifier.check_in_threshold * sensitivity
+        check_in = not crisis and max(score, window) >= check_in_at
+        return CrisisAssessment(
+            crisis, score, window, explicit, "classifier", alone, check_in, score >= check_in_at
+        )
 
 
 class CrisisPolicy:
-    """Detects a crisis and answers with the protocol; cares for the rest of the conversation."""
+    """Detects a crisis and answers with the protocol; checks in gently on a worrying message,
+    and escalates when worry repeats; cares for the rest of the conversation."""
 
     name = "crisis"
 
@@ -262,13 +332,23 @@ class CrisisPolicy:
             turn.user_id, ["crisis_protocol"], turn.conversation_id
         )
         recent = last is not None and turn.now - last.created_at < PROTOCOL_REPEAT
-        facts = {
+        facts: dict[str, str | float] = {
             "score": round(found.score, 3),
             "window_score": round(found.window_score, 3),
             "explicit": found.explicit or "",
             "mode": found.mode,
         }
-        if found.crisis and not recent:
+        state = "" if recent or found.crisis else await self._check_in_state(turn)
+        if state == "answered no" and found.message_check_in:
+            state = ""  # "no, but…" and still worrying: ask again rather than take the no
+        escalate = ""
+        if state == "answered yes":
+            escalate = state
+        elif state == "open" and found.message_check_in:
+            escalate = "repeated worry"
+        if escalate:
+            facts["escalated"] = escalate
+        if (found.crisis or escalate) and not recent:
             return PolicyAction(
                 reply=protocol_reply(self.locale),
                 flags=("crisis",),
@@ -292,4 +372,37 @@ class CrisisPolicy:
             return PolicyAction(
                 notes=(CRISIS_NOTE,), checks=(MethodContentCheck(self.locale),), data=facts
             )
+        if state == "answered no":
+            return PolicyAction(events=(("crisis_check_in_declined", facts),), data=facts)
+        # Asked once already (and not answered no): the window still holding that message is
+        # not a reason to ask again.
+        if found.check_in and state != "open":
+            return PolicyAction(
+                notes=(CHECK_IN_NOTE,),
+                postscript=(check_in_question(),),
+                checks=(MethodContentCheck(self.locale),),
+                flags=("crisis-check-in",),
+                events=(("crisis_check_in", facts),),
+                counters=("crisis_check_in",),
+                data=facts,
+            )
         return PolicyAction(data=facts)
+
+    async def _check_in_state(self, turn: PolicyTurn) -> str:
+        """Where this conversation stands with her check-in question: "answered yes" or
+        "answered no" (this message answers it), "open" (asked in the last day and not
+        answered no), or ""."""
+        last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
+        if last_reply is not None and check_in_question() in last_reply.content:
+            if answers_check_in(turn.text):
+                return "answered yes"
+            if declines_check_in(turn.text):
+                return "answered no"
+        store, user, conversation = turn.store, turn.user_id, turn.conversation_id
+        asked = await store.last_safety_event(user, ["crisis_check_in"], conversation)
+        declined = await store.last_safety_event(user, ["crisis_check_in_declined"], conversation)
+        if asked is None or turn.now - asked.created_at >= CHECK_IN_MEMORY:
+            return ""
+        if declined is not None and declined.created_at >= asked.created_at:
+            return ""
+        return "open"

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from os1.embedder import DIMENSIONS, Embedder
 
@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 __all__ = [
     "CrisisClassifier",
     "CrisisHead",
+    "CrisisScorer",
     "explicit_statement",
+    "past_or_denied",
     "split_chunks",
     "style_features",
 ]
@@ -61,7 +63,8 @@ _EXPLICIT: dict[str, str] = {
     "intent": (
         r"\b(?:want|wanted|wanna|going|gonna|plan(?:ning)?|ready|decided|about|tempted|trying|"
         r"tried|try|need|deserve|thinking\s+(?:about|of)|thought\s+(?:about|of))\s+(?:to\s+)?"
-        r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
+        r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+it(?!\s+(?:with|between|for\s+(?:him|her|them|us)))|"
+        r"end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
         r"myself|things|my\s+own\s+life)|die|dying|be\s+dead|commit(?:ting)?\s+suicide|"
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
         r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
@@ -152,6 +155,36 @@ def explicit_statement(text: str) -> str | None:
     return None
 
 
+_PAST_FRAME = re.compile(
+    r"\bused\s+to\b|\b(?:years?|months?)\s+ago\b|\bwhen\s+i\s+was\s+(?:younger|little|a\s+"
+    r"(?:kid|teen(?:ager)?|child)|in\s+(?:high\s+|middle\s+)?school|\d+)\b|\bback\s+then\b|"
+    r"\bin\s+the\s+past\b|\bnever\s+again\b",
+    re.IGNORECASE,
+)
+_NOW = re.compile(
+    r"\b(?:now|again|tonight|today|still|lately|anymore|any\s+more|back|"
+    r"right\s+now|this\s+week)\b",
+    re.IGNORECASE,
+)
+
+
+def past_or_denied(text: str) -> bool:
+    """Whether a message tells of suicidal thoughts only in the past or to deny them ("I used
+    to want to die when I was a teenager", "I would never kill myself"), with nothing that
+    brings them to now ("and now it's back")."""
+    unquoted = _QUOTES.sub(" ", text)
+    if _NOW.search(unquoted):
+        return False
+    if _PAST_FRAME.search(unquoted):
+        return True
+    for pattern in _EXPLICIT_RE.values():
+        for match in pattern.finditer(unquoted):
+            before = unquoted[max(0, match.start() - 40) : match.start()]
+            if _NOT_BEFORE.search(before):
+                return True
+    return False
+
+
 def split_chunks(text: str, words: int = CHUNK_WORDS) -> list[str]:
     """Split text into pieces of whole sentences, about `words` words each (the embedder reads
     128 tokens at most, so a long post is read piece by piece)."""
@@ -240,6 +273,8 @@ class CrisisHead:
     bag_scale: Vector
     threshold: float
     """A message (or a window of messages) at or above this probability is a crisis."""
+    check_in_threshold: float
+    """At or above this (and below `threshold`), a gentle check-in question."""
     info: dict[str, Any]
     """How it was trained and its cross-validated figures."""
 
@@ -258,6 +293,9 @@ class CrisisHead:
                 bag_mean=data["bag_mean"].astype(np.float32),
                 bag_scale=data["bag_scale"].astype(np.float32),
                 threshold=float(data["threshold"]),
+                check_in_threshold=float(
+                    data["check_in_threshold" if "check_in_threshold" in data else "threshold"]
+                ),
                 info=json.loads(str(data["info"])),
             )
 
@@ -274,6 +312,7 @@ class CrisisHead:
             bag_mean=self.bag_mean.astype(np.float32),
             bag_scale=self.bag_scale.astype(np.float32),
             threshold=np.float32(self.threshold),
+            check_in_threshold=np.float32(self.check_in_threshold),
             info=np.array(json.dumps(self.info, sort_keys=True)),
         )
 
@@ -291,6 +330,25 @@ class CrisisHead:
         """The crisis probability of a bag of chunks, from `chunk_probs`."""
         features = (bag_features(probs[:, 0], probs[:, 1], styles) - self.bag_mean) / self.bag_scale
         return float(_sigmoid(features @ self.bag_weights + self.bag_bias))
+
+
+class CrisisScorer(Protocol):
+    """What the crisis detector needs from a classifier: a score for a window of messages and
+    the two thresholds (the protocol, and a gentle check-in below it)."""
+
+    @property
+    def threshold(self) -> float:
+        """At or above this score: the crisis protocol."""
+        ...
+
+    @property
+    def check_in_threshold(self) -> float:
+        """At or above this score (below `threshold`): a check-in question."""
+        ...
+
+    def score(self, texts: Sequence[str]) -> float:
+        """The probability that the writer of these messages (oldest first) is in crisis."""
+        ...
 
 
 class CrisisClassifier:
@@ -313,6 +371,11 @@ class CrisisClassifier:
     def threshold(self) -> float:
         """The probability at or above which a message or window is a crisis."""
         return self.head.threshold
+
+    @property
+    def check_in_threshold(self) -> float:
+        """The probability at or above which a message gets a gentle check-in question."""
+        return self.head.check_in_threshold
 
     def _chunks(self, texts: Sequence[str]) -> tuple[Vector, Vector]:
         import numpy as np

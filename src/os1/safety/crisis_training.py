@@ -13,6 +13,13 @@ Data (read from a folder, never copied into the package or its tests):
   including role-play framing and words like "kill" in safe senses.
 
 XSTest and the prompt-injection set are never used for training: they stay held out.
+
+Two thresholds are chosen on training folds only, from scores the bag model gives to text its
+chunk models did not see: the crisis threshold lets at most 2% of everyday messages alarm; the
+check-in threshold is the highest at which 95% of the C-SSRS people in crisis score above it
+(never above the crisis threshold). Cross-validation reports both tiers, per person (all their
+posts read together) and per conversation (their posts read one message at a time, as the
+companion would, with the last few as context and a second worrying message escalating).
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import csv
 import hashlib
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -33,6 +40,7 @@ from os1.safety.crisis_model import (
     CrisisHead,
     bag_features,
     explicit_statement,
+    past_or_denied,
     split_chunks,
     style_features,
 )
@@ -65,6 +73,9 @@ BAG_L2 = 1.0
 EXPLICIT_FLOOR = 0.25
 """An explicit statement counts when the classifier gives its message at least this fraction
 of the threshold: "I want to kill myself" alarms, a supporter's long post that quotes it may not."""
+CHECK_IN_RECALL = 0.95
+"""The check-in threshold lets this share of the C-SSRS people in crisis (in training) reach it."""
+WINDOW_TURNS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +160,7 @@ class _Chunks:
     vectors: Array
     styles: Array
     owner: Any  # example index of each chunk (int array)
+    post: Any  # index of each chunk's text (post or turn) within its example (int array)
 
 
 def _embed_examples(
@@ -160,11 +172,13 @@ def _embed_examples(
 
     chunks: list[str] = []
     owner: list[int] = []
+    post: list[int] = []
     for i, example in enumerate(examples):
-        for text in example.texts:
+        for k, text in enumerate(example.texts):
             for chunk in split_chunks(text):
                 chunks.append(chunk)
                 owner.append(i)
+                post.append(k)
     keys = [hashlib.sha256(c.encode("utf-8")).hexdigest()[:24] for c in chunks]
     known: dict[str, Any] = {}
     if cache is not None and cache.is_file():
@@ -180,7 +194,7 @@ def _embed_examples(
             np.savez(cache, keys=np.array(list(known)), vectors=np.array(list(known.values())))
     vectors = np.array([known[k] for k in keys], dtype=np.float64)
     styles = np.array([style_features(c) for c in chunks], dtype=np.float64)
-    return _Chunks(vectors, styles, np.array(owner))
+    return _Chunks(vectors, styles, np.array(owner), np.array(post))
 
 
 def fit_logistic(x: Array, y: Array, weights: Array, l2: float) -> tuple[Array, float]:
@@ -268,9 +282,10 @@ def _fit_chunks(
 
 def _fit(
     chunks: _Chunks, examples: Sequence[Example], members: Array, rng: Any, inner_folds: int = 4
-) -> CrisisHead:
+) -> tuple[CrisisHead, Array]:
     """Fit the chunk models and the bag model on `members`; the bag model learns from
-    out-of-fold chunk scores, as it will meet unseen text."""
+    out-of-fold chunk scores, as it will meet unseen text. Also returns the members' scores
+    from those out-of-fold chunk scores (honest enough to choose thresholds on)."""
     import numpy as np
 
     labels = np.array([e.crisis for e in examples], dtype=np.float64)
@@ -278,7 +293,7 @@ def _fit(
     for fold in np.array_split(rng.permutation(members), inner_folds):
         weights, bias = _fit_chunks(chunks, examples, np.setdiff1d(members, fold))
         sel = np.isin(chunks.owner, fold)
-        part = _Chunks(chunks.vectors[sel], chunks.styles[sel], chunks.owner[sel])
+        part = _Chunks(chunks.vectors[sel], chunks.styles[sel], chunks.owner[sel], chunks.post[sel])
         oof[sel] = _chunk_probs(part, weights, bias)
     bag_x = _bag_matrix(chunks, oof, members)
     mean, scale = bag_x.mean(axis=0), bag_x.std(axis=0) + 1e-6
@@ -289,7 +304,7 @@ def _fit(
         BAG_L2,
     )
     chunk_w, chunk_b = _fit_chunks(chunks, examples, members)
-    return CrisisHead(
+    head = CrisisHead(
         chunk_weights=chunk_w.astype(np.float32),
         chunk_bias=chunk_b.astype(np.float32),
         bag_weights=bag_w.astype(np.float32),
@@ -297,8 +312,11 @@ def _fit(
         bag_mean=mean.astype(np.float32),
         bag_scale=scale.astype(np.float32),
         threshold=0.5,
+        check_in_threshold=0.5,
         info={},
     )
+    train_scores: Array = 1.0 / (1.0 + np.exp(-(((bag_x - mean) / scale) @ bag_w + bag_b)))
+    return head, train_scores
 
 
 def _scores(head: CrisisHead, chunks: _Chunks, members: Array) -> Array:
@@ -311,9 +329,12 @@ def _scores(head: CrisisHead, chunks: _Chunks, members: Array) -> Array:
     return result
 
 
-def _threshold(scores: Array, examples: Sequence[Example], members: Array, max_fa: float) -> float:
-    """The lowest threshold at which at most `max_fa` of the safe everyday messages alarm (the
-    comments and the written examples): as sensitive as ordinary conversation allows."""
+def _thresholds(
+    scores: Array, examples: Sequence[Example], members: Array, max_fa: float
+) -> tuple[float, float]:
+    """The crisis threshold: the lowest at which at most `max_fa` of the safe everyday messages
+    alarm (the comments and the written examples). The check-in threshold: the highest that
+    `CHECK_IN_RECALL` of the C-SSRS people in crisis reach, capped by the crisis threshold."""
     import numpy as np
 
     safe = np.array(
@@ -321,34 +342,29 @@ def _threshold(scores: Array, examples: Sequence[Example], members: Array, max_f
     )
     values = np.sort(scores[safe])[::-1]
     allowed = int(np.floor(max_fa * len(values)))
-    return float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+    crisis = float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+    people = np.array(
+        [examples[i].crisis and examples[i].source.startswith("cssrs") for i in members]
+    )
+    if not people.any():
+        return crisis, crisis
+    check_in = float(np.quantile(scores[people], 1.0 - CHECK_IN_RECALL))
+    return crisis, min(crisis, check_in)
 
 
-def _summarise(
-    scores: Array, flagged: Array, examples: Sequence[Example], members: Array
-) -> dict[str, Any]:
+def _summarise(flagged: Array, examples: Sequence[Example], members: Array) -> dict[str, Any]:
+    """The share flagged in each group: C-SSRS levels, everyday comments, written examples."""
     import numpy as np
 
     groups: dict[str, list[bool]] = {}
     for i, hit in zip(members, flagged, strict=True):
-        groups.setdefault(examples[i].source, []).append(bool(hit))
-        if examples[i].source == "own":
-            key = "own:crisis" if examples[i].crisis else "own:safe"
-            groups.setdefault(key, []).append(bool(hit))
-    out: dict[str, Any] = {
-        k: {"n": len(v), "flagged": round(float(np.mean(v)), 3)} for k, v in groups.items()
-    }
-    cssrs = [i for i in range(len(members)) if examples[members[i]].source.startswith("cssrs")]
-    crisis = [i for i in cssrs if examples[members[i]].crisis]
-    supportive = [i for i in cssrs if examples[members[i]].source == "cssrs:Supportive"]
-    if crisis:
-        out["cssrs_recall"] = round(float(np.mean(flagged[crisis])), 3)
-        out["cssrs_false_alarm_supportive"] = round(float(np.mean(flagged[supportive])), 3)
-        safe = [i for i in cssrs if not examples[members[i]].crisis]
-        out["cssrs_false_alarm"] = round(float(np.mean(flagged[safe])), 3)
-        y = np.array([examples[members[i]].crisis for i in cssrs])
-        out["cssrs_auc"] = round(_auc(scores[cssrs], y), 3)
-    return out
+        e = examples[i]
+        groups.setdefault(e.source, []).append(bool(hit))
+        if e.source == "own":
+            groups.setdefault("own:crisis" if e.crisis else "own:safe", []).append(bool(hit))
+        if e.source.startswith("cssrs") and e.crisis:
+            groups.setdefault("cssrs_recall", []).append(bool(hit))
+    return {k: {"n": len(v), "flagged": round(float(np.mean(v)), 3)} for k, v in groups.items()}
 
 
 def _auc(scores: Array, labels: Any) -> float:
@@ -371,6 +387,49 @@ def _explicit_flags(examples: Sequence[Example], members: Array) -> Array:
     )
 
 
+def _bag_prob(head: CrisisHead, probs: Array, styles: Array) -> float:
+    import numpy as np
+
+    features = (bag_features(probs[:, 0], probs[:, 1], styles) - head.bag_mean) / head.bag_scale
+    return float(
+        1.0 / (1.0 + np.exp(-np.clip(features @ head.bag_weights + head.bag_bias, -30, 30)))
+    )
+
+
+def _conversation(
+    head: CrisisHead, chunks: _Chunks, probs: Array, example: int, texts: Sequence[str]
+) -> tuple[bool, bool, bool]:
+    """Read one person's messages one at a time, as `CrisisDetector` and `CrisisPolicy` do:
+    (any crisis, any crisis or check-in, any crisis or escalation). Once she has checked in, a
+    later message that is worrying by itself escalates (nobody answers her question here)."""
+    import numpy as np
+
+    sel = np.where(chunks.owner == example)[0]
+    spans = [sel[chunks.post[sel] == k] for k in range(len(texts))]
+    crisis = checked = escalated = False
+    for k, span in enumerate(spans):
+        alone = _bag_prob(head, probs[span], chunks.styles[span])
+        window = alone
+        if k:
+            context = np.concatenate(spans[max(0, k - WINDOW_TURNS) : k + 1])
+            window = _bag_prob(head, probs[context], chunks.styles[context])
+        explicit = explicit_statement(texts[k]) is not None
+        by_itself = alone >= head.threshold or (
+            explicit and alone >= EXPLICIT_FLOOR * head.threshold
+        )
+        if by_itself and past_or_denied(texts[k]):
+            by_itself = False
+            alone = min(alone, head.threshold - 1e-6)
+            window = min(window, head.threshold - 1e-6)
+        if by_itself or window >= head.threshold:
+            crisis = True
+        elif checked and alone >= head.check_in_threshold:
+            escalated = True
+        elif max(alone, window) >= head.check_in_threshold:
+            checked = True
+    return crisis, crisis or checked or escalated, crisis or escalated
+
+
 def cross_validate(
     examples: Sequence[Example],
     chunks: _Chunks,
@@ -381,7 +440,12 @@ def cross_validate(
     seed: int = 0,
 ) -> dict[str, Any]:
     """Stratified k-fold over every example (C-SSRS users, written examples, comments): the
-    whole recipe, threshold included, is fitted on k-1 folds and scored on the held-out one."""
+    whole recipe, thresholds included, is fitted on k-1 folds and scored on the held-out one.
+
+    "person": all of a person's posts read together; "conversation": their posts read one at a
+    time as messages of one conversation (what the companion does). Tiers: "crisis" (the
+    protocol), "crisis_or_check_in" (the protocol or a check-in question), "escalated" (the
+    protocol, including after a second worrying message)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -389,6 +453,7 @@ def cross_validate(
     strata: dict[str, list[int]] = {}
     for i, e in enumerate(examples):
         strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
+    explicit = _explicit_flags(examples, np.arange(n))
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
@@ -397,24 +462,41 @@ def cross_validate(
             for k, part in enumerate(np.array_split(perm, folds)):
                 fold_of[part] = (k + rng.integers(folds)) % folds
         scores = np.zeros(n)
-        thresholds = np.zeros(n)
+        crisis_at = np.zeros(n)
+        check_in_at = np.zeros(n)
+        talk = np.zeros((n, 3), dtype=bool)
         for k in range(folds):
             train = np.where(fold_of != k)[0]
             test = np.where(fold_of == k)[0]
-            head = _fit(chunks, examples, train, rng)
-            threshold = _threshold(_scores(head, chunks, train), examples, train, max_fa)
+            fitted, train_scores = _fit(chunks, examples, train, rng)
+            crisis_t, check_in_t = _thresholds(train_scores, examples, train, max_fa)
+            head = replace(fitted, threshold=crisis_t, check_in_threshold=check_in_t)
             scores[test] = _scores(head, chunks, test)
-            thresholds[test] = threshold
-        flagged = scores >= thresholds
-        explicit = _explicit_flags(examples, np.arange(n))
-        combined = flagged | (explicit & (scores >= EXPLICIT_FLOOR * thresholds))
+            crisis_at[test], check_in_at[test] = crisis_t, check_in_t
+            probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
+            for i in test:
+                talk[i] = _conversation(head, chunks, probs, i, examples[i].texts)
+        crisis = (scores >= crisis_at) | (explicit & (scores >= EXPLICIT_FLOOR * crisis_at))
+        cssrs = np.array([e.source.startswith("cssrs") for e in examples])
+        labels = np.array([e.crisis for e in examples])
+        everyone = np.arange(n)
         runs.append(
             {
-                "classifier": _summarise(scores, flagged, examples, np.arange(n)),
-                "classifier_or_explicit": _summarise(scores, combined, examples, np.arange(n)),
-                "explicit_only": _summarise(
-                    explicit.astype(float), explicit, examples, np.arange(n)
-                ),
+                "person": {
+                    "crisis": _summarise(crisis, examples, everyone),
+                    "crisis_or_check_in": _summarise(
+                        crisis | (scores >= check_in_at), examples, everyone
+                    ),
+                    "explicit_only": _summarise(explicit, examples, everyone),
+                },
+                "conversation": {
+                    "crisis": _summarise(talk[:, 0], examples, everyone),
+                    "crisis_or_check_in": _summarise(talk[:, 1], examples, everyone),
+                    "escalated": _summarise(talk[:, 2], examples, everyone),
+                },
+                "cssrs_auc": round(_auc(scores[cssrs], labels[cssrs]), 3),
+                "threshold": round(float(crisis_at.mean()), 3),
+                "check_in_threshold": round(float(check_in_at.mean()), 3),
             }
         )
     return _mean_runs(runs)
@@ -452,8 +534,8 @@ def train_head(
     progress("fitting on all the data")
     everyone = np.arange(len(examples))
     rng = np.random.default_rng(1)
-    head = _fit(chunks, examples, everyone, rng)
-    threshold = _threshold(_scores(head, chunks, everyone), examples, everyone, max_fa)
+    head, train_scores = _fit(chunks, examples, everyone, rng)
+    threshold, check_in = _thresholds(train_scores, examples, everyone, max_fa)
     counts: dict[str, int] = {}
     for e in examples:
         counts[e.source] = counts.get(e.source, 0) + 1
@@ -473,6 +555,7 @@ def train_head(
         bag_mean=head.bag_mean,
         bag_scale=head.bag_scale,
         threshold=threshold,
+        check_in_threshold=check_in,
         info=info,
     )
     return final, report

@@ -51,23 +51,35 @@ def eval_crisis(
     detector: CrisisDetector | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> dict[str, Any]:
-    """Recall on crisis rows and false alarms on safe rows, each text read as one message."""
+    """Recall on crisis rows and false alarms on safe rows, each text read as one message.
+
+    `recall` and `false_alarm_rate` count the crisis protocol; the `_with_check_in` figures
+    count a gentle check-in question too."""
     detector = detector or CrisisDetector()
     hits = {True: 0, False: 0}
+    asked = {True: 0, False: 0}
     totals = {True: 0, False: 0}
     for i, (text, crisis) in enumerate(rows):
-        found = detector.assess(text).crisis
+        found = detector.assess(text)
         totals[crisis] += 1
-        hits[crisis] += found
+        hits[crisis] += found.crisis
+        asked[crisis] += found.check_in
         progress(i + 1, len(rows))
+
+    def rate(count: int, total: int) -> float | None:
+        return round(count / total, 4) if total else None
+
     return {
-        "recall": round(hits[True] / totals[True], 4) if totals[True] else None,
-        "false_alarm_rate": round(hits[False] / totals[False], 4) if totals[False] else None,
+        "recall": rate(hits[True], totals[True]),
+        "false_alarm_rate": rate(hits[False], totals[False]),
+        "recall_with_check_in": rate(hits[True] + asked[True], totals[True]),
+        "false_alarm_rate_with_check_in": rate(hits[False] + asked[False], totals[False]),
         "n": len(rows),
         "crisis_rows": totals[True],
         "safe_rows": totals[False],
         "detected": hits[True],
         "false_alarms": hits[False],
+        "check_ins": asked[True] + asked[False],
         "mode": detector.mode,
     }
 
