@@ -257,6 +257,7 @@ class LiveServer:
     url: str
     people: list[Person]
     backend: ScriptedBackend
+    db_path: Path
 
 
 def seed_people(db_path: Path, names: list[str]) -> list[Person]:
@@ -300,6 +301,7 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         first_delay_s: float = 0.0,
         memory: bool = False,
         backend: ScriptedBackend | None = None,
+        heart: bool = False,
     ) -> LiveServer:
         db_path = tmp_path / f"live-{len(servers)}.db"
         people = seed_people(db_path, names)
@@ -318,6 +320,14 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
                 settings, store=store, backend=backend, sources=[found[1]], observers=[found[2]]
             )
             engine.memories = found[0]
+        if heart:
+            from os1.heart.heart import Heart
+            from os1.testing import FakeEmotionReader
+
+            # Her heart, reading feelings from keywords (no model needed).
+            feeling = Heart(store, clock=engine.clock, reader=FakeEmotionReader())
+            engine.sources.append(feeling)
+            engine.observers.append(feeling)
         app = create_app(settings, engine)
         config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
         server = uvicorn.Server(config)
@@ -330,7 +340,7 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        return LiveServer(f"http://127.0.0.1:{port}", people, backend)
+        return LiveServer(f"http://127.0.0.1:{port}", people, backend, db_path)
 
     yield start
     for server, thread, engine in servers:

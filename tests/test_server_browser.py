@@ -6,17 +6,20 @@ Screenshots land in artifacts/browser/.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import shutil
 import subprocess
 from collections.abc import AsyncGenerator, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import LiveServer
-from os1.testing import ScriptedBackend
+from conftest import LiveServer, Person
+from os1.testing import FakeClock, FakeEmotionReader, ScriptedBackend
 from os1.types import BackendEvent, GenerationRequest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,7 +74,7 @@ def test_the_page_works_end_to_end_in_chromium(live_server: Callable[..., LiveSe
     if reason:
         pytest.skip(f"browser test skipped: {reason}")
     backend = AnswersByMessage(ANSWERS, delay_s=0.04, first_delay_s=0.3)
-    served = live_server(["Theo"], backend=backend, memory=True)
+    served = live_server(["Theo"], backend=backend, memory=True, heart=True)
     artifacts = ROOT / "artifacts" / "browser"
     env = {
         **os.environ,
@@ -90,3 +93,100 @@ def test_the_page_works_end_to_end_in_chromium(live_server: Callable[..., LiveSe
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (artifacts / "chat.png").stat().st_size > 10_000
+
+
+# Two weeks of how Theo sounded, a day a line ("" = a day he did not talk).
+DAYS = [
+    "I'm so happy, great news at work!",
+    "",
+    "Thank you for yesterday.",
+    "I feel sad and lonely tonight.|I cried a bit.",
+    "Still sad.|I'm worried about mum.",
+    "",
+    "Feeling hopeful today.",
+    "lol that was funny|Thank you!",
+    "I'm nervous about the trip.",
+    "",
+    "Great walk by the sea!|I'm proud of myself.",
+    "Annoyed at the train again.",
+    "Thank you, I love our talks.",
+]
+
+
+def seed_history(db_path: Path, theo: Person) -> None:
+    """Two weeks of mood readings, how the relationship grew, and a few journal entries."""
+    from os1.config import Settings
+    from os1.heart.journal import GrowthJournal
+    from os1.store.sqlite import SQLiteStore
+
+    async def seed() -> None:
+        today = datetime.now(UTC).replace(hour=10, minute=0, second=0, microsecond=0)
+        clock = FakeClock(today - timedelta(days=len(DAYS) + 1))  # the last day: yesterday
+        store = SQLiteStore(db_path, clock=clock)
+        reader = FakeEmotionReader()
+        uid = theo.user.id
+        past = await store.create_conversation(uid, theo.companion.id, "Last two weeks")
+        said = []
+        for line in DAYS:
+            clock.advance(days=1)
+            for text in filter(None, line.split("|")):
+                clock.advance(minutes=7)
+                message = await store.append_message(uid, past.id, "user", text)
+                await store.add_mood(uid, message.id, reader.read([text])[0], clock.now)
+                said.append(message)
+            clock.now = clock.now.replace(hour=10, minute=0)
+        await store.set_heart_state(uid, theo.companion.id, "relationship", {
+            "turns": 46, "days": 10, "disclosures": 7, "promises_kept": 1,
+            "first_at": (today - timedelta(days=len(DAYS))).isoformat(),
+            "last_at": clock.now.isoformat(),
+        })  # fmt: skip
+        insight = await store.add_insight(
+            uid, theo.companion.id, "Theo finds calm by the water.", 0.7,
+            message_ids=[said[-3].id],
+        )  # fmt: skip
+        journal = GrowthJournal(store, Settings(home=db_path.parent / "home"), clock)
+        clock.now = today - timedelta(days=9)
+        await journal.revise(uid, theo.companion.id, {"style": "Warm and unhurried; a little "
+                             "teasing when he is in good spirits."}, author="user",
+                             reason="style edited by the user")  # fmt: skip
+        clock.now = today - timedelta(days=2)
+        await journal.revise(
+            uid, theo.companion.id,
+            {"user_notes": "Theo loves walks by the sea; they calm him after long weeks."},
+            author="reflection", reason="what I have learned about Theo this week",
+            evidence=[insight.id, said[-3].id],
+        )  # fmt: skip
+        await store.aclose()
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, seed()).result()
+
+
+@pytest.mark.loopback
+def test_the_journal_and_mood_views_work_in_chromium(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    reason = missing()
+    if reason:
+        pytest.skip(f"browser test skipped: {reason}")
+    served = live_server(["Theo"], backend=ScriptedBackend(delay_s=0.01), heart=True)
+    seed_history(served.db_path, served.people[0])
+    artifacts = ROOT / "artifacts" / "browser"
+    env = {
+        **os.environ,
+        "OS1_URL": served.url,
+        "OS1_KEY": served.people[0].key,
+        "OS1_ARTIFACTS": str(artifacts),
+        "OS1_CHROMIUM": CHROMIUM,
+    }
+    result = subprocess.run(
+        ["node", str(BROWSER_TESTS / "heart.mjs")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (artifacts / "journal.png").stat().st_size > 10_000
+    assert (artifacts / "mood.png").stat().st_size > 10_000

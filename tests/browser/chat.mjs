@@ -104,6 +104,9 @@ try {
     `her reply is shown (${texts})`);
   check((await page.locator("#conversation-title").textContent()).startsWith("I just got home"),
     "the conversation is named after its first message");
+  const heartLine = page.locator("#companion-heart");
+  await heartLine.waitFor();
+  check((await heartLine.textContent()).startsWith("feels "), "her mood shows beside her name");
   await page.screenshot({ path: `${out}/chat.png` });
 
   // --- stop a reply with Escape: what she said so far is kept -----------------------------------

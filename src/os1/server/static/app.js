@@ -18,6 +18,8 @@ const state = {
   retryMs: 1000,
   greeted: new Set(),
   toastTimer: 0,
+  heartTimer: 0,
+  persona: null, // her persona's blocks as the settings loaded them
 };
 
 // --- talking to the server ----------------------------------------------------------------------
@@ -133,6 +135,8 @@ $("login-form").addEventListener("submit", async (event) => {
 async function showApp() {
   state.me = await api("/api/me");
   $("open-memories").hidden = !state.me.features.includes("memories");
+  $("open-journal").hidden = !hasFeature("journal");
+  $("open-mood").hidden = !hasFeature("mood");
   $("login").hidden = true;
   $("app").hidden = false;
   await loadCompanions();
@@ -144,6 +148,11 @@ async function showApp() {
   }
   connect();
   await openConversation(state.conversations[0]);
+  refreshHeartLine();
+}
+
+function hasFeature(name) {
+  return Boolean(state.me && state.me.features.includes(name));
 }
 
 // --- companions and conversations ---------------------------------------------------------------
@@ -340,6 +349,13 @@ function finishMessage(message, { quiet = false } = {}) {
   showMessage(message);
   if (!quiet && message.role === "assistant" && message.content) {
     announce(`${companionName()}: ${message.content}`);
+    // Her heart moves after each reply, off the reply's path: look a moment later.
+    // Once soon, and once more in case a busy server saved it late.
+    window.clearTimeout(state.heartTimer);
+    state.heartTimer = window.setTimeout(() => {
+      refreshHeartLine();
+      state.heartTimer = window.setTimeout(refreshHeartLine, 4000);
+    }, 1200);
   }
 }
 
@@ -564,17 +580,66 @@ document.addEventListener("keydown", (event) => {
 
 // --- settings -----------------------------------------------------------------------------------
 
+function companionPath(rest) {
+  const companion = companionFor(state.current);
+  return companion ? `/api/companions/${encodeURIComponent(companion.id)}/${rest}` : null;
+}
+
+async function loadPersona() {
+  const blocks = hasFeature("journal");
+  $("persona-blocks").hidden = !blocks;
+  $("persona-text").hidden = blocks;
+  $("card-section").hidden = !blocks;
+  if (!blocks || !companionPath("persona")) return;
+  state.persona = await api(companionPath("persona"));
+  for (const box of document.querySelectorAll("#persona-blocks [data-block]")) {
+    box.value = state.persona.blocks[box.dataset.block] || "";
+    box.maxLength = state.persona.limits[box.dataset.block];
+  }
+  $("card-export-png").href = `${companionPath("card")}?format=png`;
+  $("card-export-json").href = `${companionPath("card")}?format=json`;
+}
+
 $("open-settings").addEventListener("click", async () => {
   const companion = companionFor(state.current);
   $("profile-name").value = state.me?.name || "";
   $("companion-name-input").value = companion?.name || "";
   $("companion-persona").value = companion?.persona || "";
   $("profile-status").textContent = "";
+  $("card-status").textContent = "";
   $("new-key").hidden = true;
   $("base-url").textContent = `${location.origin}/v1`;
   $("settings").showModal();
-  await renderKeys();
+  await Promise.all([renderKeys(), loadPersona().catch((error) => toast(error.message))]);
 });
+
+function mergeCompanion(updated) {
+  const companion = state.companions.find((c) => c.id === updated.id);
+  if (companion) Object.assign(companion, updated);
+  renderCompanion();
+}
+
+async function savePersona(companion) {
+  if (!hasFeature("journal") || !state.persona) {
+    mergeCompanion(await api(`/api/companions/${encodeURIComponent(companion.id)}`, {
+      method: "PATCH",
+      body: { name: $("companion-name-input").value, persona: $("companion-persona").value },
+    }));
+    return;
+  }
+  const changes = {};
+  const name = $("companion-name-input").value.trim();
+  if (name !== state.persona.name) changes.name = name;
+  for (const box of document.querySelectorAll("#persona-blocks [data-block]")) {
+    if (box.value !== (state.persona.blocks[box.dataset.block] || "")) {
+      changes[box.dataset.block] = box.value;
+    }
+  }
+  if (!Object.keys(changes).length) return;
+  const result = await api(companionPath("persona"), { method: "PATCH", body: changes });
+  state.persona = result.persona;
+  mergeCompanion(result.companion);
+}
 
 $("profile-form").addEventListener("submit", async (event) => {
   event.preventDefault();
@@ -583,13 +648,7 @@ $("profile-form").addEventListener("submit", async (event) => {
     state.me = { ...state.me, ...(await api("/api/me", {
       method: "PATCH", body: { name: $("profile-name").value },
     })) };
-    if (companion) {
-      const updated = await api(`/api/companions/${encodeURIComponent(companion.id)}`, {
-        method: "PATCH",
-        body: { name: $("companion-name-input").value, persona: $("companion-persona").value },
-      });
-      Object.assign(companion, updated);
-    }
+    if (companion) await savePersona(companion);
     renderCompanion();
     $("profile-status").textContent = "Saved.";
   } catch (error) {
@@ -756,6 +815,295 @@ $("memory-search").addEventListener("submit", (event) => {
   event.preventDefault();
   showMemories();
 });
+
+// --- Character Cards ----------------------------------------------------------------------------
+
+$("card-file").addEventListener("change", async () => {
+  const file = $("card-file").files[0];
+  if (!file || !companionPath("card")) return;
+  const status = $("card-status");
+  status.textContent = `Reading ${file.name}…`;
+  const png = file.type === "image/png" || /\.png$/i.test(file.name);
+  const json = file.type === "application/json" || /\.json$/i.test(file.name);
+  const type = png ? "image/png" : json ? "application/json" : "application/octet-stream";
+  try {
+    const params = new URLSearchParams({ filename: file.name });
+    const response = await fetch(`${companionPath("card")}?${params}`, {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": type }, body: file,
+    });
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw new ApiError(response.status, data);
+    mergeCompanion(data.companion);
+    await loadPersona();
+    $("companion-name-input").value = data.companion.name;
+    status.textContent = data.changed
+      ? `She is ${data.companion.name} now. Her journal can undo it.`
+      : `Nothing changed: she already is ${data.companion.name}.`;
+  } catch (error) {
+    status.textContent = error.message;
+  } finally {
+    $("card-file").value = "";
+  }
+});
+
+// --- the growth journal --------------------------------------------------------------------------
+
+const AUTHORS = {
+  user: "You", import: "A card", reflection: "Her reflection", operator: "Where she started",
+  rollback: "Rollback", growth: "Her own choice",
+};
+
+function diffView(diff) {
+  const view = element("pre", "diff");
+  if (!diff) {
+    view.textContent = "(no change to the blocks)";
+    return view;
+  }
+  for (const line of diff.split("\n")) {
+    let kind = "same";
+    if (line.startsWith("+++") || line.startsWith("---")) kind = "file";
+    else if (line.startsWith("@@")) kind = "hunk";
+    else if (line.startsWith("+")) kind = "add";
+    else if (line.startsWith("-")) kind = "del";
+    view.append(element("span", `line ${kind}`, `${line}\n`));
+  }
+  return view;
+}
+
+function journalItem(entry, latest) {
+  const item = element("li", `journal-entry author-${entry.author}`);
+  const head = element("p", "journal-head");
+  head.append(
+    element("span", "journal-version", `Version ${entry.version}`),
+    element("span", "journal-author", AUTHORS[entry.author] || entry.author),
+    element("span", "journal-when", timeLabel(entry.created_at)),
+  );
+  item.append(head, element("p", "journal-reason", entry.reason));
+  const facts = [];
+  if (entry.changed.length) facts.push(`changed: ${entry.changed.join(", ")}`);
+  if (entry.version === latest) facts.push("how she is now");
+  if (facts.length) item.append(element("p", "journal-meta", facts.join(" · ")));
+  if (entry.evidence.length) {
+    const evidence = element("p", "journal-evidence");
+    evidence.append(element("span", "quiet", "Evidence: "));
+    for (const id of entry.evidence) evidence.append(element("code", "", id));
+    item.append(evidence);
+  }
+  const details = element("details", "journal-diff");
+  const summary = element("summary", "", "Show what changed");
+  details.append(summary);
+  details.addEventListener("toggle", async () => {
+    if (!details.open || details.dataset.loaded) return;
+    details.dataset.loaded = "1";
+    try {
+      const shown = await api(companionPath(`journal/${entry.version}`));
+      details.append(diffView(shown.diff));
+    } catch (error) {
+      details.append(element("p", "error", error.message));
+    }
+  });
+  item.append(details);
+  if (entry.version !== latest) {
+    const back = element("button", "secondary", "Roll back to this version");
+    back.type = "button";
+    back.setAttribute("aria-label", `Roll back to version ${entry.version}`);
+    back.addEventListener("click", async () => {
+      if (!window.confirm(`Make ${companionName()} exactly as she was at version ${entry.version}? `
+        + "This is a new entry in her journal, so you can undo it.")) return;
+      try {
+        const result = await api(companionPath(`journal/${entry.version}/rollback`), {
+          method: "POST",
+        });
+        mergeCompanion(result.companion);
+        await showJournal();
+        $("journal-status").textContent = result.changed
+          ? `Rolled back to version ${entry.version}.`
+          : `She already is as she was at version ${entry.version}.`;
+        $("journal-list").querySelector("summary")?.focus();
+      } catch (error) {
+        $("journal-status").textContent = error.message;
+      }
+    });
+    item.append(back);
+  }
+  return item;
+}
+
+async function showJournal() {
+  const list = $("journal-list");
+  $("journal-status").textContent = "Looking…";
+  try {
+    const { entries, version } = await api(companionPath("journal"));
+    list.replaceChildren(...entries.map((entry) => journalItem(entry, version)));
+    $("journal-status").textContent = entries.length
+      ? `${entries.length} ${entries.length === 1 ? "entry" : "entries"}`
+      : `Nothing yet: ${companionName()} is as she started. Edits, cards and her own `
+        + "reflections will show here.";
+  } catch (error) {
+    $("journal-status").textContent = error.message;
+  }
+}
+
+$("open-journal").addEventListener("click", async () => {
+  $("journal-title").textContent = `How ${companionName()} has grown`;
+  $("journal").showModal();
+  await showJournal();
+});
+
+// --- her heart and your mood ---------------------------------------------------------------------
+
+const STAGES = { new: "getting to know each other", friendly: "friends", close: "close" };
+const MEANS = {
+  listen: "listen and follow your lead", comfort: "comfort you gently",
+  encourage: "encourage you", celebrate: "celebrate with you", playful: "keep it light",
+  steady: "stay calm and steady",
+};
+const MOODS = {
+  sad: "sad or down", worried: "worried or anxious", frustrated: "frustrated",
+  happy: "in good spirits",
+};
+
+async function refreshHeartLine() {
+  const line = $("companion-heart");
+  if (!hasFeature("mood") || !companionPath("heart")) return;
+  try {
+    const heart = await api(companionPath("heart"));
+    // The first two words fit beside her name; the Mood view has them all.
+    const words = heart.mood.words.split(", ").slice(0, 2).join(", ");
+    line.textContent = `feels ${words} · ${STAGES[heart.relationship.stage] || heart.relationship.stage}`;
+    line.hidden = !heart.on; // with the heart off she has no moods to speak of
+  } catch {
+    line.hidden = true; // her mood is a nicety beside the conversation
+  }
+}
+
+function svg(tag, attributes, text) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function dayLabel(iso, long = false) {
+  const when = new Date(`${iso}T12:00:00Z`);
+  return when.toLocaleDateString([], long
+    ? { weekday: "short", month: "short", day: "numeric", timeZone: "UTC" }
+    : { month: "short", day: "numeric", timeZone: "UTC" });
+}
+
+function drawMood(data, count) {
+  const chart = $("mood-chart");
+  const width = 640;
+  const height = 220;
+  const top = 26;
+  const axis = 108; // the zero line
+  const half = 72;
+  chart.replaceChildren();
+  chart.append(
+    svg("line", { x1: 0, x2: width, y1: axis - half, y2: axis - half, class: "grid" }),
+    svg("line", { x1: 0, x2: width, y1: axis + half, y2: axis + half, class: "grid" }),
+    svg("text", { x: 4, y: axis - half - 6, class: "axis-label" }, "pleasant"),
+    svg("text", { x: 4, y: axis + half + 14, class: "axis-label" }, "unpleasant"),
+  );
+  const byDay = new Map(data.days.map((day) => [day.day, day]));
+  const start = new Date(`${data.since}T00:00:00Z`);
+  const slot = width / count;
+  const bar = Math.max(3, Math.min(30, slot * 0.62));
+  const every = Math.ceil(count / 7);
+  for (let i = 0; i < count; i += 1) {
+    const iso = new Date(start.getTime() + i * 86400000).toISOString().slice(0, 10);
+    const x = slot * i + slot / 2;
+    if ((count - 1 - i) % every === 0) {
+      chart.append(svg("text", { x, y: height - 6, class: "day-label", "text-anchor": "middle" },
+        dayLabel(iso)));
+    }
+    const day = byDay.get(iso);
+    if (!day) continue;
+    const size = Math.max(2, Math.abs(day.valence) * half);
+    const y = day.valence >= 0 ? axis - size : axis;
+    const rect = svg("rect", {
+      x: x - bar / 2, y, width: bar, height: size, rx: Math.min(6, bar / 2),
+      class: `bar ${day.valence >= 0 ? "pleasant" : "unpleasant"}`,
+    });
+    rect.append(svg("title", {}, `${dayLabel(iso, true)}: ${day.count} `
+      + `${day.count === 1 ? "message" : "messages"}, valence ${day.valence.toFixed(2)}, `
+      + `mostly ${day.dominant.join(", ")}`));
+    chart.append(rect);
+    if (count <= 14) {
+      // Neighbouring labels sit at two heights so long names do not collide.
+      const lift = i % 2 ? 11 : 0;
+      const labelY = day.valence >= 0 ? y - 6 - lift : y + size + 13 + lift;
+      chart.append(svg("text", { x, y: Math.max(top - 12, labelY), class: "emotion-label",
+        "text-anchor": "middle" }, day.dominant[0]));
+    }
+  }
+  chart.append(svg("line", { x1: 0, x2: width, y1: axis, y2: axis, class: "zero" }));
+}
+
+function moodRow(day) {
+  const row = element("tr");
+  row.append(
+    element("td", "", dayLabel(day.day, true)),
+    element("td", "", String(day.count)),
+    element("td", day.valence >= 0 ? "pleasant" : "unpleasant",
+      `${day.valence >= 0 ? "+" : "−"}${Math.abs(day.valence).toFixed(2)}`),
+    element("td", "", day.mood ? MOODS[day.mood] || day.mood : "—"),
+    element("td", "", day.dominant.join(", ")),
+  );
+  return row;
+}
+
+async function showMood() {
+  const count = Number($("mood-days").value);
+  $("mood-status").textContent = "Looking…";
+  try {
+    const [heart, mood] = await Promise.all([
+      api(companionPath("heart")), api(`/api/mood?days=${count}`),
+    ]);
+    const name = companionName();
+    $("heart-title").textContent = `How ${name} feels`;
+    $("heart-words").textContent = `${name} feels ${heart.mood.words}.`;
+    $("heart-strategy").textContent = heart.on
+      ? `Right now she means to ${MEANS[heart.strategy] || heart.strategy}.`
+      : "Her heart is off on this server (the heart setting), so her mood rests where it is.";
+    $("heart-why").replaceChildren(...heart.why.slice(0, 3).map((item) => element("li", "",
+      `${timeLabel(item.at)} · ${item.event.replace("_", " ")}: ${item.reason}`)));
+    const rel = heart.relationship;
+    $("relationship-stage").textContent = `You two: ${STAGES[rel.stage] || rel.stage}`;
+    $("meter-closeness").value = rel.closeness;
+    $("meter-trust").value = rel.trust;
+    $("relationship-detail").textContent = `${rel.turns} ${rel.turns === 1 ? "turn" : "turns"} over `
+      + `${rel.days_talked} ${rel.days_talked === 1 ? "day" : "days"} · `
+      + `${rel.disclosures} personal things shared`;
+    const pattern = $("mood-pattern");
+    pattern.hidden = !mood.pattern;
+    if (mood.pattern) {
+      pattern.textContent = `You have sounded ${MOODS[mood.pattern.mood] || mood.pattern.mood} on `
+        + `${mood.pattern.days} of the ${mood.pattern.of_days} days you talked this past week.`;
+    }
+    drawMood(mood, count);
+    $("mood-rows").replaceChildren(...mood.days.slice().reverse().map(moodRow));
+    $("mood-table").hidden = !mood.days.length;
+    const talked = mood.days.length;
+    $("mood-chart-caption").textContent = talked
+      ? `How your messages felt each day (UTC), above the line pleasant, below unpleasant: `
+        + `${talked} of the last ${count} days.`
+      : "No days to show yet.";
+    $("mood-status").textContent = talked ? "" : mood.reading
+      ? `Nothing in the last ${count} days. Talk with ${name} and your days will show here.`
+      : `${name} reads how your messages feel when the heart is on and emotion perception `
+        + "is installed; nothing to show yet.";
+  } catch (error) {
+    $("mood-status").textContent = error.message;
+  }
+}
+
+$("open-mood").addEventListener("click", async () => {
+  $("mood").showModal();
+  await showMood();
+});
+
+$("mood-days").addEventListener("change", showMood);
 
 // --- start --------------------------------------------------------------------------------------
 
