@@ -5,14 +5,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from os1.safety.crisis import LOCALES, PROTOCOL_REPEAT, WINDOW_TURNS, protocol_reply
+from os1.safety.crisis import (
+    CHECK_IN_MEMORY,
+    LOCALES,
+    PROTOCOL_REPEAT,
+    WINDOW_TURNS,
+    check_in_question,
+    protocol_reply,
+)
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.0"
+VERSION = "1.1"
 
 
 def _hours(delta: timedelta) -> str:
@@ -47,6 +54,22 @@ apart from everyday talk and from people who write *about* suicide without being
 (supporters, volunteers, people grieving, "how do I kill a Python process"). For accounts in
 minor mode it is more sensitive. It runs offline; nothing leaves the machine.
 
+The classifier gives a score with two thresholds, so there are three tiers: below both,
+nothing; between them, a **check-in**; above the higher one (or an explicit statement), the
+**crisis protocol**.
+
+**Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
+gets her own warm reply, checked sentence by sentence for method content, followed by one
+gentle, direct question (asking plainly does not put the idea in anyone's head):
+
+> {check_in_question()}
+
+The conversation remembers it for {_hours(CHECK_IN_MEMORY)} hours. A yes, a "sometimes" or an "I
+don't know" gets the crisis protocol; so does another worrying message in that time, unless
+they answered no. A no is believed. Thoughts told only in the past or denied ("I used to want
+to die when I was a teenager", "I would never kill myself") get the check-in too, not the
+protocol, unless something brings them to now ("and now it's back").
+
 **Response.** When a crisis is detected, the language model is not asked. She replies with this
 message (crisis lines for the configured country; this is the `{locale}` text):
 
@@ -70,7 +93,8 @@ and repeats the lines. A new crisis message in that time gets the lines again af
 
 **Counting.** Each referral (a protocol reply or a repeat of the lines) adds one to an
 anonymised yearly counter: a year, a kind and a number, with no user, conversation, time of
-day or text. `os1 safety report` prints them for the annual report.
+day or text; check-ins are counted apart, as `crisis_check_in`. `os1 safety report` prints them
+for the annual report.
 
 ## 2. Disclosure: she is an AI
 
@@ -114,21 +138,34 @@ the model defused, so nobody can forge context.
 ## 6. How well it works
 
 Measured offline, before release, and published as measured. Crisis detection, from
-`os1 safety train-crisis` (5-fold cross-validation, repeated twice: every figure is on people
-and messages held out of training) and `os1 eval crisis`:
+`os1 safety train-crisis` (5-fold cross-validation grouped by person, repeated twice: every
+figure is on people and messages held out of training, thresholds included) and
+`os1 eval crisis`. "Protocol" counts the crisis protocol only; "or check-in" counts a check-in
+question too. C-SSRS people are read two ways: all their posts together, and one post at a time
+as messages of one conversation (what the companion does; more posts, more chances to alarm):
 
-| data | what is counted | result |
-|------|-----------------|--------|
-| C-SSRS dev: 200 Reddit users, all their posts | Ideation, Behavior, Attempt noticed | 89.5% |
-| the same | Supportive (writing to help others) alarmed | 39.6% |
-| the same | Indicator (risk factors, no ideation) alarmed | 74.4% |
-| GoEmotions: 1,500 everyday comments | alarmed | 2.9% |
-| messages written for os1 (in the package) | crises noticed / safe ones alarmed | 83.8% / 10.1% |
-| XSTest safe prompts ("kill a Python process"), not trained on | alarmed | 1.2% (3 of 250) |
+| data | counted | protocol | or check-in |
+|------|---------|----------|-------------|
+| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 86.1% | 92.6% |
+| the same, post by post | noticed | 93.0% | 97.4% |
+| C-SSRS: 48 supporters (help others), posts together | alarmed | 28.1% | 49.0% |
+| the same, post by post | alarmed | 72.9% | 87.5% |
+| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 66.2% | 81.1% |
+| the same, post by post | alarmed | 89.2% | 94.6% |
+| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 3.8% |
+| messages written for os1: crises | noticed | 73.8% | 83.9% |
+| messages written for os1: safe ones | alarmed | 5.5% | 14.1% |
+| XSTest safe prompts, never trained on | alarmed | 0.8% (2/250) | 1.2% (3/250) |
+
+In crisis means Ideation, Behavior or Attempt on the C-SSRS scale.
 
 Explicit statements alone notice 51% of the C-SSRS people in crisis and alarm 8% of supporters.
-The threshold is set so that at most 2% of everyday messages alarm; it favours noticing a crisis
-over sparing a supporter an offer of help. Detection reads English only.
+The protocol's threshold lets at most 2% of everyday messages alarm, measured on scores of
+text the classifier did not train on; the check-in threshold is where 95% of the people in
+crisis in the training folds reach it. Both favour noticing a crisis over sparing a supporter
+an offer of help, and a supporter who is asked answers no and is believed. The C-SSRS posts
+were written to strangers on Reddit, not to a companion, so the post-by-post figures for
+supporters are a pessimistic stand-in. Detection reads English only.
 
 ## 7. Audit
 
