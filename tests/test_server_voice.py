@@ -71,14 +71,15 @@ def test_a_spoken_turn_over_the_socket(voice_server: ServerHarness) -> None:
     assert kinds.index("speaking") < kinds.index("say")
     assert frames[1]["text"] == "Hello"
     assert [f["text"] for f in frames if f["type"] == "say"] == [
-        "Oh, that sounds lovely. ",
+        "Oh, ",
+        "that sounds lovely. ",
         "Tell me more.",
     ]
     reply = frames[-1]
     assert reply["interrupted"] is False
     assert reply["message"]["content"] == "Oh, that sounds lovely. Tell me more."
     assert reply["message"]["status"] == "complete"
-    assert samples == len("Oh, that sounds lovely.Tell me more.") * 160
+    assert samples == len("Oh,that sounds lovely.Tell me more.") * 160  # each chunk as said
 
 
 def test_barge_in_over_the_socket_keeps_only_what_was_heard(voice_server: ServerHarness) -> None:
@@ -92,11 +93,12 @@ def test_barge_in_over_the_socket_keeps_only_what_was_heard(voice_server: Server
     reply = frames[-1]
     assert reply["interrupted"] is True
     assert reply["message"]["status"] == "interrupted"
-    assert reply["message"]["content"] == "Oh, that"
+    # "Oh," then "that so…": a word counts once she has started it.
+    assert reply["message"]["content"] == "Oh, that sounds"
     stored = voice_server.run(voice_server.store.messages, theo.user.id, theo.conversation.id)
     assert [(m.role, m.content, m.status.value) for m in stored] == [
         ("user", "Hello", "complete"),
-        ("assistant", "Oh, that", "interrupted"),
+        ("assistant", "Oh, that sounds", "interrupted"),
     ]
 
 

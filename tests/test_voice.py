@@ -59,17 +59,23 @@ def chunks_of(text: str, step: int = 3, chunker: ClauseChunker | None = None) ->
 def test_first_clause_is_cut_early_and_chunks_join_back_exactly() -> None:
     chunks = chunks_of(REPLY)
     assert "".join(chunks) == REPLY
-    assert chunks[0] == "Oh, that sounds like a lovely walk. "
-    assert chunks[1] == "Rivers are calming in a way that is hard to explain. "
-    # A long sentence is cut at a comma once it has enough words.
-    assert chunks[2] == "Did you see any birds along the water, "
+    # She can say "Oh," while the model writes the rest.
+    assert chunks[0] == "Oh, "
+    # Later chunks are whole sentences, for their intonation ...
+    assert chunks[1] == "that sounds like a lovely walk. "
+    assert chunks[2] == "Rivers are calming in a way that is hard to explain. "
+    # ... and a long sentence is cut at a comma once it has enough words.
+    assert chunks[3] == "Did you see any birds along the water, "
 
 
-def test_first_clause_at_a_comma_after_three_words() -> None:
-    assert chunks_of("Well, I think that is a wonderful idea, really, and so on")[0] == (
-        "Well, I think that is a wonderful idea, "
-    )
-    assert chunks_of("Honestly, truly, deeply, I agree")[0] == "Honestly, truly, deeply, "
+def test_first_chunk_ends_at_the_first_comma_or_sentence_end() -> None:
+    assert chunks_of("Well, I think that is a wonderful idea, really, and so on")[:2] == [
+        "Well, ",
+        "I think that is a wonderful idea, really, ",
+    ]
+    assert chunks_of("Hi! How was the interview?") == ["Hi! ", "How was the interview?"]
+    # Later chunks wait for enough words before a comma.
+    assert chunks_of("Yes. Oh, I see what you mean now.")[1] == "Oh, I see what you mean now."
 
 
 def test_a_long_first_sentence_is_cut_where_a_phrase_begins() -> None:
@@ -84,8 +90,20 @@ def test_a_long_first_sentence_is_cut_where_a_phrase_begins() -> None:
     )
 
 
+def test_the_first_chunk_is_cut_after_a_few_words_at_the_latest() -> None:
+    text = "Making homemade pasta sounds like a perfect cosy evening plan tonight."
+    chunks = chunks_of(text)
+    assert chunks[0] == "Making homemade pasta sounds like a perfect "
+    assert "".join(chunks) == text
+    # Not before the word is complete: a streamed "perf" is not cut.
+    chunker = ClauseChunker()
+    assert chunker.feed("Making homemade pasta sounds like a perf") == []
+    assert chunker.feed("ect cosy") == ["Making homemade pasta sounds like a perfect "]
+    assert ClauseChunker(first_max_words=99).feed(text + " ") == [text + " "]
+
+
 def test_abbreviations_decimals_and_initials_do_not_end_a_sentence() -> None:
-    no_phrases = ClauseChunker(first_phrase_words=99)
+    no_phrases = ClauseChunker(first_phrase_words=99, first_max_words=99)
     text = "Dr. Lee said it was 3.5 miles from J. R. Smith's house. Then we left."
     chunks = chunks_of(text, chunker=no_phrases)
     assert chunks == ["Dr. Lee said it was 3.5 miles from J. R. Smith's house. ", "Then we left."]
@@ -95,7 +113,7 @@ def test_text_without_punctuation_is_cut_after_max_words() -> None:
     words = " ".join(f"word{i}" for i in range(70))
     chunks = chunks_of(words, chunker=ClauseChunker(max_words=28))
     assert "".join(chunks) == words
-    assert [len(c.split()) for c in chunks] == [28, 28, 14]
+    assert [len(c.split()) for c in chunks] == [7, 28, 28, 7]  # the first one early
 
 
 def test_speakable_drops_markdown_links_emoji_and_stage_directions() -> None:
@@ -170,7 +188,7 @@ async def test_she_starts_speaking_before_the_model_has_finished(
     assert reply.reply.status == MessageStatus.COMPLETE
     assert reply.heard == REPLY
     assert not reply.interrupted
-    assert tts.spoken[0] == "Oh, that sounds like a lovely walk."
+    assert tts.spoken[:2] == ["Oh,", "that sounds like a lovely walk."]
     assert " ".join(tts.spoken) == " ".join(REPLY.split())
 
 
@@ -416,13 +434,15 @@ async def test_the_wav_sink_writes_a_marked_file_as_she_speaks(
 ) -> None:
     user_id, conversation_id = await start(voice_companion)
     out = tmp_path / "answer.wav"
-    chat = VoiceChat(voice_companion, FakeSpeechToText(), FakeTextToSpeech())
+    tts = FakeTextToSpeech()
+    chat = VoiceChat(voice_companion, FakeSpeechToText(), tts)
     reply = await chat.respond(user_id, conversation_id, "hi", WavSink(out, "fake-tts"))
     data = out.read_bytes()
     assert wav_info(data)["ICMT"] == AI_SPEECH_NOTE
+    assert " ".join(tts.spoken) == " ".join(reply.heard.split())
     with wave.open(io.BytesIO(data)) as reader:
         assert reader.getframerate() == 16000
-        assert reader.getnframes() == len(" ".join(reply.heard.split())) * 160
+        assert reader.getnframes() == sum(len(said) for said in tts.spoken) * 160
 
 
 def test_fake_engines_are_found_like_real_ones() -> None:

@@ -450,6 +450,7 @@ async def _talk(
             wrote = f"wrote {out_path} ({tts.name}; marked as AI-generated speech)"
             console.print(f"[dim]{escape(wrote)}[/]", soft_wrap=True)
             return
+        await chat.warm()  # Whisper's first call and festival's start, before the first turn
         speaker = SpeakerSink(sd)
         shown = {"listening": "[dim]listening…[/]", "thinking": "[dim]thinking…[/]"}
 

@@ -69,18 +69,32 @@ def bench_latency(json_out: Path | None, turns: int, **flags: Any) -> None:
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--prompts", default=12, show_default=True, help="Spoken prompts measured.")
 @click.option(
+    "--sentences", default=50, show_default=True, help="Round-trip sentences (0: skip it)."
+)
+@click.option(
     "--compare", default="", help="Also measure these voices' round trip, e.g. espeak,piper."
 )
 @friendly_errors
-def bench_voice(json_out: Path | None, prompts: int, compare: str, **flags: Any) -> None:
-    """First audio (end of speech to her first sound, p50/p95) with the embedded model, and the
-    round-trip word error rate STT(TTS(text)) over 50 sentences."""
+def bench_voice(
+    json_out: Path | None, prompts: int, sentences: int, compare: str, **flags: Any
+) -> None:
+    """First audio (end of speech to her first sound, p50/p95, stage by stage) with the
+    embedded model, and the round-trip word error rate STT(TTS(text)) over 50 sentences."""
+    from os1.voice.bench import STAGES
     from os1.voice.bench import bench_voice as run_bench
 
     settings = _settings(flags)
-    _ensure_model(settings, Console(highlight=False))
+    console = Console(highlight=False)
+    _ensure_model(settings, console)
     voices = [name.strip() for name in compare.split(",") if name.strip()]
-    _print_result(_run(run_bench(settings, compare=voices, prompts=prompts)), json_out)
+    result = _run(run_bench(settings, compare=voices, prompts=prompts, sentences=sentences))
+    stages = Table("stage", "p50 ms", "p95 ms", "what", box=None)
+    for name, what in STAGES:
+        times = result["first_audio_ms"] if name == "total" else result["stages_ms"].get(name)
+        if times:
+            stages.add_row(name, f"{times['p50']:.0f}", f"{times['p95']:.0f}", what)
+    console.print(stages)
+    _print_result(result, json_out)
 
 
 def _print_result(result: dict[str, Any], json_out: Path | None) -> None:

@@ -35,6 +35,7 @@ __all__ = [
     "FakeSpeaker",
     "FakeSpeechToText",
     "FakeTextToSpeech",
+    "FakeVoiceActivity",
     "Script",
     "ScriptedBackend",
     "memory_store",
@@ -216,6 +217,37 @@ class FakeTextToSpeech:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+class FakeVoiceActivity:
+    """Voice activity by loudness: a frame with any sample louder than `level` is speech (0.9),
+    a quieter one silence (0.0). Tests build speech and pauses from `speech` and `silence`."""
+
+    sample_rate = 16000
+    frame_samples = 512
+
+    def __init__(self, level: int = 1000) -> None:
+        self.level = level
+
+    def probability(self, frame: bytes) -> float:
+        """0.9 for a loud frame, else 0."""
+        samples = memoryview(frame).cast("h") if len(frame) % 2 == 0 else memoryview(b"")
+        return 0.9 if any(abs(x) > self.level for x in samples) else 0.0
+
+    def reset(self) -> None:
+        """Nothing is remembered between frames."""
+
+    def speech(self, ms: int) -> list[bytes]:
+        """`ms` of loud frames (a soft square wave)."""
+        loud = (_SQUARE * (self.frame_samples // 40 + 1))[: 2 * self.frame_samples]
+        return [loud] * self._frames(ms)
+
+    def silence(self, ms: int) -> list[bytes]:
+        """`ms` of silent frames."""
+        return [b"\0" * 2 * self.frame_samples] * self._frames(ms)
+
+    def _frames(self, ms: int) -> int:
+        return ms * self.sample_rate // 1000 // self.frame_samples
 
 
 class FakeSpeaker:

@@ -1,14 +1,17 @@
 """`os1 bench voice`: how fast she starts answering a spoken question, and how clearly she speaks.
 
 First audio: over a fixed set of spoken prompts (made with espeak-ng, a different voice from
-hers), the time from the end of the person's speech to the first byte of her reply's audio:
-the endpointing silence (the pause that tells us the turn is over), speech-to-text, the model's
-first clause, and the voice's first chunk. Round trip: the word error rate of STT(TTS(text)) over
-50 sentences, with Whisper tiny.en as the listener.
+hers), the time from the end of the person's speech to the first byte of her reply's audio, and
+where it goes, stage by stage (`STAGES`): the endpointing silence (the pause that tells us the
+turn is over), the rest of speech-to-text, the turn loop's work before the model, the model's
+first token, its first speakable clause, and the voice's first chunk. Round trip: the word
+error rate of STT(TTS(text)) over 50 sentences, with Whisper tiny.en as the listener.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import os
 import re
 import statistics
 import tempfile
@@ -19,11 +22,20 @@ from typing import Any
 from os1.bench import percentile
 from os1.companion import Companion
 from os1.config import Settings
-from os1.store.sqlite import SQLiteStore
+from os1.errors import InputError
 from os1.voice import Audio, SpeechToText, TextToSpeech
 from os1.voice.audio import resample
+from os1.voice.pipeline import VoiceReply
 
-__all__ = ["PROMPTS", "SENTENCES", "bench_voice", "round_trip", "word_error_rate"]
+__all__ = [
+    "PROMPTS",
+    "SENTENCES",
+    "STAGES",
+    "bench_voice",
+    "round_trip",
+    "stage_times",
+    "word_error_rate",
+]
 
 PROMPTS = [
     "Hi, I just got home from work. How are you doing today?",
@@ -155,12 +167,12 @@ async def round_trip(
     }
 
 
-async def _spoken_prompts(stt_rate: int) -> list[Audio]:
+async def _spoken_prompts(stt_rate: int, count: int) -> list[Audio]:
     from os1.voice.espeak import EspeakTTS
 
     speaker = EspeakTTS(voice="en-us")
     prompts = []
-    for text in PROMPTS:
+    for text in (PROMPTS * (count // len(PROMPTS) + 1))[:count]:
         audio, _, _ = await _synthesize(speaker, text)
         prompts.append(resample(audio, stt_rate))
     return prompts
@@ -188,11 +200,51 @@ class _Timed:
         pass
 
 
+STAGES = (
+    ("endpoint", "end of speech → the pause is long enough: the turn is over"),
+    ("transcript", "turn over → final transcript (what was not transcribed during the pause)"),
+    ("turn_start", "transcript → the turn loop has it (safety screen, recall, notes, stored)"),
+    ("first_token", "turn start → the model's first token"),
+    ("first_clause", "first token → first speakable clause from the chunker"),
+    ("first_audio", "first clause → the voice's first audio bytes"),
+    ("total", "end of speech → first audio"),
+)
+"""The stages of first audio, in order, as `os1 bench voice` reports them."""
+
+
+def stage_times(
+    speech_end: float, ended: float, heard: float, reply: VoiceReply, first_audio: float
+) -> dict[str, float]:
+    """Milliseconds spent in each of `STAGES` for one spoken turn (absolute clock marks in)."""
+    at = reply.started_at
+    turn = at + (reply.turn_started_s or 0.0)
+    token = at + (reply.first_token_s or 0.0)
+    clause = at + (reply.first_clause_s or 0.0)
+    marks = [speech_end, ended, heard, turn, token, clause, first_audio]
+    times = {
+        name: (b - a) * 1000 for (name, _), a, b in zip(STAGES, marks, marks[1:], strict=False)
+    }
+    times["total"] = (first_audio - speech_end) * 1000
+    return times
+
+
+def _load() -> float:
+    try:
+        return os.getloadavg()[0]
+    except OSError:  # not on every platform
+        return float("nan")
+
+
 async def bench_voice(
-    settings: Settings, *, compare: list[str] | None = None, prompts: int = len(PROMPTS)
+    settings: Settings,
+    *,
+    compare: list[str] | None = None,
+    prompts: int = len(PROMPTS),
+    sentences: int = len(SENTENCES),
 ) -> dict[str, Any]:
     """`os1 bench voice`: first audio p50/p95 through the hands-free loop with the embedded
-    model, and the round-trip WER of the configured voice (and of `compare` voices).
+    model and the product's wiring (memory, heart, safety), stage by stage, and the round-trip
+    WER of the configured voice (and of `compare` voices) over `sentences` sentences.
 
     Each prompt is played into `LiveTalk` as a microphone would, in real time, followed by
     silence; first audio is measured from the end of the last voiced frame to her first audio
@@ -200,34 +252,37 @@ async def bench_voice(
     """
     import asyncio
 
-    from os1.plugins import load_backend, load_stt, load_tts
-    from os1.voice.pipeline import MemorySink, VoiceChat
+    from os1.models import resolve_model_path
+    from os1.plugins import load_stt, load_tts
+    from os1.voice.pipeline import VoiceChat
     from os1.voice.talk import LiveTalk
     from os1.voice.vad import Endpointer, SileroVAD, speech_span
 
+    if prompts < 1 or sentences < 0:
+        raise InputError("--prompts must be 1 or more and --sentences 0 or more")
+    load_before = _load()
     stt = load_stt(settings)
     tts = load_tts(settings)
     vad = SileroVAD()
-    spoken = (await _spoken_prompts(stt.sample_rate))[:prompts]
-    samples: list[float] = []
-    parts: dict[str, list[float]] = {
-        "endpointing": [],
-        "transcript_ready": [],
-        "model_first_token": [],
-        "first_clause": [],
-        "first_audio_after_transcript": [],
-    }
+    spoken = await _spoken_prompts(stt.sample_rate, prompts)
+    stages: dict[str, list[float]] = {name: [] for name, _ in STAGES}
+    early_used = 0
     frame_bytes = vad.frame_samples * 2
     frame_s = vad.frame_samples / vad.sample_rate
+    model = str(resolve_model_path(settings))
     with tempfile.TemporaryDirectory() as tmp:
-        store = SQLiteStore(Path(tmp) / "voice.db")
-        companion = Companion(settings, store=store, backend=load_backend(settings))
+        # The product's own wiring, as `os1 talk` builds it: memory, the heart, the safety floor.
+        companion = Companion.from_settings(settings.replace(home=Path(tmp), model=model))
         chat = VoiceChat(companion, stt, tts, vad)
         user = await companion.local_user()
         profile = await companion.default_profile(user)
         conversation = await companion.new_conversation(user, profile)
+        await chat.warm()
         # One turn first, not counted: it loads the model and fills its cache with the persona.
-        await chat.respond(user.id, conversation.id, "Hello!", MemorySink())
+        await chat.respond(user.id, conversation.id, "Hello!", _Timed())
+        # The embedded backend counts what its prompt cache did (tokens read per reply).
+        stats = getattr(companion.backend, "stats", None)
+        read_each: list[int] = []
         sink = _Timed()
         marks: dict[str, float] = {}
         turn_over = asyncio.Event()
@@ -240,11 +295,13 @@ async def bench_voice(
         talk = LiveTalk(chat, user.id, conversation.id, sink, on_event, Endpointer(SileroVAD()))
 
         async def microphone() -> Any:
+            nonlocal early_used
             silence = b"\0" * frame_bytes * int(1.5 / frame_s)
             for audio in spoken:
                 voiced_end = speech_span(SileroVAD(), audio).end_s
                 marks.clear()
                 turn_over.clear()
+                read_before = getattr(stats, "evaluated_tokens", 0)
                 pcm = audio.pcm + silence
                 began = time.perf_counter()
                 for i, pos in enumerate(range(0, len(pcm), frame_bytes)):
@@ -253,39 +310,56 @@ async def bench_voice(
                         marks.setdefault("speech_end", time.perf_counter())
                     yield pcm[pos : pos + frame_bytes]
                 await turn_over.wait()
-                end = marks["speech_end"]
                 if sink.first is None or "heard" not in marks:
                     continue
                 reply = talk.replies[-1]
-                samples.append((sink.first - end) * 1000)
-                parts["endpointing"].append((marks["ended"] - end) * 1000)
-                parts["transcript_ready"].append((marks["heard"] - end) * 1000)
-                parts["model_first_token"].append((reply.first_token_s or 0) * 1000)
-                parts["first_clause"].append((reply.first_clause_s or 0) * 1000)
-                parts["first_audio_after_transcript"].append((sink.first - marks["heard"]) * 1000)
+                times = stage_times(
+                    marks["speech_end"], marks["ended"], marks["heard"], reply, sink.first
+                )
+                for name, ms in times.items():
+                    stages[name].append(ms)
+                read_each.append(getattr(stats, "evaluated_tokens", 0) - read_before)
+                early_used += talk.early_hits
+                talk.early_hits = 0
 
         await talk.run(microphone())
         await companion.aclose()
+    load_after = _load()
+    totals = stages["total"]
     result: dict[str, Any] = {
-        "first_audio_ms": {"p50": percentile(samples, 50), "p95": percentile(samples, 95)},
+        "first_audio_ms": {"p50": percentile(totals, 50), "p95": percentile(totals, 95)},
         "round_trip_wer": 0.0,
-        "breakdown_ms_p50": {name: statistics.median(v) for name, v in parts.items() if v},
-        "prompts": len(samples),
-        "first_audio_ms_each": [round(x) for x in samples],
+        "stages_ms": {
+            name: {"p50": percentile(v, 50), "p95": percentile(v, 95)}
+            for name, v in stages.items()
+            if v and name != "total"
+        },
+        "prompts": len(totals),
+        "transcribed_during_pause": early_used,
+        "first_audio_ms_each": [round(x) for x in totals],
+        "stages_ms_each": {name: [round(x) for x in v] for name, v in stages.items()},
+        "prompt_tokens_read_each": read_each,
+        "state_cache": (
+            dataclasses.asdict(stats)
+            if dataclasses.is_dataclass(stats) and not isinstance(stats, type)
+            else None
+        ),
+        "load_avg_1m": {"before": load_before, "after": load_after},
         "voice": tts.name,
         "stt": stt.name,
     }
     voices: dict[str, Any] = {}
     for name in [settings.tts, *(compare or [])]:
-        if name in voices:
+        if name in voices or not sentences:
             continue
         engine = tts if name == settings.tts else load_tts(settings.replace(tts=name, voice=""))
-        trip = await round_trip(engine, stt)
+        trip = await round_trip(engine, stt, SENTENCES[:sentences])
         trip.pop("heard")
         voices[name] = trip
         if engine is not tts:
             await engine.aclose()
-    result["round_trip_wer"] = voices[settings.tts]["wer"]
+    result["round_trip_wer"] = voices[settings.tts]["wer"] if voices else None
+    result["round_trip_sentences"] = min(sentences, len(SENTENCES))
     if compare:
         result["voices"] = voices
     await tts.aclose()

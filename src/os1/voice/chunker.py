@@ -1,8 +1,11 @@
 """Cutting a streamed reply into clauses a voice can start speaking, and making text speakable.
 
-The first clause is cut early (a few words, at a comma) so she starts talking while the model is
-still thinking; later ones are longer, for better intonation. Chunks join back to exactly the
-text that was fed, so what was heard can always be mapped back onto the stored reply.
+The first chunk is cut as early as it can be said naturally, so she starts talking while the
+model is still writing: at its first comma ("Oh, …"), a sentence end, where a phrase begins after
+`first_phrase_words` words, or after `first_max_words` words at the latest. Later chunks end at
+sentence ends (or at a clause mark after `clause_words` words), for better intonation. Chunks
+join back to exactly the text that was fed, so what was heard can always be mapped back onto the
+stored reply.
 """
 
 from __future__ import annotations
@@ -29,13 +32,15 @@ class ClauseChunker:
 
     def __init__(
         self,
-        first_words: int = 3,
+        first_words: int = 1,
         clause_words: int = 8,
         max_words: int = 28,
-        first_phrase_words: int = 5,
+        first_phrase_words: int = 4,
+        first_max_words: int = 7,
     ) -> None:
         self.first_words = first_words
         self.first_phrase_words = first_phrase_words
+        self.first_max_words = first_max_words
         self.clause_words = clause_words
         self.max_words = max_words
         self._buffer = ""
@@ -83,6 +88,8 @@ class ClauseChunker:
                 if words[i].group().split()[0].lower() in _PHRASE_STARTS:
                     cuts.append(words[i].start())
                     break
+            if len(words) >= self.first_max_words:
+                cuts.append(words[self.first_max_words - 1].end())
         return _past_space(buffer, min(cuts)) if cuts else None
 
 

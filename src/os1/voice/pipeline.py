@@ -96,7 +96,12 @@ class Heard:
 
 @dataclass(slots=True)
 class VoiceReply:
-    """One spoken reply: the stored message, what was heard of it, and how fast it started."""
+    """One spoken reply: the stored message, what was heard of it, and how fast it started.
+
+    The `*_s` times are seconds after `started_at` (the chat's clock when `respond` began):
+    the turn loop had the message in (`turn_started_s`: policies, recall and notes done), the
+    model's first token, the first speakable clause, the voice's first audio.
+    """
 
     reply: Message | None
     heard: str
@@ -106,6 +111,8 @@ class VoiceReply:
     error: str | None = None
     first_token_s: float | None = None
     first_clause_s: float | None = None
+    turn_started_s: float | None = None
+    started_at: float = 0.0
 
 
 @dataclass(slots=True)
@@ -166,6 +173,14 @@ class VoiceChat:
         self.max_listen_s = max_listen_s
         self.chunker = chunker
         self.clock = clock
+
+    async def warm(self) -> None:
+        """Load the ears and the voice now (a model's first call, festival's process), so the
+        first turn does not pay for it."""
+        await self.stt.transcribe(Audio(b"\0\0" * self.stt.sample_rate, self.stt.sample_rate))
+        async with contextlib.aclosing(self.tts.synthesize("Hi.")) as audio:
+            async for _ in audio:
+                pass
 
     # --- listening ------------------------------------------------------------------------
 
@@ -240,6 +255,7 @@ class VoiceChat:
         first_audio: list[float] = []
         first_token: list[float] = []
         first_clause: list[float] = []
+        turn_started: list[float] = []
         notices: list[str] = []
         finished: list[TurnFinished] = []
         reply_seq: list[int] = []
@@ -270,6 +286,7 @@ class VoiceChat:
                                 first_clause.append(self.clock() - started)
                             clauses.put_nowait(clause)
                     elif isinstance(event, TurnStarted):
+                        turn_started.append(self.clock() - started)
                         reply_seq.append(event.reply_seq)
                     elif isinstance(event, Notice):
                         notices.append(event.text)
@@ -355,6 +372,8 @@ class VoiceChat:
             error,
             first_token[0] if first_token else None,
             first_clause[0] if first_clause else None,
+            turn_started[0] if turn_started else None,
+            started,
         )
 
     async def _barge(

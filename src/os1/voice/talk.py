@@ -21,7 +21,15 @@ from os1.voice.audio import WavWriter, decode_audio, synthetic_tags
 from os1.voice.pipeline import AudioSink, Heard, VoiceChat, VoiceReply
 from os1.voice.vad import Endpointer, SileroVAD, Turn
 
-__all__ = ["LiveTalk", "SpeakerSink", "TalkResult", "WavSink", "microphone", "talk_file"]
+__all__ = [
+    "LiveTalk",
+    "SpeakerSink",
+    "TalkResult",
+    "WavSink",
+    "microphone",
+    "sounds_finished",
+    "talk_file",
+]
 
 MAX_FILE_BYTES = 256 << 20
 
@@ -92,6 +100,25 @@ async def talk_file(
 
 
 # --- live: microphone and speakers ----------------------------------------------------------
+
+# Words a finished sentence rarely ends with: a pause after them is someone thinking.
+_GOES_ON = frozenset(
+    (
+        *("and", "but", "or", "so", "because", "if", "when", "while", "that", "which", "who"),
+        *("the", "a", "an", "my", "your", "to", "of", "for", "with", "about", "in", "on", "at"),
+        *("is", "was", "are", "i", "um", "uh", "like", "just", "then", "than"),
+    )
+)
+
+
+def sounds_finished(text: str) -> bool:
+    """Do these transcribed words end like a finished turn: a full stop, question or
+    exclamation mark (not an ellipsis, a comma or nothing), after a word that can end one?"""
+    text = text.rstrip(" \"')")
+    if not text or text[-1] not in ".?!" or text.endswith(("..", "…")):
+        return False
+    words = text.lower().rstrip(".?!").split()
+    return bool(words) and words[-1].strip(",;:-") not in _GOES_ON
 
 
 class SpeakerSink:
@@ -211,8 +238,13 @@ class LiveTalk:
     on_event: Callable[[str, str], None] = lambda kind, text: None
     endpointer: Endpointer | None = None
     replies: list[VoiceReply] = field(default_factory=list)
-    early_fraction: float = 0.5
+    early_fraction: float = 0.4
     """Start transcribing after this fraction of the end-of-turn silence."""
+    finished_silence_ms: int = 300
+    """End the turn after this much quiet, instead of the endpointer's full silence, when the
+    words transcribed during the pause sound finished (`sounds_finished`); 0: never early."""
+    early_hits: int = 0
+    """Turns whose words were transcribed during the pause, before the turn was over."""
 
     async def run(self, frames: AsyncIterator[bytes]) -> None:
         """Converse until `frames` ends."""
@@ -234,6 +266,19 @@ class LiveTalk:
         try:
             async for frame in frames:
                 event = endpointer.feed(frame)
+                if (
+                    event is Turn.NOTHING
+                    and self.finished_silence_ms
+                    and endpointer.quiet_ms >= self.finished_silence_ms
+                    and early is not None
+                    and early.done()
+                    and not early.cancelled()
+                    and early.exception() is None
+                    and sounds_finished(early.result().text)
+                ):
+                    # "What should I read tonight?" and a short pause: the turn is over, no
+                    # need to wait out the silence meant for "I went to the … shop".
+                    event = endpointer.end()
                 if endpointer.speaking or event is Turn.ENDED:
                     utterance.extend(frame)
                 else:
@@ -276,6 +321,8 @@ class LiveTalk:
         self, recording: Audio, barge_in: asyncio.Event, early: asyncio.Task[Heard] | None
     ) -> None:
         self.on_event("ended", "")
+        if early is not None:
+            self.early_hits += 1
         heard = await early if early is not None else await self.chat.hear(recording)
         if heard.problem:
             self.on_event("problem", heard.problem)

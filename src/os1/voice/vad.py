@@ -108,6 +108,11 @@ class Endpointer:
         self._voiced = self._quiet = self._frames = 0
         self.vad.reset()
 
+    def end(self) -> Turn:
+        """End the utterance under way now (its words say it is over); `Turn.ENDED`."""
+        self.speaking, self._voiced, self._quiet = False, 0, 0
+        return Turn.ENDED
+
     def feed(self, frame: bytes) -> Turn:
         """Consume one frame; say whether a turn started or ended with it."""
         p = self.vad.probability(frame)

@@ -1,0 +1,163 @@
+"""How fast she answers out loud, with fake engines: when a turn ends, warming up, the stages.
+
+The first chunk rule of the clause chunker is tested with the chunker in tests/test_voice.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from os1.companion import Companion
+from os1.config import Settings
+from os1.errors import InputError
+from os1.store.sqlite import SQLiteStore
+from os1.testing import FakeSpeechToText, FakeTextToSpeech, FakeVoiceActivity, ScriptedBackend
+from os1.voice.bench import STAGES, bench_voice, stage_times
+from os1.voice.pipeline import MemorySink, VoiceChat, VoiceReply
+from os1.voice.talk import LiveTalk, sounds_finished
+from os1.voice.vad import Endpointer, Turn
+
+FRAME_MS = 32  # FakeVoiceActivity: 512 samples at 16 kHz
+
+
+@pytest.fixture
+async def companion(store: SQLiteStore, tmp_path: Path) -> Companion:
+    return Companion(Settings(home=tmp_path / "home"), store=store, backend=ScriptedBackend())
+
+
+async def converse(
+    companion: Companion, frames: list[bytes], stt: FakeSpeechToText, **options: int
+) -> list[tuple[str, int, str]]:
+    """Play `frames` into the hands-free loop as a microphone would; return its events, each
+    with the index of the frame it came at."""
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    events: list[tuple[str, int, str]] = []
+    at = [0]
+    chat = VoiceChat(companion, stt, FakeTextToSpeech())
+    talk = LiveTalk(
+        chat,
+        user.id,
+        conversation.id,
+        MemorySink(),
+        lambda kind, text: events.append((kind, at[0], text)),
+        Endpointer(FakeVoiceActivity()),
+        **options,  # type: ignore[arg-type]
+    )
+
+    async def microphone() -> AsyncIterator[bytes]:
+        for i, frame in enumerate(frames):
+            at[0] = i
+            yield frame
+            for _ in range(5):  # transcribing during a pause gets its turn, as in real time
+                await asyncio.sleep(0)
+
+    await talk.run(microphone())
+    return events
+
+
+def ended_after_ms(events: list[tuple[str, int, str]], quiet_from: int) -> int:
+    """How long after the start of the pause (frame `quiet_from`) the turn was over."""
+    ended = [i for kind, i, _ in events if kind == "ended"]
+    assert len(ended) == 1
+    return (ended[0] - quiet_from + 1) * FRAME_MS
+
+
+async def test_a_finished_question_ends_the_turn_after_a_short_pause(
+    companion: Companion,
+) -> None:
+    vad = FakeVoiceActivity()
+    frames = vad.speech(1000) + vad.silence(1500)
+    stt = FakeSpeechToText(transcripts=["What should I read before I go to sleep?"])
+    events = await converse(companion, frames, stt)
+    assert ended_after_ms(events, len(vad.speech(1000))) == 320
+    assert ("heard", "What should I read before I go to sleep?") in [(k, t) for k, _, t in events]
+    # Off: the whole silence is waited out.
+    stt = FakeSpeechToText(transcripts=["What should I read before I go to sleep?"])
+    events = await converse(companion, frames, stt, finished_silence_ms=0)
+    assert ended_after_ms(events, len(vad.speech(1000))) == 512
+
+
+async def test_a_pause_mid_sentence_does_not_end_the_turn(companion: Companion) -> None:
+    vad = FakeVoiceActivity()
+    # "I went to the … shop and bought bread." with a 400 ms pause, shorter than the 500 ms
+    # silence that ends a turn: the words heard during the pause do not sound finished.
+    frames = vad.speech(1000) + vad.silence(400) + vad.speech(800) + vad.silence(1500)
+    stt = FakeSpeechToText(transcripts=["I went to the", "I went to the shop and bought bread."])
+    events = await converse(companion, frames, stt)
+    assert [t for k, _, t in events if k == "heard"] == ["I went to the shop and bought bread."]
+    assert ended_after_ms(events, len(frames) - len(vad.silence(1500))) == 320
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    said = [
+        m.content for m in await companion.history(user.id, conversation.id) if m.role == "user"
+    ]
+    assert said == ["I went to the shop and bought bread."]
+    # All of it was heard as one recording, the pause included.
+    assert stt.heard[-1].duration_s > 2.2
+
+
+def test_the_endpointer_waits_out_a_pause_shorter_than_its_silence() -> None:
+    vad = FakeVoiceActivity()
+    endpointer = Endpointer(vad, silence_ms=500)
+    events = [endpointer.feed(f) for f in vad.speech(600) + vad.silence(480) + vad.speech(300)]
+    assert events.count(Turn.STARTED) == 1
+    assert Turn.ENDED not in events
+    events = [endpointer.feed(f) for f in vad.silence(512)]
+    assert events[-1] is Turn.ENDED
+    assert events.count(Turn.ENDED) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "finished"),
+    [
+        ("What should I read before I go to sleep?", True),
+        ("Thanks for listening to me tonight.", True),
+        ("Hi!", True),
+        ("I went to the", False),
+        ("I went to the.", False),  # Whisper's full stop after a word no sentence ends with
+        ("I was thinking, and", False),
+        ("So I was thinking...", False),
+        ("I was thinking,", False),
+        ("", False),
+    ],
+)
+def test_words_that_sound_finished(text: str, finished: bool) -> None:
+    assert sounds_finished(text) is finished
+
+
+async def test_warming_up_loads_the_ears_and_the_voice(companion: Companion) -> None:
+    stt, tts = FakeSpeechToText(), FakeTextToSpeech()
+    await VoiceChat(companion, stt, tts).warm()
+    assert len(stt.heard) == 1
+    assert tts.spoken == ["Hi."]
+
+
+def test_the_stages_of_first_audio_add_up() -> None:
+    reply = VoiceReply(
+        None, "", False, 1.0, first_token_s=0.6, first_clause_s=0.8, turn_started_s=0.1,
+        started_at=10.25,
+    )  # fmt: skip
+    times = stage_times(9.5, 10.0, 10.2, reply, 11.25)
+    assert [name for name, _ in STAGES] == list(times)
+    assert times == pytest.approx(
+        {
+            "endpoint": 500,
+            "transcript": 200,
+            "turn_start": 150,
+            "first_token": 500,
+            "first_clause": 200,
+            "first_audio": 200,
+            "total": 1750,
+        }
+    )
+    assert sum(ms for name, ms in times.items() if name != "total") == pytest.approx(1750)
+
+
+async def test_the_voice_bench_refuses_no_prompts() -> None:
+    with pytest.raises(InputError, match="--prompts"):
+        await bench_voice(Settings(), prompts=0)
