@@ -161,3 +161,24 @@ def test_the_stages_of_first_audio_add_up() -> None:
 async def test_the_voice_bench_refuses_no_prompts() -> None:
     with pytest.raises(InputError, match="--prompts"):
         await bench_voice(Settings(), prompts=0)
+
+
+async def test_the_next_clause_is_synthesized_while_one_plays(companion: Companion) -> None:
+    companion.backend = ScriptedBackend(replies=["Oh, that sounds lovely. Tell me more."])
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    tts = FakeTextToSpeech()
+    synthesized_while_playing: list[int] = []
+
+    class Slow(MemorySink):
+        async def play(self, pcm: bytes) -> None:
+            await asyncio.sleep(0.01)  # a speaker takes time; the voice does not wait for it
+            synthesized_while_playing.append(len(tts.spoken))
+            await super().play(pcm)
+
+    chat = VoiceChat(companion, FakeSpeechToText(), tts)
+    reply = await chat.respond(user.id, conversation.id, "I baked bread", Slow())
+    assert tts.spoken == ["Oh,", "that sounds lovely.", "Tell me more."]
+    # By the end of "Oh," (the first chunk played) the rest was already being synthesized.
+    assert synthesized_while_playing[0] == 3
+    assert reply.heard == "Oh, that sounds lovely. Tell me more."

@@ -293,13 +293,14 @@ class VoiceChat:
                     elif isinstance(event, TurnFinished):
                         finished.append(event)
 
-        async def speak() -> None:
+        async def synthesize(audio_out: asyncio.Queue[bytes | str | None]) -> None:
+            # Runs ahead of playback: the next clause is synthesized while this one plays, so
+            # clauses follow each other without a gap. A str in `audio_out` marks a clause start.
             offset = samples = 0
             # Samples per character so far, to guess how long a clause still being synthesized
             # will last (speech runs at about 14 characters a second).
             spoken_chars, per_char = 0, self.tts.sample_rate / 14
             try:
-                await sink.start(self.tts.sample_rate)
                 while (clause := await clauses.get()) is not None:
                     words = speakable(clause)
                     guess = samples + int(len(words) * per_char)
@@ -308,18 +309,32 @@ class VoiceChat:
                     offset += len(clause)
                     if not words:
                         continue
-                    if on_text is not None:
-                        on_text(clause)
+                    audio_out.put_nowait(clause)
                     async with contextlib.aclosing(self.tts.synthesize(words)) as audio:
                         async for pcm in audio:
-                            if not first_audio:
-                                first_audio.append(self.clock() - started)
                             samples += len(pcm) // 2
                             span.sample_end = max(span.sample_end, samples)
-                            await sink.play(pcm)
+                            audio_out.put_nowait(pcm)
                     span.sample_end = samples
                     spoken_chars += len(words)
                     per_char = (samples - spans[0].sample_start) / spoken_chars
+            finally:
+                audio_out.put_nowait(None)
+
+        async def speak() -> None:
+            audio: asyncio.Queue[bytes | str | None] = asyncio.Queue()
+            synthesis = asyncio.create_task(synthesize(audio))
+            try:
+                await sink.start(self.tts.sample_rate)
+                while (item := await audio.get()) is not None:
+                    if isinstance(item, str):
+                        if on_text is not None:
+                            on_text(item)
+                        continue
+                    if not first_audio:
+                        first_audio.append(self.clock() - started)
+                    await sink.play(item)
+                await synthesis  # the voice's error, if it failed
                 await sink.finish()
                 state["played_all"] = True
             except asyncio.CancelledError:
@@ -327,6 +342,10 @@ class VoiceChat:
             except Exception as err:  # a voice that dies mid-reply: keep what was heard
                 errors.append(f"the voice failed: {err}")
             finally:
+                if not synthesis.done():
+                    synthesis.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await synthesis
                 played_out.set()
 
         producer = asyncio.create_task(produce())
