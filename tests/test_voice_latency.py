@@ -90,7 +90,8 @@ async def test_a_pause_mid_sentence_does_not_end_the_turn(companion: Companion) 
     stt = FakeSpeechToText(transcripts=["I went to the", "I went to the shop and bought bread."])
     events = await converse(companion, frames, stt)
     assert [t for k, _, t in events if k == "heard"] == ["I went to the shop and bought bread."]
-    assert ended_after_ms(events, len(frames) - len(vad.silence(1500))) == 320
+    # A statement: the full silence is waited out.
+    assert ended_after_ms(events, len(frames) - len(vad.silence(1500))) == 512
     user = await companion.local_user()
     conversation = await companion.latest_conversation(user, await companion.default_profile(user))
     said = [
@@ -99,6 +100,20 @@ async def test_a_pause_mid_sentence_does_not_end_the_turn(companion: Companion) 
     assert said == ["I went to the shop and bought bread."]
     # All of it was heard as one recording, the pause included.
     assert stt.heard[-1].duration_s > 2.2
+
+
+async def test_a_breath_between_two_sentences_does_not_end_the_turn(
+    companion: Companion,
+) -> None:
+    vad = FakeVoiceActivity()
+    # "I just got home from work. [350 ms] How are you doing today?"
+    frames = vad.speech(1500) + vad.silence(350) + vad.speech(1200) + vad.silence(1500)
+    both = "I just got home from work. How are you doing today?"
+    stt = FakeSpeechToText(transcripts=["I just got home from work.", both])
+    events = await converse(companion, frames, stt)
+    assert [t for k, _, t in events if k == "heard"] == [both]
+    # The question at the end hands the turn over after the short pause.
+    assert ended_after_ms(events, len(frames) - len(vad.silence(1500))) == 320
 
 
 def test_the_endpointer_waits_out_a_pause_shorter_than_its_silence() -> None:
@@ -116,13 +131,14 @@ def test_the_endpointer_waits_out_a_pause_shorter_than_its_silence() -> None:
     ("text", "finished"),
     [
         ("What should I read before I go to sleep?", True),
-        ("Thanks for listening to me tonight.", True),
-        ("Hi!", True),
+        ("Do you think I should call my old friend from school?", True),
+        ("Can you help me with the?", False),  # a question mark after a word no sentence ends with
+        # A statement can go on after a breath: it waits for the full silence.
+        ("Hi, I just got home from work.", False),
+        ("Thanks for listening to me tonight.", False),
         ("I went to the", False),
-        ("I went to the.", False),  # Whisper's full stop after a word no sentence ends with
         ("I was thinking, and", False),
         ("So I was thinking...", False),
-        ("I was thinking,", False),
         ("", False),
     ],
 )

@@ -269,7 +269,9 @@ async def bench_voice(
     early_used = 0
     frame_bytes = vad.frame_samples * 2
     frame_s = vad.frame_samples / vad.sample_rate
-    model = str(resolve_model_path(settings))
+    # The embedded model by its file; another backend (`--backend scripted`: the voice's own
+    # share of first audio, with a model that answers at once) as configured.
+    model = str(resolve_model_path(settings)) if settings.backend == "llamacpp" else settings.model
     with tempfile.TemporaryDirectory() as tmp:
         # The product's own wiring, as `os1 talk` builds it: memory, the heart, the safety floor.
         companion = Companion.from_settings(settings.replace(home=Path(tmp), model=model))

@@ -112,12 +112,13 @@ _GOES_ON = frozenset(
 
 
 def sounds_finished(text: str) -> bool:
-    """Do these transcribed words end like a finished turn: a full stop, question or
-    exclamation mark (not an ellipsis, a comma or nothing), after a word that can end one?"""
+    """Do these transcribed words hand the turn over: a question ("…, don't you think?"), not
+    cut off after a word no sentence ends with? A statement may go on after a breath ("I got
+    home. It was a long day."), so it waits for the full silence."""
     text = text.rstrip(" \"')")
-    if not text or text[-1] not in ".?!" or text.endswith(("..", "…")):
+    if not text.endswith("?"):
         return False
-    words = text.lower().rstrip(".?!").split()
+    words = text.lower().rstrip("?").split()
     return bool(words) and words[-1].strip(",;:-") not in _GOES_ON
 
 
@@ -238,11 +239,12 @@ class LiveTalk:
     on_event: Callable[[str, str], None] = lambda kind, text: None
     endpointer: Endpointer | None = None
     replies: list[VoiceReply] = field(default_factory=list)
-    early_fraction: float = 0.4
+    early_fraction: float = 0.3
     """Start transcribing after this fraction of the end-of-turn silence."""
     finished_silence_ms: int = 300
     """End the turn after this much quiet, instead of the endpointer's full silence, when the
-    words transcribed during the pause sound finished (`sounds_finished`); 0: never early."""
+    words transcribed during the pause hand the turn over (`sounds_finished`: a question);
+    0: always wait for the full silence."""
     early_hits: int = 0
     """Turns whose words were transcribed during the pause, before the turn was over."""
 
