@@ -16,6 +16,7 @@ from os1.config import Settings
 from os1.errors import InputError
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeSpeechToText, FakeTextToSpeech, FakeVoiceActivity, ScriptedBackend
+from os1.voice import Audio
 from os1.voice.bench import STAGES, bench_voice, stage_times
 from os1.voice.pipeline import MemorySink, VoiceChat, VoiceReply
 from os1.voice.talk import LiveTalk, sounds_finished
@@ -147,10 +148,14 @@ def test_words_that_sound_finished(text: str, finished: bool) -> None:
 
 
 async def test_warming_up_loads_the_ears_and_the_voice(companion: Companion) -> None:
-    stt, tts = FakeSpeechToText(), FakeTextToSpeech()
-    await VoiceChat(companion, stt, tts).warm()
+    stt, tts = FakeSpeechToText(transcripts=["What should I read tonight?"]), FakeTextToSpeech()
+    chat = VoiceChat(companion, stt, tts)
+    await chat.warm()
     assert len(stt.heard) == 1
     assert tts.spoken == ["Hi."]
+    # Warming up is not a turn: the first thing said is still heard as said.
+    heard = await chat.hear(Audio(FakeVoiceActivity().speech(1000)[0] * 30, 16000))
+    assert heard.text == "What should I read tonight?"
 
 
 def test_the_stages_of_first_audio_add_up() -> None:

@@ -179,8 +179,10 @@ class FakeSpeechToText:
         self._queue.extend(transcripts)
 
     async def transcribe(self, audio: Audio) -> Transcript:
-        """The next queued transcript."""
+        """The next queued transcript; nothing for pure digital silence (a warm-up)."""
         self.heard.append(audio)
+        if not audio.pcm.strip(b"\0"):
+            return Transcript("", audio.duration_s)
         return Transcript(self._queue.popleft() if self._queue else "Hello", audio.duration_s)
 
     async def aclose(self) -> None:

@@ -72,6 +72,8 @@ async def _engines(socket: WebSocket, state: ServerState) -> VoiceEngines:
                 return VoiceEngines(chat)
 
             engines = await asyncio.to_thread(load)
+            # Whisper's first call and festival's start now, not in the first spoken turn.
+            await engines.chat.warm()
             app_state.os1_voice = engines
     return engines
 
