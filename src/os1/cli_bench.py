@@ -66,7 +66,10 @@ def bench_latency(json_out: Path | None, turns: int, **flags: Any) -> None:
 @bench_group.command(name="voice")
 @settings_options
 @voice_options
-@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--json", "json_out", type=click.Path(path_type=Path, dir_okay=False),
+    help="Also write every figure (stages, each prompt, the cache) to this JSON file.",
+)  # fmt: skip
 @click.option("--prompts", default=12, show_default=True, help="Spoken prompts measured.")
 @click.option(
     "--sentences", default=50, show_default=True, help="Round-trip sentences (0: skip it)."
