@@ -133,7 +133,9 @@ def test_the_endpointer_waits_out_a_pause_shorter_than_its_silence() -> None:
     [
         ("What should I read before I go to sleep?", True),
         ("Do you think I should call my old friend from school?", True),
+        ("What are you thinking about?", True),
         ("Can you help me with the?", False),  # a question mark after a word no sentence ends with
+        ("Do you think I should, um?", False),
         # A statement can go on after a breath: it waits for the full silence.
         ("Hi, I just got home from work.", False),
         ("Thanks for listening to me tonight.", False),

@@ -101,12 +101,12 @@ async def talk_file(
 
 # --- live: microphone and speakers ----------------------------------------------------------
 
-# Words a finished sentence rarely ends with: a pause after them is someone thinking.
+# Words no question ends with: a pause after them is someone thinking ("Can you help me
+# with the …?"). Not prepositions: "What are you thinking about?" ends fine.
 _GOES_ON = frozenset(
     (
-        *("and", "but", "or", "so", "because", "if", "when", "while", "that", "which", "who"),
-        *("the", "a", "an", "my", "your", "to", "of", "for", "with", "about", "in", "on", "at"),
-        *("is", "was", "are", "i", "um", "uh", "like", "just", "then", "than"),
+        *("and", "but", "or", "because", "if", "the", "a", "an", "my", "your", "our", "their"),
+        *("um", "uh", "er"),
     )
 )
 
