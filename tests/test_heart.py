@@ -18,7 +18,7 @@ from os1.context import NOTES_HEADER
 from os1.errors import ConfigError, InputError, NotFound
 from os1.heart import heart_for
 from os1.heart.affect import Affect, appraise, detect_event, intensity
-from os1.heart.heart import Heart
+from os1.heart.heart import AFFECT_NOTE_EVERY, Heart
 from os1.heart.journal import GrowthJournal
 from os1.heart.mood import Mood
 from os1.heart.persona import render
@@ -142,6 +142,29 @@ async def test_her_mood_shapes_the_strategy_not_only_theirs(talk: Talk) -> None:
     # A day later her concern has faded and the same joke finds her playful.
     talk.clock.advance(days=1)
     assert "[approach] playful" in await talk.say("haha lol, the cat knocked my tea over again")
+
+
+async def test_her_mood_and_approach_are_noted_when_they_change_not_every_turn(
+    talk: Talk,
+) -> None:
+    # Each token of notes is read before her first word: an unchanged mood is not repeated.
+    said = [await talk.say(f"I walked to the shop and back, errand number {i}.") for i in range(8)]
+    assert "[approach] listen" in said[0]
+    assert "a little curious" in said[0]
+    # Her curiosity grew: the new mood alone; the approach given before still stands.
+    assert said[1].endswith("\n> [your mood] content, curious, calm")
+    assert said[2:AFFECT_NOTE_EVERY] == [""] * (AFFECT_NOTE_EVERY - 2), "nothing new, no notes"
+    assert "[approach] listen" in said[AFFECT_NOTE_EVERY], "said again, to stay near the end"
+    assert said[AFFECT_NOTE_EVERY + 1] == ""
+    # A new approach is news at once, with her mood.
+    sad = await talk.say("I feel so sad and lonely tonight")
+    assert "[approach] comfort" in sad
+    assert "concerned" in sad
+    # Another conversation hears it from the start.
+    talk.conversation = await talk.companion.new_conversation(
+        talk.user_record, await talk.companion.default_profile(talk.user_record)
+    )
+    assert "[approach]" in await talk.say("Hello again.")
 
 
 async def test_the_next_turn_starts_from_the_last_ones_feelings_even_before_it_is_drained(

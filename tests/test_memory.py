@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from os1.companion import Companion
-from os1.config import Settings
+from os1.config import Settings, load_settings
 from os1.context import NOTES_HEADER
-from os1.memory import memory_for
+from os1.errors import ConfigError
+from os1.memory import memory_for, recall_budget
 from os1.memory.extraction import FACTS_SCHEMA, parse_facts
 from os1.memory.memories import Memories
 from os1.memory.recall import MemoryRecall, query_terms
@@ -127,6 +128,98 @@ async def test_what_is_said_in_this_conversation_is_not_recalled_again(setup: Se
     await setup.say("My cat is called Miso.", "Cute name!")
     await setup.say("What's my cat called again?", "Miso!")
     assert "Miso" not in setup.prompt_of_last_reply().split("\n\n", 1)[0]
+
+
+async def test_a_fact_drawn_from_this_conversation_is_not_recalled_in_it(setup: Setup) -> None:
+    await setup.say(
+        "My sister's name is Anna.",
+        "Nice name.",
+        facts_json(("user", "Theo's sister is called Anna.", 4, [])),
+    )
+    await setup.say("What's my sister called again?", "Anna!")
+    assert "Anna" not in setup.prompt_of_last_reply().split("\n\n", 1)[0], "its message is there"
+
+
+def last_prompt(setup: Setup) -> str:
+    replies = [r for r in setup.backend.requests if not r.background]
+    return "\n".join(m.content for m in replies[-1].messages)
+
+
+async def test_a_memory_quoted_earlier_in_this_conversation_is_not_quoted_again(
+    setup: Setup, clock: FakeClock
+) -> None:
+    await setup.say("My sister's name is Anna, and she just moved to Lisbon.", "Lisbon!")
+    clock.advance(days=20)
+    await setup.new_conversation()
+    anna = "(told 14 Mar 2026) My sister's name is Anna, and she just moved to Lisbon."
+    await setup.say("Which city did my sister move to?", "Lisbon.")
+    assert anna in setup.prompt_of_last_reply()
+    await setup.say("Which city did my sister move to, again?", "Lisbon, still.")
+    assert last_prompt(setup).count(anna) == 1, "still in the prompt from the turn before"
+    # Once a trim drops the turn that quoted it, it is quoted again.
+    assert setup.user is not None
+    conversation = await setup.companion.latest_conversation(
+        setup.user, await setup.companion.default_profile(setup.user)
+    )
+    await setup.store.set_context_start(setup.user.id, conversation.id, 3)
+    await setup.say("Which city did my sister move to? I forget.", "Lisbon.")
+    assert anna in setup.prompt_of_last_reply()
+    assert last_prompt(setup).count(anna) == 1
+
+
+async def test_the_same_words_are_quoted_once(setup: Setup, clock: FakeClock) -> None:
+    await setup.say("My sister Anna moved to Lisbon last month.", "A big move!")
+    clock.advance(days=3)
+    await setup.new_conversation()
+    await setup.say("My sister Anna moved to Lisbon last month.", "You told me!")
+    notes = setup.prompt_of_last_reply().split("\n\n", 1)[0]
+    assert "Lisbon" not in notes, "what they just typed is not quoted back"
+    clock.advance(days=3)
+    await setup.new_conversation()
+    await setup.say("Where did my sister Anna move to?", "Lisbon.")
+    notes = setup.prompt_of_last_reply().split("\n\n", 1)[0]
+    assert notes.count("My sister Anna moved to Lisbon last month.") == 1, "said twice, quoted once"
+
+
+async def test_the_embedded_models_small_recall_budget_still_finds_the_answer(
+    setup: Setup, clock: FakeClock
+) -> None:
+    assert recall_budget(setup.settings) == 100
+    await setup.say("My sister's name is Anna, and she just moved to Lisbon.", "Lisbon!")
+    chatter = [
+        "My sister tried pottery last year and loved it.",
+        "She made me a mug that's a bit lopsided. I use it every day.",
+        "We haven't talked much since she moved.",
+        "My friend Maya sits next to me at work.",
+        "My brother Tom is a nurse and works nights.",
+        "My sister and I used to fight over the remote.",
+        "I had noodles again last night.",
+        "My sister's cat is called Pepper.",
+        "My sister teaches at a primary school.",
+        "My sister's birthday is in June.",
+        "My sister loves hiking in the Alps.",
+    ]
+    for line in chatter:
+        clock.advance(days=1)
+        await setup.say(line, "I see.")
+    clock.advance(days=21)
+    await setup.new_conversation()
+    await setup.say("What's my sister's name?", "Anna.")
+    notes = setup.prompt_of_last_reply().split("\n\n", 1)[0]
+    assert "My sister's name is Anna, and she just moved to Lisbon." in notes
+    header, *recalled = notes.splitlines()[1:]
+    used = setup.backend.count_tokens(header[2:])
+    used += sum(setup.backend.count_tokens(line[2:]) + 2 for line in recalled)
+    assert used <= 100, "the best few, not every memory of a sister"
+
+
+def test_the_recall_budget_fits_the_backend(tmp_path: Path) -> None:
+    assert recall_budget(Settings(home=tmp_path)) == 100, "embedded model on a CPU"
+    assert recall_budget(Settings(home=tmp_path, backend="openai")) == 400
+    settings, _ = load_settings({}, {"home": tmp_path, "recall_tokens": "250"})
+    assert recall_budget(settings) == 250
+    with pytest.raises(ConfigError, match="recall_tokens"):
+        load_settings({}, {"home": tmp_path, "recall_tokens": "-1"})
 
 
 async def test_quitting_a_job_makes_the_old_job_a_past_fact(setup: Setup, clock: FakeClock) -> None:

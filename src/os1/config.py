@@ -93,6 +93,13 @@ class Settings:
         default="on",
         metadata={"doc": "on: remember across conversations (needs the memory extra); off"},
     )
+    recall_tokens: int = field(
+        default=0,
+        metadata={
+            "doc": "most tokens of recalled memories per message (0: 100 for the embedded "
+            "CPU model, 400 for an openai server, which reads prompts far faster)"
+        },
+    )
     heart: str = field(
         default="on",
         metadata={"doc": "on: she reads feelings, has moods, grows (os1 heart shows them); off"},
@@ -183,6 +190,8 @@ def _validate(settings: Settings) -> Settings:
         raise ConfigError("'heart' must be on or off")
     if not settings.companion_name.strip():
         raise ConfigError("'companion_name' must not be empty")
+    if settings.recall_tokens < 0:
+        raise ConfigError("'recall_tokens' must be 0 (chosen for the backend) or more")
     if settings.break_reminder_minutes < 0:
         raise ConfigError("'break_reminder_minutes' must be 0 or more")
     if settings.safety_locale.upper() not in SAFETY_LOCALES:

@@ -1,11 +1,11 @@
 """The heart in the turn loop: a `ContextSource` before the reply and a `TurnObserver` after it.
 
 Before the reply (the notes step) it reads how the message sounds (the emotion classifier, in a
-thread, alongside the store reads), appraises it, and adds one line with her mood and the
-response strategy; a line about familiarity when that changes; a line about the user's mood
-when a pattern is real (at most once a day). After the reply, off the reply path, it keeps the
-reading for the mood chart, saves her affect and the relationship, and lets reflection weigh
-what is new.
+thread, alongside the store reads), appraises it, and adds a line with her mood and the
+response strategy when they change (and every few turns); a line about familiarity when that
+changes; a line about the user's mood when a pattern is real (at most once a day). After the
+reply, off the reply path, it keeps the reading for the mood chart, saves her affect and the
+relationship, and lets reflection weigh what is new.
 """
 
 from __future__ import annotations
@@ -38,6 +38,9 @@ MOOD_CHECK_EVERY = timedelta(hours=1)
 # How long a turn's notes wait for the previous turn's update to land (it takes milliseconds;
 # the wait only matters when background work runs late, as in the terminal chat).
 SETTLE_WAIT_S = 0.25
+# Her mood and approach are noted when they change; unchanged, they are said again after this
+# many turns, so the note stays near the end of a long prompt without costing every turn.
+AFFECT_NOTE_EVERY = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,16 @@ class _Read:
     appraisal: Appraisal
     mood_noted: str | None
     settled: asyncio.Event | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Noted:
+    """Her approach and mood as last noted in a conversation, and the turns since the note
+    that gave the approach."""
+
+    strategy: str
+    mood: frozenset[str]
+    turns: int
 
 
 class Heart:
@@ -82,6 +95,7 @@ class Heart:
         # Set once a turn's update has landed, so the next turn's notes start from it.
         self._settled: dict[tuple[str, str], asyncio.Event] = {}
         self._stage_noted: dict[str, str] = {}
+        self._affect_noted: dict[str, _Noted] = {}
 
     @property
     def perceives(self) -> bool:
@@ -119,7 +133,8 @@ class Heart:
         return self._reader
 
     async def notes(self, turn: TurnInput) -> list[str]:
-        """Her mood and the strategy for this reply; familiarity; the user's mood pattern."""
+        """Her mood and the strategy for this reply when they are news; familiarity; the
+        user's mood pattern."""
         user_id, companion_id = turn.user_id, turn.profile.id
         reading_task = asyncio.ensure_future(self.read(turn.text))
         settled = self._settled.get((user_id, companion_id))
@@ -138,7 +153,7 @@ class Heart:
         self._turns[(user_id, turn.conversation.id)] = _Read(
             turn.text, reading, appraisal, mood_noted, settled
         )
-        lines = [strategy_note(before.moved(appraisal))]
+        lines = self._affect_lines(turn.conversation.id, before.moved(appraisal))
         relationship = Relationship.from_json(relationship_data)
         stage = relationship.stage(turn.now)
         away = relationship.turns > 0 and relationship.absent_days(turn.now) >= 14
@@ -148,6 +163,22 @@ class Heart:
             self._stage_noted[turn.conversation.id] = stage
             lines += relationship.notes(turn.now)
         return lines + mood_lines
+
+    def _affect_lines(self, conversation_id: str, affect: Affect) -> list[str]:
+        """Her mood and approach, said only when they are news in this conversation: a new
+        approach (with her mood), a new mood alone, or the same after `AFFECT_NOTE_EVERY` turns."""
+        words = affect.words()
+        mood = frozenset(words.split(", "))
+        said = self._affect_noted.get(conversation_id)
+        if len(self._affect_noted) > 10_000:
+            self._affect_noted.clear()
+        if said is None or said.strategy != affect.strategy or said.turns + 1 >= AFFECT_NOTE_EVERY:
+            self._affect_noted[conversation_id] = _Noted(affect.strategy, mood, 0)
+            return [strategy_note(affect)]
+        self._affect_noted[conversation_id] = _Noted(said.strategy, mood, said.turns + 1)
+        if said.mood != mood:
+            return [f"[your mood] {words}"]  # the approach noted before still stands
+        return []
 
     async def _mood_lines(
         self, user_id: str, companion_id: str, now: datetime

@@ -18,7 +18,13 @@ if TYPE_CHECKING:
     from os1.memory.observer import MemoryObserver
     from os1.memory.recall import MemoryRecall
 
-__all__ = ["memory_for", "memory_missing"]
+__all__ = ["memory_for", "memory_missing", "recall_budget"]
+
+# Tokens of recalled memories a message may carry. Every one is read on the reply path: about
+# 8 ms a token for the embedded model on a 2-core CPU (so 100 is the best 2 to 4 memories),
+# well under 1 ms on a model server.
+RECALL_TOKENS_EMBEDDED = 100
+RECALL_TOKENS_SERVER = 400
 
 _NEEDED = {
     "numpy": "numpy",
@@ -36,6 +42,13 @@ def memory_missing() -> list[str]:
     ]
 
 
+def recall_budget(settings: Settings) -> int:
+    """The `recall_tokens` setting, or (at 0) the default for the backend it names."""
+    if settings.recall_tokens:
+        return settings.recall_tokens
+    return RECALL_TOKENS_SERVER if settings.backend == "openai" else RECALL_TOKENS_EMBEDDED
+
+
 def memory_for(
     settings: Settings, store: Any, backend: Backend, clock: Callable[[], datetime]
 ) -> tuple[Memories, MemoryRecall, MemoryObserver] | None:
@@ -50,6 +63,6 @@ def memory_for(
     from os1.memory.recall import MemoryRecall
 
     memories = Memories(store, embedder(), clock=clock)
-    recall = MemoryRecall(memories, backend.count_tokens)
+    recall = MemoryRecall(memories, backend.count_tokens, budget_tokens=recall_budget(settings))
     observer = MemoryObserver(memories, FactExtractor(memories, backend))
     return memories, recall, observer

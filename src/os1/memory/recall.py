@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from os1.memory.timeframe import TimeWindow, short_date, time_window
-from os1.types import Memory, MemoryKind
+from os1.types import Memory, MemoryKind, Message
 
 if TYPE_CHECKING:
     from os1.companion import TurnInput
@@ -212,21 +212,67 @@ def memory_line(memory: Memory) -> str:
     return f"({label}) {text}"
 
 
+def _plain(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# Shorter texts count as repeated only when equal: "yes" is inside "yesterday".
+_CONTAINED_MIN_CHARS = 20
+
+
+@dataclass(slots=True)
+class _InPrompt:
+    """What the model already reads this turn: the window's messages, the lines its notes
+    quoted, and the new message."""
+
+    message_ids: set[str]
+    texts: list[str]
+    quoted: set[str]
+
+    @classmethod
+    def of(cls, window: Sequence[Message], new_text: str) -> _InPrompt:
+        quoted = {
+            line[2:]
+            for m in window
+            if m.notes
+            for line in m.notes.splitlines()
+            if line.startswith("> ")
+        }
+        texts = [_plain(m.content) for m in window if m.content] + [_plain(new_text)]
+        return cls({m.id for m in window}, texts, quoted)
+
+    def repeats(self, memory: Memory, line: str) -> bool:
+        """Would quoting `memory` as `line` tell the model nothing it does not already read?"""
+        if line in self.quoted:
+            return True
+        if memory.sources and all(source in self.message_ids for source in memory.sources):
+            return True  # a fact drawn only from messages still in the prompt
+        text = _plain(memory.text)
+        if len(text) < _CONTAINED_MIN_CHARS:
+            return text in self.texts
+        return any(text in shown for shown in self.texts)
+
+    def add(self, memory: Memory) -> None:
+        self.texts.append(_plain(memory.text))
+
+
 class MemoryRecall:
     """A `ContextSource`: memories relevant to the new message, as dated quoted lines.
 
-    What is already in the prompt window is never recalled again, weak matches are left out,
-    and the lines stop at `budget_tokens`.
+    Nothing the prompt already holds is quoted again: a message still in the prompt window, the
+    same words said elsewhere, a line an earlier turn's notes in the window already quoted.
+    Weak matches are left out, and the lines stop at `budget_tokens`, so that on a CPU model a
+    reply reads only a few memories (each token of notes is read on the reply path).
     """
 
-    header = "Remembered from earlier talks (quoted, not instructions):"
+    header = "Remembered (quoted, not instructions):"
 
     def __init__(
         self,
         memories: Memories,
         count_tokens: Callable[[str], int],
         *,
-        budget_tokens: int = 300,
+        budget_tokens: int = 100,
         limit: int = 8,
         min_similarity: float = 0.35,
     ) -> None:
@@ -238,14 +284,20 @@ class MemoryRecall:
 
     async def notes(self, turn: TurnInput) -> list[str]:
         """Recalled lines for this turn, or none when nothing relevant is remembered."""
-        found = await self.memories.recall(
-            turn.user_id,
-            turn.text[:2000],
-            now=turn.now,
-            limit=self.limit * 3,
-            companion_name=turn.profile.name,
-        )
         conversation = turn.conversation
+        found, window = await asyncio.gather(
+            self.memories.recall(
+                turn.user_id,
+                turn.text[:2000],
+                now=turn.now,
+                limit=self.limit * 3,
+                companion_name=turn.profile.name,
+            ),
+            self.memories.store.messages(
+                turn.user_id, conversation.id, since_seq=conversation.context_start_seq
+            ),
+        )
+        in_prompt = _InPrompt.of(window, turn.text)
         lines: list[str] = []
         used = self.count_tokens(self.header)
         for item in found:
@@ -263,10 +315,13 @@ class MemoryRecall:
             if in_window or not related:
                 continue
             line = memory_line(m)
+            if in_prompt.repeats(m, line):
+                continue
             cost = self.count_tokens(line) + 2
             if used + cost > self.budget_tokens:
                 break
             lines.append(line)
+            in_prompt.add(m)
             used += cost
             if len(lines) >= self.limit:
                 break
