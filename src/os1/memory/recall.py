@@ -195,18 +195,28 @@ def _named_subject(query: str, names: dict[str, str]) -> str | None:
 LINE_CHARS = 280
 
 
-def memory_line(memory: Memory) -> str:
-    """One recalled memory as a dated, quoted line: '(told 14 Mar 2026) my sister is Anna'."""
+def memory_line(memory: Memory, now: datetime | None = None) -> str:
+    """One recalled memory as a dated, quoted line: '(told 14 Mar 2026) my sister is Anna'.
+
+    Given `now`, a date in its year is written without the year, as people write it: a year
+    costs Qwen's tokenizer five tokens (one a digit), read on the reply path for every line.
+    """
     text = " ".join(memory.text.split())
     if len(text) > LINE_CHARS:
         text = text[: LINE_CHARS - 1] + "…"
-    when = short_date(memory.valid_at)
+
+    def date(day: datetime) -> str:
+        return (
+            f"{day.day} {day:%b}" if now is not None and day.year == now.year else short_date(day)
+        )
+
+    when = date(memory.valid_at)
     if memory.kind == "episode":
         label = f"told {when}" if memory.about == "user" else f"you said {when}"
     elif memory.kind == "summary":
         label = f"talked {when}"
     elif memory.invalid_at is not None:
-        label = f"no longer true since {short_date(memory.invalid_at)}; from {when}"
+        label = f"no longer true since {date(memory.invalid_at)}; from {when}"
     else:
         label = f"known since {when}"
     return f"({label}) {text}"
@@ -314,7 +324,7 @@ class MemoryRecall:
             )
             if in_window or not related:
                 continue
-            line = memory_line(m)
+            line = memory_line(m, turn.now)
             if in_prompt.repeats(m, line):
                 continue
             cost = self.count_tokens(line) + 2
