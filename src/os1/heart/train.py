@@ -36,13 +36,13 @@ class TrainConfig:
 
     def __init__(
         self,
-        epochs: int = 2,
+        epochs: int = 4,
         batch_size: int = 32,
         learning_rate: float = 1e-4,
         warmup: float = 0.06,
         seed: int = 13,
         threads: int = 0,
-        frozen_layers: int = 3,
+        frozen_layers: int = 1,
         bf16: bool = True,
     ) -> None:
         self.epochs = epochs
