@@ -42,32 +42,59 @@ EKMAN_OF = {
     **dict.fromkeys(["fear", "nervousness"], "fear"),
     **dict.fromkeys(
         [
-            "joy", "amusement", "approval", "excitement", "gratitude", "love", "optimism",
-            "relief", "pride", "admiration", "desire", "caring",
+            "joy",
+            "amusement",
+            "approval",
+            "excitement",
+            "gratitude",
+            "love",
+            "optimism",
+            "relief",
+            "pride",
+            "admiration",
+            "desire",
+            "caring",
         ],
         "joy",
-    ),  # fmt: skip
-    **dict.fromkeys(
-        ["sadness", "disappointment", "embarrassment", "grief", "remorse"], "sadness"
     ),
+    **dict.fromkeys(["sadness", "disappointment", "embarrassment", "grief", "remorse"], "sadness"),
     **dict.fromkeys(["surprise", "realization", "confusion", "curiosity"], "surprise"),
     "neutral": "neutral",
 }
 SENTIMENT_OF = {
     **dict.fromkeys(
         [
-            "amusement", "excitement", "joy", "love", "desire", "optimism", "caring", "pride",
-            "admiration", "gratitude", "relief", "approval",
+            "amusement",
+            "excitement",
+            "joy",
+            "love",
+            "desire",
+            "optimism",
+            "caring",
+            "pride",
+            "admiration",
+            "gratitude",
+            "relief",
+            "approval",
         ],
         "positive",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(
         [
-            "fear", "nervousness", "remorse", "embarrassment", "disappointment", "sadness",
-            "grief", "disgust", "anger", "annoyance", "disapproval",
+            "fear",
+            "nervousness",
+            "remorse",
+            "embarrassment",
+            "disappointment",
+            "sadness",
+            "grief",
+            "disgust",
+            "anger",
+            "annoyance",
+            "disapproval",
         ],
         "negative",
-    ),  # fmt: skip
+    ),
     **dict.fromkeys(["realization", "surprise", "curiosity", "confusion"], "ambiguous"),
     "neutral": "neutral",
 }

