@@ -9,7 +9,7 @@ import json
 import struct
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from click.testing import CliRunner, Result
@@ -129,7 +129,7 @@ def test_import_then_export_round_trips_fields_and_extensions(
 ) -> None:
     card = make()
     source = tmp_path / f"mira{suffix}"
-    fmt = "png" if suffix == ".png" else "json"
+    fmt: Literal["json", "png"] = "png" if suffix == ".png" else "json"
     source.write_bytes(card_bytes(card, fmt))
 
     imported = os1("persona", "import", str(source))

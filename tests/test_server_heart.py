@@ -22,7 +22,7 @@ from os1.server import persona as persona_routes
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeEmotionReader, ScriptedBackend
 
-MIRA = {
+MIRA: dict[str, Any] = {
     "spec": V2,
     "spec_version": "2.0",
     "data": {
