@@ -105,11 +105,14 @@ def _print_heart(name: str, status: dict[str, Any]) -> None:
     else:
         console.print("[dim]nothing has moved her yet: she is at her baseline[/]")
     rel = status["relationship"]
+    away = rel["days_since_last_talk"]
+    last = "today" if away < 1 else f"{_count(round(away), 'day')} ago"
     console.print(
         f"relationship: [bold]{rel['stage']}[/], closeness {rel['closeness']:.2f}, "
-        f"trust {rel['trust']:.2f} [dim]({rel['turns']} turns over {rel['days_talked']} days, "
-        f"{rel['disclosures']} personal things shared, {rel['promises_kept']} promises kept; "
-        f"last talk {rel['days_since_last_talk']:g} days ago)[/]"
+        f"trust {rel['trust']:.2f} [dim]({_count(rel['turns'], 'turn')} over "
+        f"{_count(rel['days_talked'], 'day')}, "
+        f"{_count(rel['disclosures'], 'personal thing')} shared, "
+        f"{_count(rel['promises_kept'], 'promise')} kept; last talk {last})[/]"
     )
     if status["user_mood"]:
         console.print(f"your mood: {escape(status['user_mood'].removeprefix('[mood] '))}")
@@ -181,3 +184,8 @@ def _bar(valence: float, width: int = 10) -> str:
     if valence < 0:
         return " " * (width - cells) + "█" * cells + "│" + " " * width
     return " " * width + "│" + "█" * cells + " " * (width - cells)
+
+
+def _count(n: float, noun: str) -> str:
+    """'1 day', '3 days'."""
+    return f"{n:g} {noun}" if n == 1 else f"{n:g} {noun}s"
