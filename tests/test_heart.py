@@ -144,6 +144,17 @@ async def test_her_mood_shapes_the_strategy_not_only_theirs(talk: Talk) -> None:
     assert "[approach] playful" in await talk.say("haha lol, the cat knocked my tea over again")
 
 
+async def test_thanks_after_a_loss_is_met_quietly_not_celebrated(talk: Talk) -> None:
+    await talk.say("My dog died this morning, I had him for fourteen years")
+    notes = await talk.say("Thank you for listening, it helps a bit")
+    assert "[approach] listen" in notes
+    assert (await talk.status())["strategy"] == "listen"
+    # On a good day the same thanks finds her light and playful.
+    talk.clock.advance(days=2)
+    await talk.say("I got the job!! I start on Monday")
+    assert "[approach] playful" in await talk.say("Thank you, you always cheer me on")
+
+
 async def test_her_mood_and_approach_are_noted_when_they_change_not_every_turn(
     talk: Talk,
 ) -> None:

@@ -329,8 +329,9 @@ def choose_strategy(affect: Affect, reading: EmotionReading | None, event: str) 
         and affect.feelings.get("concern", 0.0) < 0.4
         and affect.feelings.get("hurt", 0.0) < 0.3
     )
-    if event in ("playful", "gratitude") and in_good_spirits:
-        return "playful"
+    if event in ("playful", "gratitude"):
+        # Thanks or a joke right after something painful is met quietly, not with a party.
+        return "playful" if in_good_spirits else "listen"
     if reading is not None and valence <= -0.3:
         return "comfort"
     if reading is not None and valence >= 0.5:
