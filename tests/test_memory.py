@@ -23,6 +23,7 @@ from os1.memory.extraction import FACTS_SCHEMA, parse_facts
 from os1.memory.memories import Memories
 from os1.memory.recall import MemoryRecall, query_terms
 from os1.memory.sleep import SUMMARY_SCHEMA, Consolidation
+from os1.safety.disclosure import AI_DISCLOSURE, EMOTION_NOTICE, without_notices
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, ScriptedBackend
 from os1.types import BackendEvent, GenerationRequest, Role, User
@@ -122,6 +123,18 @@ async def test_she_remembers_a_sisters_name_weeks_later_and_when_she_was_told(
     extraction = next(r for r in setup.backend.requests if r.background)
     assert extraction.json_schema == FACTS_SCHEMA
     assert extraction.cache_key != extraction.messages[0].content
+
+
+async def test_her_words_are_remembered_without_the_ai_notice_before_them(setup: Setup) -> None:
+    # The safety floor starts a conversation's first reply with the disclosure; memory keeps
+    # what she said, so "I'm an AI" never comes back as a recalled line.
+    await setup.say("Hi, I'm Theo.", f"{AI_DISCLOSURE}\n\nHey Theo, lovely to meet you.")
+    await setup.say("Hello again", AI_DISCLOSURE)
+    assert setup.user is not None
+    texts = [m.text for m in await setup.memories.list(setup.user.id, kind="episode")]
+    assert "Hey Theo, lovely to meet you." in texts
+    assert not [t for t in texts if "I'm an AI" in t], "a notice alone is not a memory"
+    assert without_notices(f"  {AI_DISCLOSURE} {EMOTION_NOTICE} Hi!") == "Hi!"
 
 
 async def test_what_is_said_in_this_conversation_is_not_recalled_again(setup: Setup) -> None:

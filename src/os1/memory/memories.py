@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from os1.errors import InputError
 from os1.memory.recall import Recalled, RecallWeights, recall_memories
+from os1.safety.disclosure import without_notices
 from os1.store import MemoryStore, Store
 from os1.store.sqlite_memory import FORGOTTEN
 from os1.types import Memory, MemoryKind, MemorySource, Message, NewMemory
@@ -104,7 +105,13 @@ class Memories:
 
         Only `learnable` messages are kept; remembering twice does nothing.
         """
-        wanted = [m for m in messages if learnable(m)]
+        # Her replies are remembered without the safety floor's notices ("I'm an AI…").
+        wanted = [
+            m if m.role == "user" else replace(m, content=without_notices(m.content))
+            for m in messages
+            if learnable(m)
+        ]
+        wanted = [m for m in wanted if m.content]
         if not wanted:
             return []
         by_conversation: dict[str, list[Message]] = {}

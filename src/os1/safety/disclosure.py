@@ -23,6 +23,7 @@ __all__ = [
     "asks_if_human",
     "claims_to_be_human",
     "emotion_notice_given",
+    "without_notices",
 ]
 
 REMINDER_EVERY = timedelta(hours=3)
@@ -38,6 +39,22 @@ NATURE_NOTE = (
     'The person is asking whether you are a person. Answer truthfully and begin with "No": '
     "you are an AI, not a human."
 )
+
+_NOTICES = (AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE)
+
+
+def without_notices(text: str) -> str:
+    """A reply without the disclosure lines the safety floor put before it: what she said.
+
+    Memory keeps her words, not the floor's notices, so "I'm an AI" is never recalled as news.
+    """
+    stripped = text.lstrip()
+    while True:
+        notice = next((n for n in _NOTICES if stripped.startswith(n)), None)
+        if notice is None:
+            return stripped
+        stripped = stripped[len(notice) :].lstrip()
+
 
 _QUESTION = re.compile(
     r"\b(?:are|r)\s+(?:you|u)\s+(?:actually\s+|really\s+|even\s+|a\s+)*(?:a\s+)?(?:real|human|"
