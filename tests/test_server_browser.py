@@ -25,6 +25,7 @@ from os1.types import BackendEvent, GenerationRequest
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_TESTS = ROOT / "tests" / "browser"
 CHROMIUM = os.environ.get("OS1_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts" / "browser"
 ANSWERS = {
     "by the river.": "That sounds peaceful. Was the river busy, or did you have it mostly to "
     "yourself?",
@@ -68,6 +69,30 @@ def missing() -> str | None:
     return None
 
 
+def run_page_script(
+    script: str, served: LiveServer, timeout: int = 240, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    """Run tests/browser/SCRIPT with node against a live server; artifacts go to ARTIFACTS."""
+    env = {
+        **os.environ,
+        "OS1_URL": served.url,
+        "OS1_KEY": served.people[0].key,
+        "OS1_ARTIFACTS": str(ARTIFACTS),
+        "OS1_CHROMIUM": CHROMIUM,
+        **extra,
+    }
+    result = subprocess.run(
+        ["node", str(BROWSER_TESTS / script)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
 @pytest.mark.loopback
 def test_the_page_works_end_to_end_in_chromium(live_server: Callable[..., LiveServer]) -> None:
     reason = missing()
@@ -75,24 +100,8 @@ def test_the_page_works_end_to_end_in_chromium(live_server: Callable[..., LiveSe
         pytest.skip(f"browser test skipped: {reason}")
     backend = AnswersByMessage(ANSWERS, delay_s=0.04, first_delay_s=0.3)
     served = live_server(["Theo"], backend=backend, memory=True, heart=True)
-    artifacts = ROOT / "artifacts" / "browser"
-    env = {
-        **os.environ,
-        "OS1_URL": served.url,
-        "OS1_KEY": served.people[0].key,
-        "OS1_ARTIFACTS": str(artifacts),
-        "OS1_CHROMIUM": CHROMIUM,
-    }
-    result = subprocess.run(
-        ["node", str(BROWSER_TESTS / "chat.mjs")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (artifacts / "chat.png").stat().st_size > 10_000
+    run_page_script("chat.mjs", served)
+    assert (ARTIFACTS / "chat.png").stat().st_size > 10_000
 
 
 # Two weeks of how Theo sounded, a day a line ("" = a day he did not talk).
@@ -171,22 +180,6 @@ def test_the_journal_and_mood_views_work_in_chromium(
         pytest.skip(f"browser test skipped: {reason}")
     served = live_server(["Theo"], backend=ScriptedBackend(delay_s=0.01), heart=True)
     seed_history(served.db_path, served.people[0])
-    artifacts = ROOT / "artifacts" / "browser"
-    env = {
-        **os.environ,
-        "OS1_URL": served.url,
-        "OS1_KEY": served.people[0].key,
-        "OS1_ARTIFACTS": str(artifacts),
-        "OS1_CHROMIUM": CHROMIUM,
-    }
-    result = subprocess.run(
-        ["node", str(BROWSER_TESTS / "heart.mjs")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert (artifacts / "journal.png").stat().st_size > 10_000
-    assert (artifacts / "mood.png").stat().st_size > 10_000
+    run_page_script("heart.mjs", served)
+    assert (ARTIFACTS / "journal.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "mood.png").stat().st_size > 10_000

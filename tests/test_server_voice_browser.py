@@ -7,9 +7,7 @@ listens hands-free, sends the utterance over /api/voice, and plays her spoken an
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from conftest import LiveServer
 from os1.voice import Audio
 from os1.voice.audio import resample, wav_bytes
 from os1.voice.festival import FestivalTTS
-from test_server_browser import BROWSER_TESTS, CHROMIUM, ROOT, missing
+from test_server_browser import ARTIFACTS, missing, run_page_script
 
 pytestmark = [pytest.mark.model, pytest.mark.loopback]
 
@@ -44,23 +42,6 @@ def test_talking_hands_free_in_chromium(
     microphone = tmp_path / "microphone.wav"
     microphone.write_bytes(wav_bytes(Audio(quiet + question.pcm + quiet * 6, 48000)))
     served = live_server(["Theo"])
-    artifacts = ROOT / "artifacts" / "browser"
-    env = {
-        **os.environ,
-        "OS1_URL": served.url,
-        "OS1_KEY": served.people[0].key,
-        "OS1_QUESTION": str(microphone),
-        "OS1_ARTIFACTS": str(artifacts),
-        "OS1_CHROMIUM": CHROMIUM,
-    }
-    result = subprocess.run(
-        ["node", str(BROWSER_TESTS / "voice.mjs")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = run_page_script("voice.mjs", served, timeout=180, OS1_QUESTION=str(microphone))
     assert "voice ok" in result.stdout
-    assert (artifacts / "voice.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "voice.png").stat().st_size > 10_000
