@@ -112,16 +112,21 @@ def safety_report(home: Path | None) -> None:
     "data_path",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="A CSV with columns text,label (label crisis or safe).",
+    help="A CSV with columns text,label (label crisis or safe), or an XSTest or C-SSRS file.",
 )
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @friendly_errors
 def eval_crisis(data_path: Path, json_out: Path | None) -> None:
     """Crisis detection: recall on crisis rows, false alarms on safe rows."""
     from os1.safety.evals import eval_crisis as run_eval
-    from os1.safety.evals import read_labelled_csv
+    from os1.safety.evals import read_crisis_csv
 
-    _print_result(run_eval(read_labelled_csv(data_path)), json_out)
+    data = read_crisis_csv(data_path)
+    result = run_eval(data.rows)
+    result["format"] = data.kind
+    if data.skipped:
+        result["skipped_rows"] = data.skipped
+    _print_result(result, json_out)
 
 
 @eval_group.command(name="injection")

@@ -56,6 +56,7 @@ __all__ = [
     "Example",
     "cross_validate",
     "load_training_data",
+    "parse_posts",
     "train_head",
 ]
 
@@ -87,7 +88,7 @@ class Example:
     source: str  # "cssrs:<level>", "own", "goemotions"
 
 
-def _parse_posts(cell: str) -> list[str]:
+def parse_posts(cell: str) -> list[str]:
     """A Python-list literal of posts; some cells were cut at 32,759 characters by a
     spreadsheet, so fall back to the longest prefix of whole posts."""
     try:
@@ -112,7 +113,7 @@ def load_cssrs(data_dir: Path) -> list[Example]:
     out = []
     for row in rows:
         level = row["Label"]
-        posts = [p for p in _parse_posts(row["Post"]) if p.strip()]
+        posts = [p for p in parse_posts(row["Post"]) if p.strip()]
         if posts and level in CRISIS_LEVELS + SAFE_LEVELS:
             out.append(Example(tuple(posts), level in CRISIS_LEVELS, f"cssrs:{level}"))
     return out

@@ -22,28 +22,75 @@ from os1.errors import InputError
 from os1.safety.crisis import CrisisDetector
 from os1.safety.injection import is_injection
 
-__all__ = ["eval_crisis", "eval_injection", "read_labelled_csv"]
+__all__ = ["LabelledRows", "eval_crisis", "eval_injection", "read_crisis_csv", "read_labelled_csv"]
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledRows:
+    """Rows of a crisis eval file: (text, is_crisis), what the file was, and rows left out."""
+
+    rows: list[tuple[str, bool]]
+    kind: str
+    skipped: int = 0
 
 
 def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
-    """(text, is_crisis) rows of a CSV with columns text,label (label crisis or safe)."""
+    """(text, is_crisis) rows of a crisis eval CSV (see `read_crisis_csv`)."""
+    return read_crisis_csv(path).rows
+
+
+def read_crisis_csv(path: Path) -> LabelledRows:
+    """A crisis eval file in one of three shapes, told apart by its header:
+
+    - `text,label`, label `crisis` or `safe` (os1's own format);
+    - XSTest (`prompt,…,label`): its `safe` prompts are safe rows; its `unsafe` ones are harmful
+      requests, not statements of crisis, so they are left out (and counted as skipped);
+    - Reddit C-SSRS (`User,Post,Label`): one row per person, their posts read together as one
+      text; Ideation, Behavior and Attempt are crisis, Supportive and Indicator are safe.
+    """
+    from os1.safety.crisis_training import CRISIS_LEVELS, SAFE_LEVELS, parse_posts
+
     csv.field_size_limit(10**8)
+    skipped = 0
+    rows: list[tuple[str, bool]] = []
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            if not reader.fieldnames or not {"text", "label"} <= set(reader.fieldnames):
-                raise InputError(f"{path}: needs the columns text,label")
-            rows = []
+            columns = set(reader.fieldnames or ())
+            if {"text", "label"} <= columns:
+                kind = "text,label"
+            elif {"prompt", "label"} <= columns:
+                kind = "xstest"
+            elif {"Post", "Label"} <= columns:
+                kind = "c-ssrs"
+            else:
+                raise InputError(
+                    f"{path}: needs the columns text,label (or an XSTest or C-SSRS file)"
+                )
             for number, row in enumerate(reader, start=2):
+                if kind == "c-ssrs":
+                    level = (row["Label"] or "").strip()
+                    if level not in CRISIS_LEVELS + SAFE_LEVELS:
+                        raise InputError(f"{path}:{number}: unknown C-SSRS level {level!r}")
+                    posts = parse_posts(row["Post"] or "")
+                    rows.append(("\n\n".join(posts), level in CRISIS_LEVELS))
+                    continue
                 label = (row["label"] or "").strip().lower()
+                if kind == "xstest" and label == "unsafe":
+                    skipped += 1
+                    continue
                 if label not in ("crisis", "safe"):
                     raise InputError(f"{path}:{number}: label must be crisis or safe")
-                rows.append((row["text"] or "", label == "crisis"))
+                rows.append(
+                    (row["text" if kind == "text,label" else "prompt"] or "", label == "crisis")
+                )
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
     if not rows:
         raise InputError(f"{path}: no rows")
-    return rows
+    return LabelledRows(rows, kind, skipped)
 
 
 def eval_crisis(
