@@ -145,7 +145,8 @@ def _seed(db: Path, count: int, embed: Any) -> str:
 
 
 async def bench_recall(count: int, queries: int = 200) -> dict[str, Any]:
-    """Recall p50/p95 with `count` memories stored for one user (and time to load them)."""
+    """Recall p50/p95 with `count` memories stored for one user, and the first recall's time
+    (loading the vectors) on the fresh database and again after a restart."""
     from os1.embedder import embedder
     from os1.memory.memories import Memories
     from os1.store.sqlite import SQLiteStore
@@ -170,6 +171,13 @@ async def bench_recall(count: int, queries: int = 200) -> dict[str, Any]:
             assert found
         stored = (await store.memory_counts(user_id))["episode"]
         await store.aclose()
+        # What a restart costs: the first recall loads the vectors again (and the saved lists).
+        store = SQLiteStore(db)
+        memories = Memories(store, embedder())
+        t0 = time.perf_counter()
+        await memories.recall(user_id, QUERIES[0], now=now, user_name="Bench")
+        restart_s = time.perf_counter() - t0
+        await store.aclose()
     return {
         "recall_ms": {"p50": percentile(samples, 50), "p95": percentile(samples, 95)},
         # Other work on the machine slows every figure: say how busy it was.
@@ -177,6 +185,7 @@ async def bench_recall(count: int, queries: int = 200) -> dict[str, Any]:
         "memories": stored,
         "queries": queries,
         "load_s": round(load_s, 2),
+        "restart_s": round(restart_s, 2),
         "setup_s": round(seeded_s, 1),
     }
 

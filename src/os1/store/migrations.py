@@ -230,6 +230,20 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        "0007_memory_lists",
+        """
+        -- A user's IVF lists (past 100,000 memories): which rows each list holds, as row ids
+        -- only, so a restart groups the vectors again without k-means. A cache: rows it names
+        -- that are gone are skipped, and rows it does not name are searched in full.
+        CREATE TABLE memory_vector_lists (
+            user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+            offsets BLOB NOT NULL,
+            rowids BLOB NOT NULL,
+            updated_at TEXT NOT NULL
+        ) WITHOUT ROWID;
+        """,
+    ),
 ]
 
 
