@@ -84,6 +84,7 @@ async def test_recall_at_k_is_computed_over_dialog_turns(tmp_path: Path) -> None
     assert result["recall_by_category"]["4"]["5"] == 1.0
     assert result["recall_by_category"]["1"]["25"] == 0.5
     assert "5" not in result["recall_by_category"], "no evidence, no recall"
+    assert result["recall_by_conversation"] == {"tiny": result["recall"]}
     assert result["latency_ms"]["p50"] > 0
     assert result["qa_f1"] is None
 

@@ -186,6 +186,8 @@ async def run_locomo(
 
         backend = load_backend(settings)
     recalls: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    # Each conversation is a hold-out for the others: a ranking change should help them all.
+    by_conversation: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     latencies: list[float] = []
     tokens: list[int] = []
     f1s: list[float] = []
@@ -208,6 +210,7 @@ async def run_locomo(
                         await extractor.extract_pending(user_id, conversation_id)
                 now = last + timedelta(days=1)
                 clock.now = now
+                conversation_name = str(sample.get("sample_id") or f"conversation {number + 1}")
                 for qa in sample["qa"]:
                     questions += 1
                     question = str(qa.get("question", ""))
@@ -236,6 +239,7 @@ async def run_locomo(
                             value = recall_at(ranked, evidence, k)
                             recalls["all"][k].append(value)
                             recalls[category][k].append(value)
+                            by_conversation[conversation_name][k].append(value)
                     if answer and backend is not None and "answer" in qa:
                         reply = await _generate(
                             backend, ANSWER_SYSTEM, "\n".join(lines) + f"\n\nQuestion: {question}"
@@ -269,6 +273,10 @@ async def run_locomo(
             category: {str(k): mean(by_k[k]) for k in K_VALUES}
             for category, by_k in sorted(recalls.items())
             if category != "all"
+        },
+        "recall_by_conversation": {
+            name: {str(k): mean(by_k[k]) for k in K_VALUES}
+            for name, by_k in by_conversation.items()
         },
         "latency_ms": {"p50": pct(50), "p95": pct(95)},
         "tokens_per_query": round(statistics.fmean(tokens), 1) if tokens else 0,
