@@ -36,6 +36,28 @@ from os1.cli_heart import heart_group
     help="Passes over the training set.",
 )
 @click.option(
+    "--frozen-layers",
+    type=click.IntRange(min=0, max=6),
+    default=1,
+    show_default=True,
+    help="Lowest encoder layers kept frozen (cached once: faster on a CPU).",
+)
+@click.option(
+    "--lr",
+    "learning_rate",
+    type=click.FloatRange(min=1e-7, max=1e-2),
+    default=1e-4,
+    show_default=True,
+    help="Peak learning rate (linear warm-up and decay).",
+)
+@click.option(
+    "--group-weight",
+    type=click.FloatRange(min=0.1, max=10.0),
+    default=1.0,
+    show_default=True,
+    help="Loss weight of the Ekman and sentiment outputs relative to the 28 labels.",
+)
+@click.option(
     "--threads",
     type=click.IntRange(min=0),
     default=0,
@@ -43,7 +65,15 @@ from os1.cli_heart import heart_group
     help="torch threads (0: all cores).",
 )
 @friendly_errors
-def heart_train(data_dir: Path, out_dir: Path, epochs: int, threads: int) -> None:
+def heart_train(
+    data_dir: Path,
+    out_dir: Path,
+    epochs: int,
+    frozen_layers: int,
+    learning_rate: float,
+    group_weight: float,
+    threads: int,
+) -> None:
     """Fine-tune MiniLM on GoEmotions, export int8 ONNX and tune thresholds on dev (CPU: ~1.5 h).
 
     To ship the result, copy emotion.onnx and emotion.json into src/os1/heart/.
@@ -54,7 +84,13 @@ def heart_train(data_dir: Path, out_dir: Path, epochs: int, threads: int) -> Non
     train_emotion_model(
         data_dir,
         out_dir,
-        TrainConfig(epochs=epochs, threads=threads),
+        TrainConfig(
+            epochs=epochs,
+            frozen_layers=frozen_layers,
+            learning_rate=learning_rate,
+            group_weight=group_weight,
+            threads=threads,
+        ),
         log=lambda line: console.print(escape(line)),
     )
     console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")
