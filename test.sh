@@ -10,16 +10,7 @@ fi
 # llamacpp builds llama.cpp from source the first time (about 5 minutes).
 .venv/bin/python -m pip install --quiet -e '.[dev,llamacpp,memory,server,voice]'
 # The default voice (festival with CMU's SLT) and espeak-ng, which the voice bench and tests use.
-if ! command -v festival >/dev/null 2>&1 || ! command -v espeak-ng >/dev/null 2>&1 \
-  || [ ! -d /usr/share/festival/voices/us/cmu_us_slt_arctic_hts ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "→ installing festival, its SLT voice and espeak-ng"
-    { apt-get install -y -qq festival festvox-us-slt-hts espeak-ng >/dev/null 2>&1 \
-      || { apt-get update -qq >/dev/null 2>&1 \
-        && apt-get install -y -qq festival festvox-us-slt-hts espeak-ng >/dev/null 2>&1; }; } \
-      || echo "  (festival could not be installed; the real-voice tests will skip)"
-  fi
-fi
+scripts/voice-packages.sh
 # Browser tests drive Debian's Chromium with playwright-core (no browser download). Without them
 # those tests skip and say why.
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
