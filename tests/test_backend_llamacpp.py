@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from os1.backends import llamacpp
-from os1.backends.llamacpp import LlamaCppBackend, _Snapshot, _StateCache
+from os1.backends.llamacpp import FreeCores, LlamaCppBackend, _Snapshot, _StateCache
 from os1.config import Settings
 from os1.memory.extraction import GaveWay, generate_in_background
 from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
@@ -64,6 +64,36 @@ def test_saving_a_conversation_again_replaces_its_old_state() -> None:
     assert cache.bytes == newer.size
     assert cache.newest() is newer
     assert cache.take("a") is newer
+
+
+# --- how many threads read a prompt ----------------------------------------------------------
+
+
+def test_a_prompt_is_read_with_the_cores_other_programs_leave_free() -> None:
+    # (elapsed, busy, this process's own) CPU ticks, all cores together, on 2 cores.
+    samples = iter(
+        [
+            (0, 0, 0),
+            (200, 120, 110),  # only os1 worked: both cores are free
+            (400, 320, 200),  # a training job kept one core busy
+            (403, 323, 200),  # 15 ms later: too short to tell, the last answer stands
+            (600, 350, 200),  # it paused again, but for a fifth of a core
+            (800, 370, 200),  # a tenth: both free
+        ]
+    )
+    cores = FreeCores(2, lambda: next(samples))
+    assert [cores.free() for _ in range(5)] == [2, 1, 1, 1, 2]
+
+
+def test_a_pause_starts_a_new_window() -> None:
+    samples = iter([(0, 0, 0), (1000, 900, 0), (1100, 900, 0)])
+    cores = FreeCores(2, lambda: next(samples))
+    cores.mark()  # the person stopped talking; what came before does not count
+    assert cores.free() == 2
+
+
+def test_without_proc_every_core_counts_as_free() -> None:
+    assert FreeCores(2, lambda: None).free() == 2
 
 
 # --- background work gives the model back at once ----------------------------------------------
@@ -203,6 +233,110 @@ async def test_a_reply_stops_background_work_in_the_middle_of_reading_its_prompt
     kept = llama._background_state
     assert kept is None or len(kept[1].tokens) < prompt, "it stopped before reading it all"
     assert again == expected, "the conversation's state is intact after the abort"
+
+
+class Extraction:
+    """Memory extraction on `llama` with a long prompt read in one step; `start` returns once
+    the model is reading it, `finished` collects how each run ended."""
+
+    def __init__(self, llama: LlamaCppBackend, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setattr(llamacpp, "_WARM_CHUNK", 4096)
+        self.llama = llama
+        self.request = _background("My cat is called Miso and she is nine years old. " * 40)
+        self.finished: list[Finish] = []
+        self.reading = threading.Event()
+        prefill = llama._prefill
+
+        def prefill_and_tell(tokens: list[int], stop: threading.Event) -> bool:
+            self.reading.set()
+            return prefill(tokens, stop)
+
+        monkeypatch.setattr(llama, "_prefill", prefill_and_tell)
+
+    async def _run(self) -> None:
+        async for event in self.llama.stream(self.request):
+            if isinstance(event, Finish):
+                self.finished.append(event)
+
+    def begin(self) -> asyncio.Task[None]:
+        """Ask for the model (it may have to wait)."""
+        self.reading.clear()
+        return asyncio.create_task(self._run())
+
+    async def start(self) -> asyncio.Task[None]:
+        """Ask for the model; return once it is reading the prompt."""
+        task = self.begin()
+        await asyncio.to_thread(self.reading.wait, 60)
+        return task
+
+
+@pytest.mark.model
+@needs_model
+async def test_background_work_gives_way_while_a_person_pauses(
+    llama: LlamaCppBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The person stopped talking: their words are being transcribed and a reply will be asked
+    # for in a moment, so memory extraction stops reading now and waits until then.
+    extraction = Extraction(llama, monkeypatch)
+    task = await extraction.start()
+    with llama.reply_coming():
+        await task
+        assert [f.reason for f in extraction.finished] == ["cancelled"]
+        # Nor does it start again until the pause is over.
+        again = extraction.begin()
+        await asyncio.sleep(0.05)
+        assert not extraction.reading.is_set()
+    await asyncio.to_thread(extraction.reading.wait, 60)  # then it goes on
+    with llama.reply_coming():
+        await again
+    assert [f.reason for f in extraction.finished] == ["cancelled", "cancelled"]
+
+
+@pytest.mark.model
+@needs_model
+async def test_warming_takes_the_model_from_background_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a reply, the model reads the end of her turn before memory extraction goes on, so
+    # the next reply does not have to. (Its own backend: its lock is contended on this loop.)
+    llama = LlamaCppBackend(Settings(home=tmp_path, model="smollm2", n_ctx=2048))
+    try:
+        extraction = Extraction(llama, monkeypatch)
+        talk = (SYSTEM, ChatMessage("user", "Hi!"), ChatMessage("assistant", "Hello, how are you?"))
+        task = await extraction.start()
+        await llama.warm(talk, cache_key="warm")
+        assert llama._current_key == "warm"
+        prompt = llama.prompt_tokens(talk, generation=False)
+        assert llama._cached_prefix(prompt) == len(prompt)
+        with llama.reply_coming():
+            await task
+        assert [f.reason for f in extraction.finished] == ["cancelled"]
+    finally:
+        llama._pool.shutdown(wait=True)
+        llama._llm.close()
+
+
+@pytest.mark.model
+@needs_model
+async def test_a_reply_is_read_with_one_thread_when_another_program_has_a_core(
+    llama: LlamaCppBackend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import llama_cpp
+
+    def threads() -> int:
+        return int(llama_cpp.llama_n_threads_batch(llama._llm._ctx.ctx))
+
+    busy = iter([(0, 0, 0), (200, 200, 100)])  # a training job kept one of 2 cores busy
+    monkeypatch.setattr(llama, "_cores", FreeCores(2, lambda: next(busy, (200, 200, 100))))
+    before = llama.stats.narrow_reads
+    await _reply(llama, (SYSTEM, ChatMessage("user", "Hello there!")), "threads")
+    assert threads() == 1
+    assert llama.stats.narrow_reads == before + 1
+    idle = iter([(0, 0, 0), (200, 100, 100)])  # it finished: both cores are free again
+    monkeypatch.setattr(llama, "_cores", FreeCores(2, lambda: next(idle, (200, 100, 100))))
+    await _reply(llama, (SYSTEM, ChatMessage("user", "Hello again!")), "threads")
+    assert threads() == 2
+    assert llama.stats.narrow_reads == before + 1
 
 
 @pytest.mark.model

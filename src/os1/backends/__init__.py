@@ -18,6 +18,8 @@ class Backend(Protocol):
     task that drives it) stops generation promptly. Capabilities are plain attributes:
     `name` is shown to users; `context_window` is in tokens; `keeps_prefix_cache` says whether a
     prompt that extends the previous one is cheaper (so the context builder keeps prefixes stable).
+    A backend that runs background work may also have `reply_coming()`, a context manager inside
+    which that work gives way as it does to a waiting reply (`Companion.reply_coming`).
     """
 
     name: str
