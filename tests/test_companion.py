@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import PausingBackend
 from os1.companion import Companion, TurnInput
 from os1.config import Settings
 from os1.errors import BackendUnavailable, InputError
@@ -494,3 +495,70 @@ async def test_closing_does_not_wait_for_slow_background_work(
     await companion.reply(user.id, conversation.id, "hello")
     await asyncio.wait_for(companion.aclose(grace_s=0.05), timeout=5)
     assert stopped.is_set()
+
+
+# --- turns prepared ahead (a voice turn while its closing pause runs) ----------------------------
+
+
+async def asked_ahead(
+    companion: Companion, chat: tuple[User, Conversation], text: str, reply: str = STORY
+) -> tuple[asyncio.Future[bool], asyncio.Task[list[TurnEvent]], PausingBackend]:
+    """Start `text` as a turn prepared ahead; return once the model has written a word (it
+    waits there until `resume`)."""
+    user, conversation = chat
+    model = PausingBackend(pause_after=1, replies=(reply,))
+    companion.backend = model
+    go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    turn = asyncio.create_task(collect(companion.send(user.id, conversation.id, text, go=go)))
+    await model.paused.wait()
+    return go, turn, model
+
+
+async def test_a_turn_prepared_ahead_is_answered_once_it_goes(
+    companion: Companion, chat: tuple[User, Conversation]
+) -> None:
+    go, turn, model = await asked_ahead(companion, chat, "tell me a story")
+    await model.resume()
+    await asyncio.sleep(0.01)
+    assert not turn.done(), "nothing is shown before the turn goes"
+    assert await stored(companion, chat) == [], "nor stored"
+    go.set_result(True)
+    events = await turn
+    assert isinstance(events[0], TurnStarted)
+    assert reply_text(events) == STORY
+    assert [(m.role, m.content) for m in await stored(companion, chat)] == [
+        ("user", "tell me a story"),
+        ("assistant", STORY),
+    ]
+    assert len(model.requests) == 1, "the model was asked once, ahead"
+
+
+async def test_a_turn_prepared_ahead_and_dropped_leaves_no_trace(
+    companion: Companion, chat: tuple[User, Conversation]
+) -> None:
+    # The model has written a word and would wait forever: dropping the turn stops it.
+    go, turn, model = await asked_ahead(companion, chat, "I went to the")
+    go.set_result(False)
+    assert await turn == [], "no event at all"
+    assert await stored(companion, chat) == []
+    # The whole sentence comes next, as an ordinary turn, and nothing of the first is in it.
+    model.queue("Which shop?")
+    await model.resume()
+    user, conversation = chat
+    events = await collect(companion.send(user.id, conversation.id, "I went to the shop."))
+    assert reply_text(events) == "Which shop?"
+    assert [(m.seq, m.content) for m in await stored(companion, chat)] == [
+        (1, "I went to the shop."),
+        (2, "Which shop?"),
+    ]
+    assert "I went to the\n" not in str(model.requests[-1].messages)
+
+
+async def test_cancelling_a_turn_prepared_ahead_stores_nothing(
+    companion: Companion, chat: tuple[User, Conversation]
+) -> None:
+    _, turn, _ = await asked_ahead(companion, chat, "tell me a story")
+    turn.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await turn
+    assert await stored(companion, chat) == []

@@ -669,3 +669,18 @@ def test_the_heart_is_on_by_default_and_can_be_switched_off(tmp_path: Path) -> N
         asyncio.run(companion.aclose())
     with pytest.raises(ConfigError, match="'heart' must be on or off"):
         load_settings(overrides={"home": tmp_path, "heart": "sometimes"})
+
+
+async def test_a_dropped_spoken_turn_leaves_her_mood_unsaid(talk: Talk) -> None:
+    # A voice reply is prepared during a pause; the person goes on talking, so it is dropped.
+    # Its notes were never read by anyone: the next turn says her mood and approach again.
+    go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    turn = talk.companion.send(talk.user_id, talk.conversation_id, "I walked to the", go=go)
+    ahead = asyncio.create_task(anext(turn, None))
+    await asyncio.sleep(0.01)
+    assert "[approach] listen" in talk.backend.requests[-1].messages[-1].content, "asked ahead"
+    go.set_result(False)
+    assert await ahead is None
+    notes = await talk.say("I walked to the shop and back.")
+    assert "[approach] listen" in notes
+    assert "[relationship]" in notes

@@ -6,6 +6,7 @@ messages people would actually write run against the shipped classifier.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
@@ -134,6 +135,32 @@ async def test_worry_that_repeats_in_a_conversation_escalates(chat: Chat, clock:
 async def test_ordinary_messages_get_neither(chat: Chat) -> None:
     assert await chat.say("what should I cook tonight?") == "I'm listening."
     assert await chat.say("I'm in crisis, I want to end it") == protocol_reply("US")
+
+
+async def test_a_spoken_turn_dropped_before_it_ended_is_not_screened_twice(chat: Chat) -> None:
+    # A voice reply is prepared while the person pauses ("I'm in crisis, I want to end it …");
+    # they go on talking, so it is dropped: nothing is said, stored or counted. The whole
+    # utterance is then screened as one turn and gets the protocol once.
+    await chat.say("hi")
+    assert chat.ids is not None
+    go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+    ahead = asyncio.create_task(
+        anext(chat.companion.send(*chat.ids, "I'm in crisis, I want to end it", go=go), None)
+    )
+    await asyncio.sleep(0.01)
+    go.set_result(False)
+    assert await ahead is None
+    counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
+    assert counts == {}
+    reply = await chat.say("I'm in crisis, I want to end it, I can't go on")
+    assert reply == protocol_reply("US")
+    counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
+    assert counts == {2026: {"crisis_referral": 1}}
+    stored = await chat.companion.store.messages(*chat.ids)
+    assert [m.content for m in stored if m.role == "user"] == [
+        "hi",
+        "I'm in crisis, I want to end it, I can't go on",
+    ]
 
 
 @pytest.mark.parametrize(

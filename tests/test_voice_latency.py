@@ -6,16 +6,19 @@ The first chunk rule of the clause chunker is tested with the chunker in tests/t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
 
+from conftest import PausingBackend
 from os1.companion import Companion
 from os1.config import Settings
 from os1.errors import InputError
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeSpeechToText, FakeTextToSpeech, FakeVoiceActivity, ScriptedBackend
+from os1.types import ChatMessage
 from os1.voice import Audio
 from os1.voice.bench import STAGES, bench_voice, stage_times
 from os1.voice.pipeline import MemorySink, VoiceChat, VoiceReply
@@ -205,3 +208,143 @@ async def test_the_next_clause_is_synthesized_while_one_plays(companion: Compani
     # By the end of "Oh," (the first chunk played) the rest was already being synthesized.
     assert synthesized_while_playing[0] == 3
     assert reply.heard == "Oh, that sounds lovely. Tell me more."
+
+
+class ModelWithBackgroundWork(PausingBackend):
+    """Notes in `log` when the model's background work is asked to give way ("hold") and when
+    it may go on ("free")."""
+
+    def __init__(self, replies: tuple[str, ...], log: list[str]) -> None:
+        super().__init__(pause_after=1, replies=replies)
+        self.log = log
+
+    @contextlib.contextmanager
+    def reply_coming(self) -> Iterator[None]:
+        self.log.append("hold")
+        try:
+            yield
+        finally:
+            self.log.append("free")
+
+
+async def talk_with_a_pause(
+    companion: Companion, before: list[bytes], after: list[bytes], transcripts: list[str]
+) -> tuple[LiveTalk, FakeTextToSpeech, list[str], list[int]]:
+    """Play `before`, wait until her reply has begun (during the pause), then play `after`.
+
+    Returns the loop, the voice, the events (with the model's "hold" and "free") and the
+    audio chunks played when the reply had begun."""
+    model = companion.backend
+    assert isinstance(model, ModelWithBackgroundWork)
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    tts, sink, events, played = FakeTextToSpeech(), MemorySink(), model.log, []
+    chat = VoiceChat(companion, FakeSpeechToText(transcripts=transcripts), tts)
+    talk = LiveTalk(
+        chat, user.id, conversation.id, sink, lambda kind, _: events.append(kind),
+        Endpointer(FakeVoiceActivity()),
+    )  # fmt: skip
+
+    async def microphone() -> AsyncIterator[bytes]:
+        for frame in before:
+            yield frame
+            for _ in range(5):
+                await asyncio.sleep(0)
+        await asyncio.wait_for(model.paused.wait(), 5)  # she began her reply in the pause
+        played.append(len(sink.chunks))
+        await model.resume()
+        for frame in after:
+            yield frame
+            for _ in range(5):
+                await asyncio.sleep(0)
+
+    await talk.run(microphone())
+    return talk, tts, events, played
+
+
+async def test_her_reply_is_prepared_during_the_pause_and_heard_once_it_is_over(
+    companion: Companion,
+) -> None:
+    companion.backend = ModelWithBackgroundWork(("Oh, that sounds lovely.",), [])
+    vad = FakeVoiceActivity()
+    # A statement: the turn is over after 500 ms of quiet; her reply begins 160 ms in.
+    talk, tts, events, played = await talk_with_a_pause(
+        companion,
+        vad.speech(1000) + vad.silence(320),
+        vad.silence(1200),
+        ["I walked to the shop and back."],
+    )
+    assert played == [0], "nothing is said before the turn is over"
+    assert events.index("ended") < events.index("speaking")
+    assert (talk.started_ahead, talk.dropped) == (1, 0)
+    assert tts.spoken == ["Oh,", "that sounds lovely."]
+    # Background work gave way from the pause until the turn was over (then she talks).
+    assert events[:4] == ["listening", "hold", "free", "ended"]
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    assert [(m.role, m.content) for m in await companion.history(user.id, conversation.id)] == [
+        ("user", "I walked to the shop and back."),
+        ("assistant", "Oh, that sounds lovely."),
+    ]
+
+
+async def test_a_reply_prepared_in_a_pause_is_dropped_when_the_person_goes_on(
+    companion: Companion,
+) -> None:
+    companion.backend = ModelWithBackgroundWork(("The what?", "Which shop?"), [])
+    vad = FakeVoiceActivity()
+    # "I went to the … shop and bought bread.": her reply to the first half is dropped unsaid.
+    talk, tts, events, played = await talk_with_a_pause(
+        companion,
+        vad.speech(1000) + vad.silence(320),
+        vad.silence(100) + vad.speech(800) + vad.silence(1500),
+        ["I went to the", "I went to the shop and bought bread."],
+    )
+    assert played == [0]
+    assert (talk.started_ahead, talk.dropped) == (1, 1)
+    assert events.count("ended") == 1
+    assert events[:6] == ["listening", "hold", "free", "hold", "free", "ended"]
+    assert tts.spoken == ["Which shop?"], "she never says the reply to half a sentence"
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    assert [(m.role, m.content) for m in await companion.history(user.id, conversation.id)] == [
+        ("user", "I went to the shop and bought bread."),
+        ("assistant", "Which shop?"),
+    ]
+
+
+async def test_after_each_reply_the_model_reads_the_end_of_her_turn(companion: Companion) -> None:
+    # While she speaks, the model reads what her reply did not leave in its cache (the end of
+    # her turn, anything the safety floor added), so the next reply reads only the new message.
+    warmed_after_reply = asyncio.Event()
+
+    class Model(ScriptedBackend):
+        async def warm(
+            self, messages: tuple[ChatMessage, ...], cache_key: str | None = None
+        ) -> None:
+            await super().warm(messages, cache_key)
+            if messages[-1].role == "assistant":
+                warmed_after_reply.set()
+
+    companion.backend = model = Model(replies=["Oh, that sounds lovely."])
+    vad = FakeVoiceActivity()
+    user = await companion.local_user()
+    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
+    chat = VoiceChat(
+        companion, FakeSpeechToText(transcripts=["I walked home."]), FakeTextToSpeech()
+    )
+    talk = LiveTalk(chat, user.id, conversation.id, MemorySink(), endpointer=Endpointer(vad))
+
+    async def microphone() -> AsyncIterator[bytes]:
+        for frame in vad.speech(1000) + vad.silence(1000):
+            yield frame
+            for _ in range(5):
+                await asyncio.sleep(0)
+        await asyncio.wait_for(warmed_after_reply.wait(), 5)
+
+    await talk.run(microphone())
+    assert [m.role for m in model.warmed[0]] == ["system"], "when listening starts"
+    *_, said, replied = model.warmed[-1]
+    assert said.role == "user"
+    assert said.content.endswith("I walked home.")
+    assert replied == ChatMessage("assistant", "Oh, that sounds lovely.")

@@ -77,10 +77,15 @@ def bench_latency(json_out: Path | None, turns: int, **flags: Any) -> None:
 @click.option(
     "--compare", default="", help="Also measure these voices' round trip, e.g. espeak,piper."
 )
+@click.option(
+    "--start-ahead/--no-start-ahead", default=True, show_default=True,
+    help="Start her reply during the pause that ends a turn (off: once the turn is over).",
+)  # fmt: skip
 @friendly_errors
 def bench_voice(
-    json_out: Path | None, prompts: int, sentences: int, compare: str, **flags: Any
-) -> None:
+    json_out: Path | None, prompts: int, sentences: int, compare: str, start_ahead: bool,
+    **flags: Any,
+) -> None:  # fmt: skip
     """First audio (end of speech to her first sound, p50/p95, stage by stage) with the
     embedded model, and the round-trip word error rate STT(TTS(text)) over 50 sentences."""
     from os1.voice.bench import STAGES
@@ -90,7 +95,11 @@ def bench_voice(
     console = Console(highlight=False)
     _ensure_model(settings, console)
     voices = [name.strip() for name in compare.split(",") if name.strip()]
-    result = _run(run_bench(settings, compare=voices, prompts=prompts, sentences=sentences))
+    result = _run(
+        run_bench(
+            settings, compare=voices, prompts=prompts, sentences=sentences, start_ahead=start_ahead
+        )
+    )
     stages = Table("stage", "p50 ms", "p95 ms", "what", box=None)
     for name, what in STAGES:
         times = result["first_audio_ms"] if name == "total" else result["stages_ms"].get(name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections import defaultdict
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from os1.plugins import load_backend, load_store
 from os1.safety import Policy, SafetyFloor, floor_policies
 from os1.store import PersonaStore, SafetyStore, Store
 from os1.types import (
+    BackendEvent,
     CompanionProfile,
     Conversation,
     Finish,
@@ -66,7 +68,12 @@ class TurnInput:
 
 
 class ContextSource(Protocol):
-    """Adds per-turn notes (recalled memories, mood, policy notes) next to the user's message."""
+    """Adds per-turn notes (recalled memories, mood, policy notes) next to the user's message.
+
+    A source that remembers which notes it gave (the heart: "her mood was said") may also have
+    `notes_dropped(turn)`, called when a turn prepared ahead is dropped unsaid (`Companion.send`
+    with `go`), so it can forget them.
+    """
 
     async def notes(self, turn: TurnInput) -> Sequence[str]:
         """Lines of quoted data for this turn; empty when there is nothing to add."""
@@ -243,6 +250,14 @@ class Companion:
         window = self.context.build(system, history, conversation.context_start_seq)
         await self.backend.warm(window.messages, cache_key=conversation_id)
 
+    def reply_coming(self) -> contextlib.AbstractContextManager[object]:
+        """Inside: a person is about to want a reply (they stopped talking), so the model's
+        background work (memory, reflection) gives way now, leaving the CPU to speech-to-text."""
+        coming = getattr(self.backend, "reply_coming", None)
+        if coming is None:
+            return contextlib.nullcontext()
+        return cast(contextlib.AbstractContextManager[object], coming())
+
     async def _system(self, profile: CompanionProfile) -> str:
         return await self.journal.system_prompt(profile, self.settings.user_name)
 
@@ -263,6 +278,7 @@ class Companion:
         *,
         idempotency_key: str | None = None,
         delivered: Callable[[str], Awaitable[str]] | None = None,
+        go: asyncio.Future[bool] | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Take one user message and stream the reply as turn events.
 
@@ -273,6 +289,11 @@ class Companion:
         awaited with the produced text as the reply ends and returns what the person actually
         got (a voice pipeline waits for playback and returns what was heard); a shorter text is
         stored instead, as `interrupted`.
+
+        With `go`, the turn is prepared ahead (a voice turn while the pause that ends it is still
+        running): the policies' screen, the notes and the model's first tokens are worked out at
+        once, but nothing is stored, recorded or yielded until `go` gives True. False (or
+        cancelling) drops the turn without a trace: no event, nothing stored.
         """
         text, notices = clean_input(text, self.settings.max_message_chars)
         async with self._turn_locks[conversation_id]:
@@ -286,6 +307,18 @@ class Companion:
                 user_id, conversation_id, profile.name, text, now, recent
             )
             notes = await self._gather_notes(turn, screening.notes)
+            ahead: _StreamAhead | None = None
+            if go is not None:
+                ahead = await self._ahead(turn, notes, screening.reply is None)
+                going = False
+                try:
+                    going = await go
+                finally:
+                    if not going:
+                        await ahead.aclose()
+                        self._drop_notes(turn)
+                if not going:
+                    return
             record = await self.store.begin_turn(
                 user_id,
                 conversation_id,
@@ -295,6 +328,8 @@ class Companion:
                 meta=screening.meta,
             )
             if record.replayed:
+                if ahead is not None:
+                    await ahead.aclose()
                 async for event in self._replay(record.user_message, record.reply):
                     yield event
                 return
@@ -307,12 +342,10 @@ class Companion:
             window = await self._window(user_id, conversation, profile)
             if window.trimmed:
                 await self.store.set_context_start(user_id, conversation_id, window.start_seq)
-            request = GenerationRequest(
-                messages=window.messages,
-                max_tokens=self.settings.max_tokens,
-                temperature=self.settings.temperature,
-                cache_key=conversation_id,
-            )
+            request = self._request(conversation_id, window)
+            if ahead is not None and ahead.request != request:
+                await ahead.aclose()  # the prompt came out otherwise once stored: start again
+                ahead = None
             # Every piece passes the policies' checks before it is shown (or spoken).
             gate = self.safety.gate(screening)
             status = MessageStatus.INTERRUPTED
@@ -327,7 +360,10 @@ class Companion:
                         # A policy answered (the crisis protocol): the model is not asked.
                         yield ReplyDelta(gate.say(screening.reply))
                     else:
-                        async with contextlib.aclosing(self.backend.stream(request)) as pieces:
+                        stream = (
+                            ahead.pieces() if ahead is not None else self.backend.stream(request)
+                        )
+                        async with contextlib.aclosing(stream) as pieces:
                             while not gate.stopped:
                                 # Only the wait on the backend is timed: a deadline that fired
                                 # while the caller holds a piece would cancel the caller's task.
@@ -351,6 +387,8 @@ class Companion:
                 if rest := gate.close():
                     yield ReplyDelta(rest)
             finally:
+                if ahead is not None:
+                    await ahead.aclose()
                 # Runs on Ctrl-C and closed sockets too: what was shown is never lost.
                 content = gate.shown
                 if delivered is not None:
@@ -406,6 +444,42 @@ class Companion:
         )
         return render_notes(turn.now if time_is_news else None, lines)
 
+    def _request(self, conversation_id: str, window: PromptWindow) -> GenerationRequest:
+        return GenerationRequest(
+            messages=window.messages,
+            max_tokens=self.settings.max_tokens,
+            temperature=self.settings.temperature,
+            cache_key=conversation_id,
+        )
+
+    async def _ahead(self, turn: TurnInput, notes: str, ask_model: bool) -> _StreamAhead:
+        """Start the reply to a turn not stored yet: the prompt it will have once stored."""
+        conversation = turn.conversation
+        history = await self.store.messages(
+            turn.user_id, conversation.id, since_seq=conversation.context_start_seq
+        )
+        last = await self.store.messages(turn.user_id, conversation.id, limit=1)
+        unsaid = Message(
+            id=f"ahead_{uuid.uuid4().hex}",
+            conversation_id=conversation.id,
+            seq=last[0].seq + 1 if last else 1,
+            role="user",
+            content=turn.text,
+            status=MessageStatus.COMPLETE,
+            created_at=turn.now,
+            notes=notes,
+        )
+        system = await self._system(turn.profile)
+        window = self.context.build(system, [*history, unsaid], conversation.context_start_seq)
+        request = self._request(conversation.id, window)
+        return _StreamAhead(self.backend, request, start=ask_model)
+
+    def _drop_notes(self, turn: TurnInput) -> None:
+        for source in self.sources:
+            dropped = getattr(source, "notes_dropped", None)
+            if dropped is not None:
+                dropped(turn)
+
     async def _window(
         self, user_id: str, conversation: Conversation, profile: CompanionProfile
     ) -> PromptWindow:
@@ -424,3 +498,43 @@ class Companion:
             if reply.content:
                 yield ReplyDelta(reply.content)
             yield TurnFinished(reply, reply.meta.get("error"))
+
+
+class _StreamAhead:
+    """A reply started before its turn is stored: the backend streams into a queue until the
+    turn loop reads it (`pieces`) or drops it (`aclose`, which stops the backend)."""
+
+    def __init__(self, backend: Backend, request: GenerationRequest, *, start: bool) -> None:
+        self.request = request
+        self._queue: asyncio.Queue[BackendEvent | Exception | None] = asyncio.Queue()
+        self._task = asyncio.create_task(self._run(backend, request)) if start else None
+
+    async def _run(self, backend: Backend, request: GenerationRequest) -> None:
+        try:
+            async with contextlib.aclosing(backend.stream(request)) as stream:
+                async for piece in stream:
+                    self._queue.put_nowait(piece)
+        except Exception as err:  # raised where the turn loop reads it
+            self._queue.put_nowait(err)
+        finally:
+            self._queue.put_nowait(None)
+
+    async def pieces(self) -> AsyncGenerator[BackendEvent, None]:
+        """What the backend produced so far, then the rest as it comes."""
+        if self._task is None:
+            return
+        try:
+            while (item := await self._queue.get()) is not None:
+                if isinstance(item, Exception):
+                    raise item
+                yield item
+        finally:
+            await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop the backend (it gives the model back before this returns)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

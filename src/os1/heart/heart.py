@@ -52,6 +52,8 @@ class _Read:
     appraisal: Appraisal
     mood_noted: str | None
     settled: asyncio.Event | None = None
+    # What the notes step changed, as it was before: put back if the turn is dropped unsaid.
+    before: tuple[asyncio.Event | None, _Noted | None, str | None] = (None, None, None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,9 +151,14 @@ class Heart:
             reading = await reading_task
         before = Affect.from_json(affect_data)
         appraisal = appraise(turn.text, reading, before, turn.now, self.values)
+        noted = (
+            settled,
+            self._affect_noted.get(turn.conversation.id),
+            self._stage_noted.get(turn.conversation.id),
+        )
         settled = self._settled[(user_id, companion_id)] = asyncio.Event()
         self._turns[(user_id, turn.conversation.id)] = _Read(
-            turn.text, reading, appraisal, mood_noted, settled
+            turn.text, reading, appraisal, mood_noted, settled, noted
         )
         lines = self._affect_lines(turn.conversation.id, before.moved(appraisal))
         relationship = Relationship.from_json(relationship_data)
@@ -163,6 +170,31 @@ class Heart:
             self._stage_noted[turn.conversation.id] = stage
             lines += relationship.notes(turn.now)
         return lines + mood_lines
+
+    def notes_dropped(self, turn: TurnInput) -> None:
+        """A turn prepared ahead was dropped unsaid: her mood and familiarity count as not said,
+        and the next turn does not wait for this one's update."""
+        read = self._turns.pop((turn.user_id, turn.conversation.id), None)
+        if read is None or read.text != turn.text:
+            return
+        settled, affect_noted, stage_noted = read.before
+        conversation_id = turn.conversation.id
+        if affect_noted is None:
+            self._affect_noted.pop(conversation_id, None)
+        else:
+            self._affect_noted[conversation_id] = affect_noted
+        if stage_noted is None:
+            self._stage_noted.pop(conversation_id, None)
+        else:
+            self._stage_noted[conversation_id] = stage_noted
+        key = (turn.user_id, turn.profile.id)
+        if self._settled.get(key) is read.settled:
+            if settled is None:
+                self._settled.pop(key, None)
+            else:
+                self._settled[key] = settled
+        if read.settled is not None:
+            read.settled.set()
 
     def _affect_lines(self, conversation_id: str, affect: Affect) -> list[str]:
         """Her mood and approach, said only when they are news in this conversation: a new

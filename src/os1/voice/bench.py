@@ -37,18 +37,21 @@ __all__ = [
     "word_error_rate",
 ]
 
+# Worded so that Whisper tiny.en hears espeak-ng's reading of them as written: "think of
+# something nice to cook tonight" was heard as "think on something I stuck to hide", which the
+# crisis screen rightly takes seriously, and every later turn then carried its note.
 PROMPTS = [
     "Hi, I just got home from work. How are you doing today?",
-    "I went for a long walk by the river this afternoon.",
-    "Can you help me think of something nice to cook tonight?",
+    "I went for a long walk along the river this afternoon.",
+    "Can you help me pick something nice to cook for dinner?",
     "My sister is moving to another city next month.",
     "I feel a little nervous about my job interview tomorrow.",
     "What should I read before I go to sleep?",
-    "It has been raining all week and I miss the sun.",
+    "It has been raining all week and I miss the sun so much.",
     "I started learning to play the guitar last weekend.",
     "Do you think I should call my old friend from school?",
     "Tell me something that would make me smile.",
-    "I am thinking about taking a pottery class.",
+    "I am thinking about taking a painting class.",
     "Thanks for listening to me tonight.",
 ]
 
@@ -241,6 +244,7 @@ async def bench_voice(
     compare: list[str] | None = None,
     prompts: int = len(PROMPTS),
     sentences: int = len(SENTENCES),
+    start_ahead: bool = True,
 ) -> dict[str, Any]:
     """`os1 bench voice`: first audio p50/p95 through the hands-free loop with the embedded
     model and the product's wiring (memory, heart, safety), stage by stage, and the round-trip
@@ -248,7 +252,8 @@ async def bench_voice(
 
     Each prompt is played into `LiveTalk` as a microphone would, in real time, followed by
     silence; first audio is measured from the end of the last voiced frame to her first audio
-    chunk, so it includes the pause that ends a turn.
+    chunk, so it includes the pause that ends a turn. `start_ahead` False waits for the end of
+    the turn before starting her reply (`LiveTalk.start_ahead`), to compare.
     """
     import asyncio
 
@@ -266,7 +271,8 @@ async def bench_voice(
     vad = SileroVAD()
     spoken = await _spoken_prompts(stt.sample_rate, prompts)
     stages: dict[str, list[float]] = {name: [] for name, _ in STAGES}
-    early_used = 0
+    early_used = started_ahead = 0
+    started_after: list[float] = []
     frame_bytes = vad.frame_samples * 2
     frame_s = vad.frame_samples / vad.sample_rate
     # The embedded model by its file; another backend (`--backend scripted`: the voice's own
@@ -294,10 +300,13 @@ async def bench_voice(
             if kind in ("said", "problem"):
                 turn_over.set()
 
-        talk = LiveTalk(chat, user.id, conversation.id, sink, on_event, Endpointer(SileroVAD()))
+        talk = LiveTalk(
+            chat, user.id, conversation.id, sink, on_event, Endpointer(SileroVAD()),
+            start_ahead=start_ahead,
+        )  # fmt: skip
 
         async def microphone() -> Any:
-            nonlocal early_used
+            nonlocal early_used, started_ahead
             silence = b"\0" * frame_bytes * int(1.5 / frame_s)
             for audio in spoken:
                 voiced_end = speech_span(SileroVAD(), audio).end_s
@@ -321,8 +330,12 @@ async def bench_voice(
                 for name, ms in times.items():
                     stages[name].append(ms)
                 read_each.append(getattr(stats, "evaluated_tokens", 0) - read_before)
+                # When her reply began, after the end of speech: in the pause when it was
+                # started ahead, else once the turn was over.
+                started_after.append((reply.started_at - marks["speech_end"]) * 1000)
                 early_used += talk.early_hits
-                talk.early_hits = 0
+                started_ahead += talk.started_ahead
+                talk.early_hits = talk.started_ahead = 0
 
         await talk.run(microphone())
         await companion.aclose()
@@ -338,6 +351,9 @@ async def bench_voice(
         },
         "prompts": len(totals),
         "transcribed_during_pause": early_used,
+        "started_during_pause": started_ahead,
+        "dropped_in_pauses": talk.dropped,
+        "reply_started_ms_each": [round(x) for x in started_after],
         "first_audio_ms_each": [round(x) for x in totals],
         "stages_ms_each": {name: [round(x) for x in v] for name, v in stages.items()},
         "prompt_tokens_read_each": read_each,

@@ -113,6 +113,8 @@ class VoiceReply:
     first_clause_s: float | None = None
     turn_started_s: float | None = None
     started_at: float = 0.0
+    dropped: bool = False
+    """A reply prepared ahead (`go`) that was dropped: nothing was said or stored."""
 
 
 @dataclass(slots=True)
@@ -239,12 +241,15 @@ class VoiceChat:
         *,
         barge_in: asyncio.Event | None = None,
         on_text: Callable[[str], None] | None = None,
+        go: asyncio.Future[bool] | None = None,
     ) -> VoiceReply:
         """Send `text` as the person's turn and speak the reply into `sink` as it streams.
 
         Returns when the reply has been played, or at once when `barge_in` is set: then the
         model stops and the reply is stored with only what was played. `on_text` sees each
-        clause as it starts playing (for captions).
+        clause as it starts playing (for captions). With `go` the reply is prepared ahead
+        (`Companion.send`): nothing reaches `sink` until `go` gives True; False drops it
+        (`dropped`, nothing said or stored).
         """
         started = self.clock()
         chunker = self.chunker()
@@ -275,7 +280,7 @@ class VoiceChat:
             return heard_prefix(produced, spans, sink.played_samples)
 
         async def produce() -> None:
-            events = self.companion.send(user_id, conversation_id, text, delivered=delivered)
+            events = self.companion.send(user_id, conversation_id, text, delivered=delivered, go=go)
             async with contextlib.aclosing(events) as stream:
                 async for event in stream:
                     if isinstance(event, ReplyDelta):
@@ -349,6 +354,8 @@ class VoiceChat:
                 played_out.set()
 
         producer = asyncio.create_task(produce())
+        if go is not None and not await _going(go, producer):
+            return VoiceReply(None, "", False, None, started_at=started, dropped=True)
         speaker = asyncio.create_task(speak())
         interrupt = asyncio.create_task(barge_in.wait()) if barge_in else None
         try:
@@ -421,6 +428,23 @@ class VoiceChat:
             user_id, conversation_id, since_seq=reply_seq[0]
         )
         return found[0] if found else None
+
+
+async def _going(go: asyncio.Future[bool], producer: asyncio.Task[None]) -> bool:
+    """Wait until a reply prepared ahead is confirmed (True) or dropped (False); a turn loop
+    that failed first raises its error."""
+    either: set[asyncio.Future[Any]] = {go, producer}
+    try:
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+    except asyncio.CancelledError:
+        producer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await producer
+        raise
+    if go.done() and not go.cancelled() and go.result():
+        return True
+    await producer  # dropped: the turn loop leaves at once (or raises what went wrong)
+    return False
 
 
 def _clock_time(seconds: float) -> str:

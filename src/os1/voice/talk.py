@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -224,6 +224,17 @@ def microphone(
     return sd, frames()
 
 
+@dataclass(slots=True)
+class _Ahead:
+    """A reply started during the pause, from the words heard so far: `go` says whether the
+    turn really ended there."""
+
+    heard: Heard
+    go: asyncio.Future[bool]
+    barge_in: asyncio.Event
+    reply: asyncio.Task[VoiceReply]
+
+
 @dataclass
 class LiveTalk:
     """Hands-free conversation: listen, answer at a pause, stop talking when interrupted.
@@ -245,8 +256,17 @@ class LiveTalk:
     """End the turn after this much quiet, instead of the endpointer's full silence, when the
     words transcribed during the pause hand the turn over (`sounds_finished`: a question);
     0: always wait for the full silence."""
+    start_ahead: bool = True
+    """Start her reply (the policies, recall, notes, the model's first tokens) as soon as the
+    words heard during the pause are ready, while waiting to be sure the turn is over; nothing
+    is said or stored before it is, and the reply is dropped if the person goes on."""
     early_hits: int = 0
     """Turns whose words were transcribed during the pause, before the turn was over."""
+    started_ahead: int = 0
+    """Turns whose reply was started during the pause (and then confirmed)."""
+    dropped: int = 0
+    """Replies started during a pause and dropped because the person went on talking."""
+    _warming: asyncio.Task[None] | None = field(default=None, init=False, repr=False)
 
     async def run(self, frames: AsyncIterator[bytes]) -> None:
         """Converse until `frames` ends."""
@@ -257,26 +277,24 @@ class LiveTalk:
         preroll: list[bytes] = []
         speaking: asyncio.Task[None] | None = None
         early: asyncio.Task[Heard] | None = None
-        # The model reads the conversation so far while the person starts talking. Only once:
-        # after each reply its cache already holds the conversation, and warming during speech
-        # would make the next reply wait for the warm-up's steps.
-        warming: asyncio.Task[None] | None = asyncio.create_task(
-            self.chat.companion.prepare(self.user_id, self.conversation_id)
-        )
+        ahead: _Ahead | None = None
+        dropped: set[asyncio.Task[VoiceReply]] = set()
+        self._warm()
         barge_in = asyncio.Event()
+        # From the first pause until the turn is decided, the model's background work gives way:
+        # the words are being transcribed and her reply is about to be asked for.
+        pausing = contextlib.ExitStack()
         self.on_event("listening", "")
         try:
             async for frame in frames:
                 event = endpointer.feed(frame)
+                heard = _heard(early)
                 if (
                     event is Turn.NOTHING
                     and self.finished_silence_ms
                     and endpointer.quiet_ms >= self.finished_silence_ms
-                    and early is not None
-                    and early.done()
-                    and not early.cancelled()
-                    and early.exception() is None
-                    and sounds_finished(early.result().text)
+                    and heard is not None
+                    and sounds_finished(heard.text)
                 ):
                     # "What should I read tonight?" and a short pause: the turn is over, no
                     # need to wait out the silence meant for "I went to the … shop".
@@ -299,25 +317,78 @@ class LiveTalk:
                     # A pause: start listening to what was said while waiting to be sure the
                     # turn is over, so the words are ready the moment it is.
                     early = asyncio.create_task(self.chat.hear(Audio(bytes(utterance), rate)))
+                    pausing.enter_context(self.chat.companion.reply_coming())
                 elif endpointer.speaking and early is not None and endpointer.quiet_ms == 0:
                     early.cancel()  # they went on talking
                     early = None
+                    pausing.close()
+                    if ahead is not None:
+                        _decide(ahead.go, False)  # her reply to half a sentence: dropped
+                        dropped.add(ahead.reply)
+                        ahead.reply.add_done_callback(_forget(dropped))
+                        self.dropped += 1
+                        ahead = None
                 elif event is Turn.ENDED:
                     if speaking is not None:
                         await speaking
-                    barge_in = asyncio.Event()
                     recording = Audio(bytes(utterance), rate)
                     utterance = bytearray()
-                    speaking = asyncio.create_task(self._turn(recording, barge_in, early))
-                    early = None
+                    if ahead is not None:
+                        _decide(ahead.go, True)
+                        barge_in = ahead.barge_in
+                        speaking = asyncio.create_task(self._turn_ahead(ahead))
+                    else:
+                        barge_in = asyncio.Event()
+                        speaking = asyncio.create_task(self._turn(recording, barge_in, early))
+                    early = ahead = None
+                    pausing.close()
+                if (
+                    self.start_ahead
+                    and ahead is None
+                    and endpointer.speaking
+                    and (heard := _heard(early)) is not None
+                    and heard.problem is None
+                    and (speaking is None or speaking.done())
+                ):
+                    ahead = self._start_ahead(heard)
             if speaking is not None:
                 await speaking
         finally:
-            for task in (speaking, early, warming):
+            pausing.close()
+            pending = [speaking, early, self._warming, ahead.reply if ahead else None, *dropped]
+            for task in pending:
                 if task is not None and not task.done():
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+    def _warm(self) -> None:
+        # The model reads the conversation so far: when listening starts, and after each reply
+        # what it did not leave in the model's cache (the end of her turn, words the safety
+        # floor added), so the next reply reads only the new message. It gives way to a reply.
+        if self._warming is None or self._warming.done():
+            self._warming = asyncio.create_task(
+                self.chat.companion.prepare(self.user_id, self.conversation_id)
+            )
+
+    def _start_ahead(self, heard: Heard) -> _Ahead:
+        go: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        barge_in = asyncio.Event()
+        reply = asyncio.create_task(self._respond(heard, barge_in, go))
+        return _Ahead(heard, go, barge_in, reply)
+
+    def _respond(
+        self, heard: Heard, barge_in: asyncio.Event, go: asyncio.Future[bool] | None = None
+    ) -> Coroutine[Any, Any, VoiceReply]:
+        return self.chat.respond(
+            self.user_id,
+            self.conversation_id,
+            heard.text,
+            self.sink,
+            barge_in=barge_in,
+            on_text=lambda clause: self.on_event("speaking", clause),
+            go=go,
+        )
 
     async def _turn(
         self, recording: Audio, barge_in: asyncio.Event, early: asyncio.Task[Heard] | None
@@ -330,16 +401,42 @@ class LiveTalk:
             self.on_event("problem", heard.problem)
             self.on_event("listening", "")
             return
+        await self._spoken(heard, self._respond(heard, barge_in))
+
+    async def _turn_ahead(self, ahead: _Ahead) -> None:
+        self.on_event("ended", "")
+        self.early_hits += 1
+        self.started_ahead += 1
+        await self._spoken(ahead.heard, ahead.reply)
+
+    async def _spoken(self, heard: Heard, reply: Awaitable[VoiceReply]) -> None:
         self.on_event("heard", heard.text)
         self.on_event("thinking", "")
-        reply = await self.chat.respond(
-            self.user_id,
-            self.conversation_id,
-            heard.text,
-            self.sink,
-            barge_in=barge_in,
-            on_text=lambda clause: self.on_event("speaking", clause),
-        )
-        self.replies.append(reply)
-        self.on_event("said", reply.heard)
+        said = await reply
+        self.replies.append(said)
+        self._warm()
+        self.on_event("said", said.heard)
         self.on_event("listening", "")
+
+
+def _heard(early: asyncio.Task[Heard] | None) -> Heard | None:
+    """The words transcribed during the pause, once they are ready."""
+    if early is None or not early.done() or early.cancelled() or early.exception() is not None:
+        return None
+    return early.result()
+
+
+def _decide(go: asyncio.Future[bool], going: bool) -> None:
+    if not go.done():  # a reply cancelled meanwhile has cancelled its future
+        go.set_result(going)
+
+
+def _forget(tasks: set[asyncio.Task[VoiceReply]]) -> Callable[[asyncio.Task[VoiceReply]], None]:
+    """A done-callback for a dropped reply: out of `tasks`, its outcome no longer matters."""
+
+    def done(task: asyncio.Task[VoiceReply]) -> None:
+        tasks.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: a dropped reply's failure is nobody's concern
+
+    return done
