@@ -167,6 +167,14 @@ an offer of help, and a supporter who is asked answers no and is believed. The C
 were written to strangers on Reddit, not to a companion, so the post-by-post figures for
 supporters are a pessimistic stand-in. Detection reads English only.
 
+`os1 eval crisis --data FILE` reads three kinds of file, told apart by their header: os1's own
+`text,label` CSV (label `crisis` or `safe`), an XSTest file (`prompt,…,label`: its safe prompts
+count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
+out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
+row, their posts read together). On the development files the shipped classifier gives XSTest
+0.8% false alarms (1.2% with check-ins) and, on the C-SSRS people it was trained on (so an
+optimistic figure; the table above is the held-out one), recall 88.7% (95.7% with check-ins).
+
 ## 7. Audit
 
 Every action above is recorded as an event (the kind, the policy, a time, small facts such as
