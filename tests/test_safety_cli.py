@@ -47,10 +47,13 @@ def test_training_without_the_data_says_so_and_writes_nothing(tmp_path: Path) ->
     assert not out.exists()
 
 
-@pytest.mark.skipif(
+needs_classifier = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None,
     reason="the crisis classifier needs the memory extra (./test.sh installs it)",
 )
+
+
+@needs_classifier
 def test_eval_crisis_writes_recall_and_false_alarms(tmp_path: Path) -> None:
     data = tmp_path / "rows.csv"
     data.write_text(
@@ -77,10 +80,7 @@ def test_eval_crisis_explains_a_bad_file(tmp_path: Path) -> None:
     assert "needs the columns text,label (or an XSTest or C-SSRS file)" in result.output
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("onnxruntime") is None,
-    reason="the crisis classifier needs the memory extra (./test.sh installs it)",
-)
+@needs_classifier
 def test_eval_crisis_reads_xstest_and_cssrs_files_as_published(tmp_path: Path) -> None:
     xstest = tmp_path / "xstest_prompts.csv"
     xstest.write_text(
