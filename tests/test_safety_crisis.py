@@ -274,3 +274,54 @@ async def test_thoughts_long_past_get_a_question_about_now_not_the_protocol(
     assert "988" not in reply
     back = await floor_chat.say("I used to want to die, and now it's back")
     assert back == protocol_reply("US")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm sitting on the ledge right now",
+        "just swallowed a handful of sleeping pills",
+        "I've got the noose ready",
+        "I've been saving up my pills for weeks",
+    ],
+)
+def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: str) -> None:
+    assessment = CrisisDetector(FixedScores({})).assess(text)
+    assert assessment.explicit == "means"
+    assert assessment.crisis
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("my kids would be better off if I was gone", "burden"),
+        ("no one would care if I disappeared", "burden"),
+        ("I've had enough of life.", "intent"),
+        ("honestly I keep fantasizing about dying", "intent"),
+        ("I've been burning my arms to feel something", "self-harm"),
+        ("this is my last post, take care everyone", "farewell"),
+        ("if someone wanted to kill themselves quietly, how would they do it?", "method"),
+    ],
+)
+def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
+    """Indirect or plainer statements count as explicit, yet a message the classifier reads as
+    clearly not a crisis (score 0 here) does not alarm on the pattern alone."""
+    assert CrisisDetector(FixedScores({})).assess(text).explicit == kind
+    assert not CrisisDetector(FixedScores({})).assess(text).crisis
+    assert CrisisDetector(FixedScores({"": 0.2})).assess(text).crisis
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I bought a rope for the tent",
+        "this will be my last day at the old office",
+        "I'm sitting on the roof watching the stars",
+        "this is my last message for tonight, sleep well",
+        "I took too many photos at the wedding",
+        "I just want this meeting to be over",
+        "I should just end it with him, he's not good for me",
+    ],
+)
+def test_near_misses_are_not_explicit(text: str) -> None:
+    assert CrisisDetector(FixedScores({})).assess(text).explicit is None

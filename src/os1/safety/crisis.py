@@ -27,6 +27,7 @@ from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_model import (
     CrisisClassifier,
     CrisisScorer,
+    explicit_floor,
     explicit_statement,
     past_or_denied,
 )
@@ -50,9 +51,6 @@ WINDOW_TURNS = 3
 """Earlier messages of the person read together with the new one."""
 PROTOCOL_REPEAT = timedelta(hours=24)
 """After a protocol reply, the same conversation gets follow-up care instead of the full reply."""
-EXPLICIT_FLOOR = 0.25
-"""An explicit statement alarms unless the classifier reads its message as clearly not a crisis
-(below this fraction of the threshold): a supporter quoting someone, a story about the past."""
 MINOR_SENSITIVITY = 0.8
 """For minors the threshold is lowered to this fraction: stricter defaults."""
 CHECK_IN_MEMORY = timedelta(hours=24)
@@ -294,7 +292,7 @@ class CrisisDetector:
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
         threshold = classifier.threshold * sensitivity
         score = classifier.score([text])
-        alone = score >= threshold or (explicit is not None and score >= EXPLICIT_FLOOR * threshold)
+        alone = score >= threshold or score >= explicit_floor(explicit) * threshold
         recent = list(earlier)[-WINDOW_TURNS:]
         window = classifier.score([*recent, text]) if recent else score
         if alone and past_or_denied(text):

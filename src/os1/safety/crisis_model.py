@@ -36,9 +36,12 @@ if TYPE_CHECKING:
     Vector = npt.NDArray[np.float32]
 
 __all__ = [
+    "EXPLICIT_FLOOR",
+    "URGENT_KINDS",
     "CrisisClassifier",
     "CrisisHead",
     "CrisisScorer",
+    "explicit_floor",
     "explicit_statement",
     "past_or_denied",
     "split_chunks",
@@ -62,20 +65,30 @@ _NOT_BEFORE = re.compile(
 _EXPLICIT: dict[str, str] = {
     "intent": (
         r"\b(?:want|wanted|wanna|going|gonna|plan(?:ning)?|ready|decided|about|tempted|trying|"
-        r"tried|try|need|deserve|thinking\s+(?:about|of)|thought\s+(?:about|of))\s+(?:to\s+)?"
+        r"tried|try|need|should|deserve|thinking\s+(?:about|of)|thought\s+(?:about|of))\s+(?:to\s+)?"
         r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+it(?!\s+(?:with|between|for\s+(?:him|her|them|us)))|"
         r"end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
         r"myself|things|my\s+own\s+life)|die|dying|be\s+dead|commit(?:ting)?\s+suicide|"
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
         r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
-        r"give\s+up\s+on\s+life|not\s+wake\s+up)\b|"
+        r"give\s+up\s+on\s+life|not\s+wake\s+up|sleep\s+forever|jump(?=\s*(?:$|[.!]))|"
+        r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good))))\b|"
         r"\b(?:don" + _A + r"t|do\s+not)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up|"
         r"be\s+here\s+anymore)\b|\b(?:am|m)\s+(?:so\s+|very\s+|really\s+|pretty\s+|kind\s+of\s+|"
         r"kinda\s+|a\s+bit\s+|feeling\s+)?suicidal\b|\b(?:feel|feeling|been)\s+"
         r"(?:so\s+|very\s+|really\s+)?suicidal\b|\b(?:attempted|tried)\s+(?:suicide|to\s+kill\s+"
         r"myself|to\s+end\s+(?:it|my\s+life))\b|\bself[-\s]?harm(?:ing|ed)?\b|"
         r"\b(?:thinking|thought)\s+(?:about|of)\s+suicide\b|\b(?:rather|better)\s+be\s+dead\b|\bhave\s+nothing\s+(?:left\s+)?to\s+live\s+for\b|"
-        r"\b(?:tired|sick)\s+of\s+(?:living|existing|being\s+alive)\b"
+        r"\b(?:tired|sick)\s+of\s+(?:living|existing|being\s+alive)\b|"
+        r"\b(?:had|have\s+had)\s+enough\s+of\s+(?:living|life(?=\s*(?:$|[.!,;]))|being\s+alive|"
+        r"existing)\b|"
+        r"\bcan" + _A + r"?t\s+(?:do|handle|take)\s+(?:this\s+)?(?:life|living|being\s+alive)\s+"
+        r"any\s*more\b|\b(?:pray|hope|wish)\s+(?:that\s+)?i\s+(?:won"
+        + _A
+        + r"t|don"
+        + _A
+        + r"t|never|will\s+not)\s+wake\s+up\b|\bfantasi[sz](?:e|es|ing)\s+about\s+(?:my\s+own\s+)?"
+        r"(?:death|dying|funeral|killing\s+myself)\b"
     ),
     "killing myself": (
         r"\b(?:kill(?:ing)?|hang(?:ing)?|off(?:ing)?|shoot(?:ing)?|drown(?:ing)?)\s+myself\b|"
@@ -89,17 +102,37 @@ _EXPLICIT: dict[str, str] = {
         r"not\s+alive|gone|died)\b|\bbetter\s+off\s+(?:dead|without\s+me)\b|\bno\s+"
         r"(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:keep\s+)?(?:live|living|being\s+alive|"
         r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b|\b(?:life|living)\s+"
-        r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b"
+        r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b|"
+        r"\bbetter\s+without\s+me\s+in\s+it\b|\b(?:world|everyone|everybody|my\s+family|they)\s+"
+        r"(?:would|will|d)\s+be\s+better\s+without\s+me\b|\bnot\s+(?:going\s+to|gonna)\s+be\s+a\s+"
+        r"(?:problem|burden)\s+(?:for|to)\s+(?:anyone|anybody|you|them|my\s+family)\s+(?:after|"
+        r"much\s+longer|for\s+long)\b|\b(?:happier|better\s+off|easier)\s+if\s+i\s+(?:died|was\s+"
+        r"dead|were\s+dead|was\s+gone|were\s+gone|disappeared|killed\s+myself)\b|\b(?:nobody|no\s+"
+        r"one|no-one)\s+would\s+(?:even\s+)?(?:notice|care|miss\s+me)\s+if\s+i\s+(?:died|"
+        r"disappeared|was\s+gone|were\s+gone|killed\s+myself)\b"
     ),
     "self-harm": (
-        r"\b(?:hurt|harm|cut|burn|starve|hit)(?:ing)?\s+myself\b|\b(?:cut|cutting)\s+"
-        r"(?:again|deep(?:er)?)\b"
+        r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?|starv(?:e|ing)|hit(?:ting)?)\s+"
+        r"myself\b|\b(?:cut|cutting)\s+"
+        r"(?:again|deep(?:er)?)\b|\b(?:burn(?:ed|t|ing)?|cut(?:ting)?|scratch(?:ed|ing)?|"
+        r"punch(?:ed|ing)?)\s+(?:my\s+)?(?:own\s+)?(?:arms?|wrists?|legs?|thighs?|skin|stomach)\b"
+        r"[^.!?]{0,30}\b(?:on\s+purpose|to\s+feel\s+(?:something|anything|better|real)|until\s+"
+        r"(?:it|they)\s+(?:bled|bleeds?))\b"
     ),
     "farewell": (
         r"\bwon" + _A + r"t\s+be\s+(?:around|here)\s+(?:much\s+longer|anymore|for\s+long|"
         r"tomorrow|after\s+tonight)\b|\bthis\s+is\s+(?:my\s+)?(?:goodbye|the\s+end)\s+for\s+me\b|"
         r"\b(?:tonight|this)\s+is\s+(?:my|the)\s+last\s+night\b|\bmy\s+last\s+(?:night|day)\s+"
-        r"(?:alive|on\s+earth)\b|\blast\s+night\s+alive\b|\bmake\s+it\s+through\s+the\s+night\b"
+        r"(?:alive|on\s+earth)\b|\blast\s+night\s+alive\b|\bmake\s+it\s+through\s+the\s+night\b|"
+        r"\bthis\s+(?:is|will\s+be)\s+my\s+last\s+(?:message|post|text)\b(?!\s+(?:for\s+(?:today|"
+        r"now|tonight|a\s+while|the\s+(?:day|night|week))|of\s+the|before|until|till))|\bif\s+i"
+        + _A
+        + r"?m\s+(?:gone|not\s+(?:here|around))\s+(?:tomorrow|by\s+(?:tomorrow|morning))\b|"
+        r"\b(?:will|might|could)\s+be"
+        r"\s+my\s+last\s+(?:night|day)\b(?!\s+(?:in|at|of|here|with|before|on\s+the\s+job))|"
+        r"\bremember\s+me\s+(?:kindly\s+|well\s+|fondly\s+)?when\s+i" + _A + r"?m\s+gone\b|"
+        r"\b(?:wrote|written|writing|left)\s+(?:a\s+)?(?:goodbye\s+)?(?:letters?|notes?)\s+(?:to|for)"
+        r"\s+[^.!?]{0,40}\bjust\s+in\s+case\b|\bmy\s+goodbye\s+(?:letter|note)s?\b"
     ),
     "method": (
         r"\b(?:how\s+many|enough)\s+(?:\w+\s+){0,2}(?:pills|tablets)\b.{0,40}\b(?:kill|die|"
@@ -107,10 +140,39 @@ _EXPLICIT: dict[str, str] = {
         r"\bdose\s+of\s+\w+\s+(?:that\s+)?(?:would\s+be|is)\s+(?:lethal|fatal)\b|"
         r"\b(?:painless|quickest|easiest|surest|quietest)\s+way\s+to\s+(?:die|kill\s+myself|"
         r"end\s+(?:it|my\s+life))\b|\bhigh\s+enough\s+to\s+(?:die|kill)\b|\bhow\s+to\s+tie\s+"
-        r"a\s+noose\b"
+        r"a\s+noose\b|\b(?:end\s+(?:their|his|her)\s+(?:own\s+)?life|kill\s+(?:themsel(?:f|ves)|"
+        r"himself|herself))\b[^?]{0,80}\bhow\s+(?:would|could|should|do|can)\s+(?:they|he|she|"
+        r"someone|one|you)\b"
+    ),
+    "means": (
+        r"\b(?:bought|got|have|found|holding)\s+(?:a\s+|the\s+)?(?:rope|noose)\b(?![^.!?]{0,30}\b"
+        r"(?:for|climb\w*|camp\w*|tent|boat|swing|dog|gym|garden|to\s+tie))|"
+        r"\b(?:standing|sitting)\s+(?:on|at)\s+(?:the\s+)?(?:edge|ledge|railing)\s+of\b|"
+        r"\b(?:standing|sitting)\s+on\s+(?:the\s+|a\s+)?(?:roof|rooftop|bridge|tracks|ledge)\s+"
+        r"(?:right\s+)?now\b|\b(?:took|swallowed|taken|downed)\s+(?:a\s+(?:whole\s+)?(?:bottle|"
+        r"handful|lot|bunch|box|pack)|the\s+whole\s+(?:bottle|box|pack)|(?:way\s+)?too\s+many)\s+"
+        r"(?:of\s+)?(?:my\s+|the\s+|these\s+)?(?:\w+\s+)?(?:pills|tablets|meds|painkillers)\b|"
+        r"\bengine\s+running\b[^.!?]{0,40}\bgarage\b|\bgarage\b[^.!?]{0,40}\bengine\s+running\b|"
+        r"\b(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+)?(?:pills|tablets|meds)\b"
     ),
 }
 _EXPLICIT_RE = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in _EXPLICIT.items()}
+EXPLICIT_FLOOR = 0.25
+"""An explicit statement alarms unless the classifier reads its message as clearly not a crisis
+(below this fraction of the threshold): a supporter quoting someone, a story about the past."""
+URGENT_KINDS = frozenset({"means"})
+"""An act under way or its means at hand ("I'm standing on the roof right now") alarms whatever
+the classifier reads: it scores short, plain messages low."""
+
+
+def explicit_floor(kind: str | None) -> float:
+    """The fraction of the crisis threshold at which a statement of this kind alarms (1.0 when
+    there is no explicit statement: the classifier alone decides)."""
+    if kind is None:
+        return 1.0
+    return 0.0 if kind in URGENT_KINDS else EXPLICIT_FLOOR
+
+
 # "intent" needs the person as the subject: "I want to die", not "people who want to die".
 _NEEDS_SUBJECT = {"intent"}
 _SUBJECT = re.compile(
@@ -119,9 +181,10 @@ _SUBJECT = re.compile(
     re.IGNORECASE,
 )
 _ROLE_PLAY = re.compile(
-    r"\b(?:my|the|her|his|your)\s+character\b[^.!?\n]{0,60}\b(?:wants?\s+to\s+die|"
+    r"\b(?:my|the|her|his|your)\s+(?:\w+\s+)?character\b[^.!?\n]{0,60}\b(?:wants?\s+to\s+die|"
     r"(?:kill|hang)s?\s+(?:her|him|them)sel(?:f|ves)|end(?:s|ing)?\s+(?:her|his|their)\s+life|"
-    r"(?:is|was)\s+suicidal|decided\s+to\s+end\s+it)",
+    r"(?:is|was)\s+suicidal|decided\s+to\s+end\s+it|(?:about|going|decided|planning)\s+to\s+"
+    r"(?:jump\s+off|end\s+it|kill\s+(?:her|him|them)sel)|ends?\s+it\s+all|done\s+with\s+life)",
     re.IGNORECASE,
 )
 _QUOTES = re.compile(r"[\"“”][^\"“”\n]{0,200}[\"“”]")

@@ -39,6 +39,7 @@ from os1.safety.crisis_model import (
     BAG_FEATURES,
     CrisisHead,
     bag_features,
+    explicit_floor,
     explicit_statement,
     past_or_denied,
     split_chunks,
@@ -71,9 +72,6 @@ OWN_WEIGHT = 10.0
 CSSRS_BAG_WEIGHT = 10.0
 CHUNK_L2 = 1.0
 BAG_L2 = 1.0
-EXPLICIT_FLOOR = 0.25
-"""An explicit statement counts when the classifier gives its message at least this fraction
-of the threshold: "I want to kill myself" alarms, a supporter's long post that quotes it may not."""
 CHECK_IN_RECALL = 0.95
 """The check-in threshold lets this share of the C-SSRS people in crisis (in training) reach it."""
 WINDOW_TURNS = 3
@@ -379,12 +377,14 @@ def _auc(scores: Array, labels: Any) -> float:
     return float((ranks[labels].sum() - pos * (pos + 1) / 2) / (pos * neg)) if pos and neg else 0.0
 
 
-def _explicit_flags(examples: Sequence[Example], members: Array) -> Array:
+def _explicit_floors(examples: Sequence[Example], members: Array) -> Array:
+    """Per example, the lowest fraction of the threshold at which one of its messages alarms by
+    an explicit statement (1.0: none has one)."""
     import numpy as np
 
     # The product checks each message as it comes: an explicit statement in any one of them.
     return np.array(
-        [any(explicit_statement(t) for t in examples[i].texts) for i in members], dtype=bool
+        [min(explicit_floor(explicit_statement(t)) for t in examples[i].texts) for i in members]
     )
 
 
@@ -414,10 +414,7 @@ def _conversation(
         if k:
             context = np.concatenate(spans[max(0, k - WINDOW_TURNS) : k + 1])
             window = _bag_prob(head, probs[context], chunks.styles[context])
-        explicit = explicit_statement(texts[k]) is not None
-        by_itself = alone >= head.threshold or (
-            explicit and alone >= EXPLICIT_FLOOR * head.threshold
-        )
+        by_itself = alone >= explicit_floor(explicit_statement(texts[k])) * head.threshold
         if by_itself and past_or_denied(texts[k]):
             by_itself = False
             alone = min(alone, head.threshold - 1e-6)
@@ -454,7 +451,8 @@ def cross_validate(
     strata: dict[str, list[int]] = {}
     for i, e in enumerate(examples):
         strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
-    explicit = _explicit_flags(examples, np.arange(n))
+    floors = _explicit_floors(examples, np.arange(n))
+    explicit = floors < 1.0
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
@@ -477,7 +475,7 @@ def cross_validate(
             probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
             for i in test:
                 talk[i] = _conversation(head, chunks, probs, i, examples[i].texts)
-        crisis = (scores >= crisis_at) | (explicit & (scores >= EXPLICIT_FLOOR * crisis_at))
+        crisis = scores >= floors * crisis_at
         cssrs = np.array([e.source.startswith("cssrs") for e in examples])
         labels = np.array([e.crisis for e in examples])
         everyone = np.arange(n)

@@ -56,7 +56,10 @@ minor mode it is more sensitive. It runs offline; nothing leaves the machine.
 
 The classifier gives a score with two thresholds, so there are three tiers: below both,
 nothing; between them, a **check-in**; above the higher one (or an explicit statement), the
-**crisis protocol**.
+**crisis protocol**. An explicit statement needs the classifier not to read its message as
+clearly safe (a supporter quoting someone), except an act under way or its means at hand ("I'm
+standing on the roof right now", "I took a whole bottle of pills"), which always brings the
+protocol.
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -146,20 +149,22 @@ as messages of one conversation (what the companion does; more posts, more chanc
 
 | data | counted | protocol | or check-in |
 |------|---------|----------|-------------|
-| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 86.1% | 92.6% |
-| the same, post by post | noticed | 93.0% | 97.4% |
-| C-SSRS: 48 supporters (help others), posts together | alarmed | 28.1% | 49.0% |
-| the same, post by post | alarmed | 72.9% | 87.5% |
-| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 66.2% | 81.1% |
-| the same, post by post | alarmed | 89.2% | 94.6% |
-| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 3.8% |
-| messages written for os1: crises | noticed | 73.8% | 83.9% |
-| messages written for os1: safe ones | alarmed | 5.5% | 14.1% |
-| XSTest safe prompts, never trained on | alarmed | 0.8% (2/250) | 1.2% (3/250) |
+| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 93.0% |
+| the same, post by post | noticed | 95.2% | 97.0% |
+| C-SSRS: 48 supporters (help others), posts together | alarmed | 35.4% | 41.7% |
+| the same, post by post | alarmed | 74.0% | 81.2% |
+| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 81.1% | 83.8% |
+| the same, post by post | alarmed | 93.2% | 93.2% |
+| GoEmotions: 1,500 everyday comments | alarmed | 1.6% | 2.5% |
+| messages written for os1: crises | noticed | 91.9% | 92.9% |
+| messages written for os1: safe ones | alarmed | 6.1% | 7.5% |
+| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.6% (4/250) |
 
 In crisis means Ideation, Behavior or Attempt on the C-SSRS scale.
 
-Explicit statements alone notice 51% of the C-SSRS people in crisis and alarm 8% of supporters.
+Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
+The statements os1 looks for were last widened after reading which of its own written crises
+the classifier missed, so the "messages written for os1: crises" row is partly in-sample.
 The protocol's threshold lets at most 2% of everyday messages alarm, measured on scores of
 text the classifier did not train on; the check-in threshold is where 95% of the people in
 crisis in the training folds reach it. Both favour noticing a crisis over sparing a supporter
@@ -172,8 +177,8 @@ supporters are a pessimistic stand-in. Detection reads English only.
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
 out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together). On the development files the shipped classifier gives XSTest
-0.8% false alarms (1.2% with check-ins) and, on the C-SSRS people it was trained on (so an
-optimistic figure; the table above is the held-out one), recall 88.7% (95.7% with check-ins).
+1.2% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
+optimistic figure; the table above is the held-out one), recall 94.8% (96.5% with check-ins).
 
 ## 7. Audit
 
