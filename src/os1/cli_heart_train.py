@@ -64,6 +64,12 @@ from os1.cli_heart import heart_group
     show_default=True,
     help="torch threads (0: all cores).",
 )
+@click.option(
+    "--bf16/--no-bf16",
+    default=None,
+    help="bfloat16 autocast (default: on where the CPU has native BF16; emulated it is slow).",
+)
+@click.option("--seed", type=int, default=13, show_default=True, help="Random seed.")
 @friendly_errors
 def heart_train(
     data_dir: Path,
@@ -73,8 +79,10 @@ def heart_train(
     learning_rate: float,
     group_weight: float,
     threads: int,
+    bf16: bool | None,
+    seed: int,
 ) -> None:
-    """Fine-tune MiniLM on GoEmotions, export int8 ONNX and tune thresholds on dev (CPU: ~1.5 h).
+    """Fine-tune MiniLM on GoEmotions, export int8 ONNX and tune thresholds on dev (CPU: hours).
 
     To ship the result, copy emotion.onnx and emotion.json into src/os1/heart/.
     """
@@ -90,6 +98,8 @@ def heart_train(
             learning_rate=learning_rate,
             group_weight=group_weight,
             threads=threads,
+            bf16=bf16,
+            seed=seed,
         ),
         log=lambda line: console.print(escape(line)),
     )
