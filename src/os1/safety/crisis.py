@@ -292,7 +292,7 @@ class CrisisDetector:
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
         threshold = classifier.threshold * sensitivity
         score = classifier.score([text])
-        alone = score >= threshold or score >= explicit_floor(explicit) * threshold
+        alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
         recent = list(earlier)[-WINDOW_TURNS:]
         window = classifier.score([*recent, text]) if recent else score
         if alone and past_or_denied(text):
