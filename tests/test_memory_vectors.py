@@ -196,3 +196,25 @@ async def test_a_search_while_another_process_writes_still_answers_and_saves_lat
     await store.memory_vector_search(user_id, vecs[3], 1)
     assert saved() == 1
     await store.aclose()
+
+
+async def test_an_embedder_of_another_size_works_from_a_users_first_memory(
+    tmp_path: Path,
+) -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    vecs = rng.standard_normal((20, 768)).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    store = SQLiteStore(tmp_path / "os1.db")
+    user = await store.create_user("Ada")
+    # Searched before anything is stored: the empty index must not fix its size yet.
+    assert await store.memory_vector_search(user.id, vecs[0], 3) == []
+    profile = await store.create_companion(user.id, "Sol", "You are {name}.")
+    conv = await store.create_conversation(user.id, profile.id)
+    added = await store.add_memories(
+        user.id, [_memory(i + 1, v, conv.id) for i, v in enumerate(vecs)]
+    )
+    found = await store.memory_vector_search(user.id, vecs[9], 3)
+    assert found[0][0] == added[9].id
+    await store.aclose()

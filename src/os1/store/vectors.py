@@ -78,6 +78,14 @@ class VectorIndex:
         count = len(ids)
         if not count:
             return
+        width = int(np.shape(vectors)[-1])
+        if width != self.dimensions:
+            if self._n:
+                raise ValueError(f"vectors of {width} dimensions in an index of {self.dimensions}")
+            # Still empty: it takes the size of the first vectors (the embedder decides it).
+            self.dimensions = width
+            self._ids = np.empty(0, dtype=np.int64)
+            self._vecs = np.empty((0, width), dtype=np.float32)
         need = self._n + count
         if need > len(self._ids):
             capacity = max(need, 2 * len(self._ids), 1024)
