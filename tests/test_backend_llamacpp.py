@@ -15,7 +15,14 @@ from pathlib import Path
 import pytest
 
 from os1.backends import llamacpp
-from os1.backends.llamacpp import FreeCores, LlamaCppBackend, _Snapshot, _StateCache
+from os1.backends.llamacpp import (
+    FreeCores,
+    LlamaCppBackend,
+    _plain_buffers,
+    _Snapshot,
+    _StateCache,
+    cpu_has_amx,
+)
 from os1.config import Settings
 from os1.memory.extraction import GaveWay, generate_in_background
 from os1.types import BackendEvent, ChatMessage, Finish, GenerationRequest, TextDelta
@@ -29,6 +36,40 @@ needs_model = pytest.mark.skipif(
 
 def _snap(n_bytes: int, tokens: int = 4) -> _Snapshot:
     return _Snapshot(list(range(tokens)), (ctypes.c_uint8 * n_bytes)())
+
+
+# --- CPUs with AMX, without a model ------------------------------------------------------------
+
+
+def test_a_cpu_with_amx_is_recognised_from_its_flags(tmp_path: Path) -> None:
+    amx = tmp_path / "amx"
+    amx.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 avx512f amx_bf16 amx_int8 amx_tile\n")
+    plain = tmp_path / "plain"
+    plain.write_text("processor\t: 0\nflags\t\t: fpu sse avx2 fma\n")
+    assert cpu_has_amx(amx)
+    assert not cpu_has_amx(plain)
+    assert not cpu_has_amx(tmp_path / "missing")
+
+
+class _Params(ctypes.Structure):
+    _fields_ = [("n_gpu_layers", ctypes.c_int32), ("use_extra_bufts", ctypes.c_bool)]
+
+
+class _FakeLib:
+    llama_model_params = _Params
+
+    @staticmethod
+    def llama_model_default_params() -> _Params:
+        return _Params(0, True)
+
+
+def test_on_a_cpu_with_amx_models_load_without_the_crashing_amx_kernels() -> None:
+    fake = type("llama_cpp", (), {"llama_cpp": _FakeLib})
+    with _plain_buffers(fake, amx=True):
+        assert not _FakeLib.llama_model_default_params().use_extra_bufts
+    assert _FakeLib.llama_model_default_params().use_extra_bufts, "put back afterwards"
+    with _plain_buffers(fake, amx=False):
+        assert _FakeLib.llama_model_default_params().use_extra_bufts
 
 
 # --- the LRU, without a model ------------------------------------------------------------------

@@ -145,6 +145,45 @@ class _AbortSwitch:
             log.setLevel(level)
 
 
+def cpu_has_amx(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """True where the CPU reports Intel AMX matrix units (Sapphire Rapids and later)."""
+    try:
+        with open(cpuinfo, encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return "amx_int8" in line.split()
+    except OSError:
+        pass
+    return False
+
+
+@contextlib.contextmanager
+def _plain_buffers(llama_cpp: Any, amx: bool) -> Iterator[None]:
+    """Load a model without llama.cpp's "extra" weight layouts where the CPU has AMX.
+
+    The llama.cpp that llama-cpp-python 0.3.36 builds picks its AMX matrix kernels for such a
+    CPU, and they crash the process on the first reply (a general protection fault at
+    `ldtilecfg`: the tile configuration it loads is half filled in). Without the extra buffer
+    types the same model runs on the AVX-512 kernels. Elsewhere nothing changes."""
+    lib = getattr(llama_cpp, "llama_cpp", None)
+    fields = getattr(getattr(lib, "llama_model_params", None), "_fields_", [])
+    if not amx or lib is None or "use_extra_bufts" not in {f[0] for f in fields}:
+        yield
+        return
+    defaults = lib.llama_model_default_params
+
+    def plain() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    lib.llama_model_default_params = plain
+    try:
+        yield
+    finally:
+        lib.llama_model_default_params = defaults
+
+
 def cpu_ticks() -> tuple[int, int, int] | None:
     """CPU time so far in clock ticks, all cores together: (elapsed, busy, this process's own),
     from /proc (None where there is none)."""
@@ -207,15 +246,16 @@ class LlamaCppBackend:
         path = model_path or resolve_model_path(settings)
         cheap_check(path)
         try:
-            self._llm = llama_cpp.Llama(
-                model_path=str(path),
-                n_ctx=settings.n_ctx,
-                # Reading the prompt too: llama-cpp-python would otherwise use every core.
-                n_threads=settings.n_threads or None,
-                n_threads_batch=settings.n_threads or None,
-                n_batch=256,
-                verbose=False,
-            )
+            with _plain_buffers(llama_cpp, cpu_has_amx()):
+                self._llm = llama_cpp.Llama(
+                    model_path=str(path),
+                    n_ctx=settings.n_ctx,
+                    # Reading the prompt too: llama-cpp-python would otherwise use every core.
+                    n_threads=settings.n_threads or None,
+                    n_threads_batch=settings.n_threads or None,
+                    n_batch=256,
+                    verbose=False,
+                )
         except (ValueError, RuntimeError) as err:
             raise ModelError(
                 f"{path} could not be loaded ({err}); is it a chat model GGUF?"
