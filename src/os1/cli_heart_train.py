@@ -31,14 +31,14 @@ from os1.cli_heart import heart_group
 @click.option(
     "--epochs",
     type=click.IntRange(min=1),
-    default=4,
+    default=6,
     show_default=True,
     help="Passes over the training set.",
 )
 @click.option(
     "--frozen-layers",
     type=click.IntRange(min=0, max=6),
-    default=1,
+    default=0,
     show_default=True,
     help="Lowest encoder layers kept frozen (cached once: faster on a CPU).",
 )
@@ -69,7 +69,7 @@ from os1.cli_heart import heart_group
     default=None,
     help="bfloat16 autocast (default: on where the CPU has native BF16; emulated it is slow).",
 )
-@click.option("--seed", type=int, default=13, show_default=True, help="Random seed.")
+@click.option("--seed", type=int, default=29, show_default=True, help="Random seed.")
 @friendly_errors
 def heart_train(
     data_dir: Path,

@@ -36,13 +36,13 @@ class TrainConfig:
 
     def __init__(
         self,
-        epochs: int = 4,
+        epochs: int = 6,
         batch_size: int = 32,
         learning_rate: float = 1e-4,
         warmup: float = 0.06,
-        seed: int = 13,
+        seed: int = 29,
         threads: int = 0,
-        frozen_layers: int = 1,
+        frozen_layers: int = 0,
         bf16: bool | None = None,
         group_weight: float = 1.0,
     ) -> None:
