@@ -235,6 +235,57 @@ def test_what_happened_is_read_from_words_when_perception_is_off() -> None:
     assert detect_event("it is tomorrow", reading)[0] == "worry"
 
 
+@pytest.mark.parametrize(
+    ("text", "event"),
+    [
+        # Said not to have happened, or only imagined: not that event.
+        ("my dog didn't die, the vet saved him", "chat"),
+        ("no one died, everyone is fine", "chat"),
+        ("if my dog died I'd be lost", "chat"),
+        ("we never had a fight", "chat"),
+        ("what if we had a fight about it", "chat"),
+        ("I'm not worried anymore", "chat"),
+        ("I don't think you're useless", "chat"),
+        ("I hope I passed the exam", "chat"),
+        ("I'd be so happy if I got the job", "chat"),
+        # Good news that did not come is a disappointment.
+        ("I didn't get the job", "sadness"),
+        ("we didn't win the final", "sadness"),
+        # Still what they say: these negations and conditions are not about the event.
+        ("I can't stop crying", "sadness"),
+        ("I haven't stopped crying since he died", "loss"),
+        ("I've never been so scared in my life", "worry"),
+        ("I don't know why I'm so sad", "sadness"),
+        ("I'm not worried, I'm terrified", "worry"),
+        ("if I'm honest, I'm really sad", "sadness"),
+        ("no lol, that's hilarious", "playful"),
+        ("no thanks, I'm good", "gratitude"),
+    ],
+)
+def test_what_did_not_happen_or_is_only_imagined_is_not_read_as_news(text: str, event: str) -> None:
+    assert detect_event(text, None)[0] == event
+
+
+async def test_a_job_they_did_not_get_is_comforted_not_celebrated(talk: Talk) -> None:
+    notes = await talk.say("I didn't get the job.")
+    assert "[approach] comfort" in notes
+    status = await talk.status()
+    assert status["why"][0]["event"] == "sadness"
+    assert 'they said "didn\'t get the job"' in status["why"][0]["reason"]
+    assert "joy" not in status["mood"]["feelings"]
+
+
+async def test_a_loss_that_did_not_happen_is_not_grieved(talk: Talk) -> None:
+    notes = await talk.say("My dog didn't die, the vet saved him. I'm not worried anymore")
+    assert "[approach] listen" in notes
+    status = await talk.status()
+    assert status["why"][0]["event"] == "chat"
+    assert '"worried" negated' in status["why"][0]["reason"]
+    assert "concern" not in status["mood"]["feelings"]
+    # The same words, meant, still move her to concern.
+    assert "[approach] encourage" in await talk.say("My dog is at the vet and I'm so worried")
+
+
 async def test_without_perception_the_heart_still_works(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:

@@ -212,6 +212,13 @@ _GOOD_NEWS = re.compile(
     r"great news|nailed it)\b",
     re.IGNORECASE,
 )
+# A hoped-for outcome that did not come ("I didn't get the job", "we didn't win") is a
+# disappointment, not good news.
+_MISSED_OUT = re.compile(
+    r"\b(?:didn['’]t|did not|wasn['’]t|weren['’]t)\s+(?:get\s+(?:the job|in|accepted|promoted|"
+    r"a raise|the promotion)|(?:be\s+)?(?:accepted|promoted)|pass|win)\b",
+    re.IGNORECASE,
+)
 _GRATITUDE = re.compile(
     r"\b(?:thank(?:s| you)|thx|ty|grateful|appreciate (?:you|it|that))\b|"
     r"\byou(?:'re| are)\s+(?:the best|so sweet|so kind|amazing|wonderful|great)\b",
@@ -231,6 +238,22 @@ _SAD = re.compile(
 )
 _PLAYFUL = re.compile(r"\b(?:haha+|hehe+|lol|lmao|rofl)\b|😂|🤣|😜|😄", re.IGNORECASE)
 
+# What happened is only what they say did happen: a phrase is skipped when a negation ("we never
+# had a fight") or a condition ("if my dog died") comes just before it in the same clause. The
+# windows are short so that "I don't know why I'm so sad" is still sadness; "I can't stop
+# crying", "haven't stopped crying" and "never been so scared" are not negations.
+_CLAUSE_BREAK = re.compile(r"[.,;:!?()\n—–]|\b(?:but|and|though|although|because)\b", re.IGNORECASE)
+_NEGATED = re.compile(
+    r"(?:\b(?:not|never(?!\s+been\s+(?:so|this|more)\b)|didn['’]t|don['’]t|doesn['’]t|isn['’]t|"
+    r"aren['’]t|wasn['’]t|weren['’]t|haven['’]t|hasn['’]t|won['’]t|wouldn['’]t)"
+    r"(?:\s+(?!stop)[\w'’]+){0,2}|\bno(?:body|\s+one|\s+more|\s+longer)?)\s*$",
+    re.IGNORECASE,
+)
+_IMAGINED = re.compile(
+    r"\b(?:if|unless|imagine|suppose|pretend|in case|whether|hope|hoping)\b(?:\s+[\w'’]+){0,3}\s*$",
+    re.IGNORECASE,
+)
+
 _LABEL_EVENTS: tuple[tuple[Event, frozenset[str]], ...] = (
     ("loss", frozenset({"grief"})),
     ("good_news", frozenset({"excitement", "pride"})),
@@ -248,25 +271,49 @@ def detect_event(text: str, reading: EmotionReading | None) -> tuple[Event, str]
         ("insult", _INSULT),
         ("loss", _LOSS),
         ("good_news", _GOOD_NEWS),
+        ("sadness", _MISSED_OUT),
         ("gratitude", _GRATITUDE),
         ("conflict", _CONFLICT),
         ("worry", _WORRY),
         ("sadness", _SAD),
         ("playful", _PLAYFUL),
     )
+    # Events they said did not happen, or only imagined: not read back from how they sound either.
+    ruled_out: dict[Event, str] = {}
     for event, pattern in checks:
         if event == "good_news" and reading is not None and reading.valence < 0:
             continue  # "I won't get the job" is not good news
-        if match := pattern.search(text):
-            return event, f'they said "{match.group(0).lower()}"'
+        for match in pattern.finditer(text):
+            said = match.group(0).lower()
+            # Thanks and laughter are not claims: "no thanks" still thanks, "no lol" still laughs.
+            framing = None if event in ("gratitude", "playful") else _framing(text[: match.start()])
+            if framing is None:
+                return event, f'they said "{said}"'
+            ruled_out.setdefault(event, f'"{said}" {framing}')
     if reading is not None:
         labels = set(reading.labels)
         for event, wanted in _LABEL_EVENTS:
-            if found := labels & wanted:
+            if event not in ruled_out and (found := labels & wanted):
                 return event, f"they sound {', '.join(sorted(found))}"
-        if reading.valence >= 0.5 and reading.sentiment.get("positive", 0.0) >= 0.5:
+        if (
+            "good_news" not in ruled_out
+            and reading.valence >= 0.5
+            and reading.sentiment.get("positive", 0.0) >= 0.5
+        ):
             return "good_news", "they sound happy"
+    if ruled_out:
+        return "chat", f"an ordinary message ({'; '.join(ruled_out.values())})"
     return "chat", "an ordinary message"
+
+
+def _framing(before: str) -> str | None:
+    """'negated' or 'only imagined' when the words just before a phrase, in its clause, say so."""
+    clause = _CLAUSE_BREAK.split(before)[-1]
+    if _NEGATED.search(clause):
+        return "negated"
+    if _IMAGINED.search(clause):
+        return "only imagined"
+    return None
 
 
 # --- appraisal -----------------------------------------------------------------------------------
