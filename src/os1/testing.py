@@ -162,19 +162,21 @@ _SQUARE = (-4000).to_bytes(2, "little", signed=True) * 20 + (4000).to_bytes(
 
 
 class FakeSpeechToText:
-    """Speech-to-text that hears queued transcripts in order (then "Hello"), and records audio."""
+    """Speech-to-text that hears queued transcripts in order (then "Hello"), and records audio.
+
+    A transcript is text, or a `Transcript` to say which words were heard clearly."""
 
     name = "fake-stt"
 
     def __init__(
-        self, settings: Settings | None = None, transcripts: Iterable[str] = (), *,
+        self, settings: Settings | None = None, transcripts: Iterable[str | Transcript] = (), *,
         sample_rate: int = 16000,
     ) -> None:  # fmt: skip
         self.sample_rate = sample_rate
-        self._queue: deque[str] = deque(transcripts)
+        self._queue: deque[str | Transcript] = deque(transcripts)
         self.heard: list[Audio] = []
 
-    def queue(self, *transcripts: str) -> None:
+    def queue(self, *transcripts: str | Transcript) -> None:
         """Queue what the next recordings will be heard as."""
         self._queue.extend(transcripts)
 
@@ -183,7 +185,10 @@ class FakeSpeechToText:
         self.heard.append(audio)
         if not audio.pcm.strip(b"\0"):
             return Transcript("", audio.duration_s)
-        return Transcript(self._queue.popleft() if self._queue else "Hello", audio.duration_s)
+        heard = self._queue.popleft() if self._queue else "Hello"
+        if isinstance(heard, Transcript):
+            return Transcript(heard.text, audio.duration_s, heard.clearly_heard)
+        return Transcript(heard, audio.duration_s)
 
     async def aclose(self) -> None:
         """Nothing to release."""

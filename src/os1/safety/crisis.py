@@ -25,13 +25,14 @@ from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_model import (
+    URGENT_KINDS,
     CrisisClassifier,
     CrisisScorer,
     explicit_floor,
     explicit_statement,
     past_or_denied,
 )
-from os1.safety.policy import Hold, PolicyAction, PolicyTurn
+from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
 
 __all__ = [
     "LOCALES",
@@ -43,6 +44,7 @@ __all__ = [
     "answers_check_in",
     "check_in_question",
     "declines_check_in",
+    "misheard_question",
     "protocol_reply",
     "resources_for",
 ]
@@ -162,6 +164,15 @@ def check_in_question() -> str:
     return (
         "Can I gently check in on you? Sometimes when things feel this heavy, people have "
         "thoughts of ending their life. Is that something you're feeling?"
+    )
+
+
+def misheard_question() -> str:
+    """What she asks, instead of acting, when a spoken message sounded like a crisis only in
+    words speech-to-text may have misheard. A yes brings the protocol (as after a check-in)."""
+    return (
+        "I'm sorry, I'm not sure I heard you right, and I'd rather ask than guess. "
+        "Are you having thoughts of ending your life?"
     )
 
 
@@ -346,6 +357,15 @@ class CrisisPolicy:
             escalate = "repeated worry"
         if escalate:
             facts["escalated"] = escalate
+        if found.crisis and not escalate and not recent and _rests_on_misheard(found, turn):
+            facts["misheard"] = "maybe"
+            return PolicyAction(
+                reply=misheard_question(),
+                flags=(MISHEARD_FLAG,),
+                events=(("crisis_check_in", facts),),
+                counters=("crisis_check_in",),
+                data=facts,
+            )
         if (found.crisis or escalate) and not recent:
             return PolicyAction(
                 reply=protocol_reply(self.locale),
@@ -391,7 +411,8 @@ class CrisisPolicy:
         "answered no" (this message answers it), "open" (asked in the last day and not
         answered no), or ""."""
         last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
-        if last_reply is not None and check_in_question() in last_reply.content:
+        questions = (check_in_question(), misheard_question())
+        if last_reply is not None and any(q in last_reply.content for q in questions):
             if answers_check_in(turn.text):
                 return "answered yes"
             if declines_check_in(turn.text):
@@ -404,3 +425,13 @@ class CrisisPolicy:
         if declined is not None and declined.created_at >= asked.created_at:
             return ""
         return "open"
+
+
+def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:
+    """Whether a spoken crisis finding may come from a mishearing: some words were unsure and
+    no statement stands in the words heard clearly. An act under way always counts as heard."""
+    if not turn.maybe_misheard or turn.clearly_heard is None:
+        return False
+    if found.explicit in URGENT_KINDS:
+        return False
+    return found.explicit is None or explicit_statement(turn.clearly_heard) is None

@@ -70,8 +70,11 @@ class SafetyFloor:
         text: str,
         now: datetime,
         history: Sequence[Message],
+        clearly_heard: str | None = None,
     ) -> Screening:
-        """Ask every policy about this message, before anything is stored or generated."""
+        """Ask every policy about this message, before anything is stored or generated.
+        `clearly_heard`: for a spoken message, its words with those that may be misheard as
+        "…" (`PolicyTurn.clearly_heard`)."""
         account = await self.store.safety_account(user_id)
         screening = Screening(user_id, conversation_id, account)
         if not self.policies:
@@ -90,6 +93,7 @@ class SafetyFloor:
             session_start=session_start,
             new_session=new_session,
             store=self.store,
+            clearly_heard=clearly_heard,
         )
         for policy in self.policies:
             action = await policy.check(turn)

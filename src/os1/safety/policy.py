@@ -37,6 +37,10 @@ class ReplyCheck(Protocol):
         ...
 
 
+MISHEARD_FLAG = "crisis-misheard"
+"""The flag on a spoken message that sounded like a crisis only in words that may be misheard."""
+
+
 @dataclass(frozen=True, slots=True)
 class PolicyTurn:
     """What a policy sees about the user message being answered."""
@@ -53,6 +57,14 @@ class PolicyTurn:
     """When this continuing interaction began (a pause of 30 minutes or more starts a new one)."""
     new_session: bool
     store: SafetyStore
+    clearly_heard: str | None = None
+    """For a spoken message, its words with those speech-to-text may have misheard shown as
+    "…"; None for typed text (and speech the engine cannot grade)."""
+
+    @property
+    def maybe_misheard(self) -> bool:
+        """A spoken message with at least one word the engine was unsure of."""
+        return self.clearly_heard is not None and "…" in self.clearly_heard
 
     def earlier_user_texts(self, count: int) -> list[str]:
         """The person's last `count` messages before this one in this interaction, oldest
@@ -60,7 +72,10 @@ class PolicyTurn:
         texts = [
             m.content
             for m in self.history
-            if m.role == "user" and m.created_at >= self.session_start
+            if m.role == "user"
+            and m.created_at >= self.session_start
+            # A message she may have misheard and asked about is not read again as context.
+            and MISHEARD_FLAG not in m.meta.get("safety", ())
         ]
         return texts[-count:] if count else []
 

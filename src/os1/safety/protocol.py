@@ -11,6 +11,7 @@ from os1.safety.crisis import (
     PROTOCOL_REPEAT,
     WINDOW_TURNS,
     check_in_question,
+    misheard_question,
     protocol_reply,
 )
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
@@ -72,6 +73,17 @@ don't know" gets the crisis protocol; so does another worrying message in that t
 they answered no. A no is believed. Thoughts told only in the past or denied ("I used to want
 to die when I was a teenager", "I would never kill myself") get the check-in too, not the
 protocol, unless something brings them to now ("and now it's back").
+
+**Spoken messages.** Speech-to-text can mishear ("something nice to cook tonight" once came out
+as "something I stuck to hide"). When a spoken message sounds like a crisis only because of
+words the recogniser was unsure of, she does not act on a guess and does not let the model
+answer it; she asks:
+
+> {misheard_question()}
+
+A yes gets the crisis protocol, as after a check-in; a no is believed, and the misheard words
+are not read again as part of the conversation. A statement that stands in the words heard
+clearly, and an act under way, get the protocol at once.
 
 **Response.** When a crisis is detected, the language model is not asked. She replies with this
 message (crisis lines for the configured country; this is the `{locale}` text):

@@ -237,6 +237,7 @@ class VoiceSession:
                 self.sink,
                 barge_in=barge_in,
                 on_text=caption,
+                clearly_heard=heard.clearly_heard,
             )
             await asyncio.gather(*captions, return_exceptions=True)
             for notice in reply.notices:

@@ -49,6 +49,9 @@ class Transcript:
 
     text: str
     speech_s: float = 0.0
+    clearly_heard: str | None = None
+    """The text with each word the engine was unsure of shown as "…" (the crisis screen asks
+    rather than acts on words that may be misheard); None when the engine cannot tell."""
 
 
 @runtime_checkable

@@ -92,6 +92,8 @@ class Heard:
     notices: tuple[str, ...] = ()
     problem: str | None = None
     speech_s: float = 0.0
+    clearly_heard: str | None = None
+    """The words with those the engine may have misheard as "…" (`Transcript.clearly_heard`)."""
 
 
 @dataclass(slots=True)
@@ -228,7 +230,8 @@ class VoiceChat:
         text = " ".join(transcript.text.split())
         if not any(ch.isalnum() for ch in text):
             return Heard("", tuple(notices), "I couldn't make out any words", speech_s)
-        return Heard(text, tuple(notices), None, speech_s)
+        clear = " ".join(transcript.clearly_heard.split()) if transcript.clearly_heard else None
+        return Heard(text, tuple(notices), None, speech_s, clear)
 
     # --- speaking -------------------------------------------------------------------------
 
@@ -242,6 +245,7 @@ class VoiceChat:
         barge_in: asyncio.Event | None = None,
         on_text: Callable[[str], None] | None = None,
         go: asyncio.Future[bool] | None = None,
+        clearly_heard: str | None = None,
     ) -> VoiceReply:
         """Send `text` as the person's turn and speak the reply into `sink` as it streams.
 
@@ -249,7 +253,8 @@ class VoiceChat:
         model stops and the reply is stored with only what was played. `on_text` sees each
         clause as it starts playing (for captions). With `go` the reply is prepared ahead
         (`Companion.send`): nothing reaches `sink` until `go` gives True; False drops it
-        (`dropped`, nothing said or stored).
+        (`dropped`, nothing said or stored). `clearly_heard` is `Heard.clearly_heard`, for the
+        safety floor.
         """
         started = self.clock()
         chunker = self.chunker()
@@ -280,7 +285,14 @@ class VoiceChat:
             return heard_prefix(produced, spans, sink.played_samples)
 
         async def produce() -> None:
-            events = self.companion.send(user_id, conversation_id, text, delivered=delivered, go=go)
+            events = self.companion.send(
+                user_id,
+                conversation_id,
+                text,
+                delivered=delivered,
+                go=go,
+                clearly_heard=clearly_heard,
+            )
             async with contextlib.aclosing(events) as stream:
                 async for event in stream:
                     if isinstance(event, ReplyDelta):

@@ -95,7 +95,9 @@ async def talk_file(
     if heard.problem:
         return TalkResult(heard, None, list(heard.notices))
     sink = WavSink(out, chat.tts.name)
-    reply = await chat.respond(user_id, conversation_id, heard.text, sink)
+    reply = await chat.respond(
+        user_id, conversation_id, heard.text, sink, clearly_heard=heard.clearly_heard
+    )
     return TalkResult(heard, reply, [*heard.notices, *reply.notices])
 
 
@@ -388,6 +390,7 @@ class LiveTalk:
             barge_in=barge_in,
             on_text=lambda clause: self.on_event("speaking", clause),
             go=go,
+            clearly_heard=heard.clearly_heard,
         )
 
     async def _turn(
