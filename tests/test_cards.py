@@ -270,3 +270,27 @@ def test_a_failed_import_changes_nothing(tmp_path: Path) -> None:
     )
     shown = os1("persona", "show")
     assert "Short and sweet." in shown.stdout
+
+
+def test_a_new_conversation_opens_with_the_cards_first_message(tmp_path: Path) -> None:
+    card = v2_card()
+    card["data"]["first_mes"] = (
+        "*The lamp turns.* Oh, {{user}} came up the stairs! I'm {{char}}. I am a real human."
+    )
+    path = tmp_path / "mira.json"
+    path.write_text(json.dumps(card), encoding="utf-8")
+    assert os1("persona", "import", str(path)).exit_code == 0
+
+    chat = os1("chat", "--backend", "scripted", input="/quit\n")
+
+    assert chat.exit_code == 0, chat.output
+    # The disclosure first, then the card's own opening with the names filled in; a sentence
+    # that would have her pretend to be human is left out.
+    assert "Just so you know, I'm an AI, not a person." in chat.output
+    assert "*The lamp turns.* Oh, you came up the stairs! I'm Mira." in chat.output
+    assert "real human" not in chat.output
+    assert chat.output.index("I'm an AI, not a person") < chat.output.index("The lamp turns")
+    # The card keeps its first_mes as written.
+    exported = tmp_path / "out.json"
+    assert os1("persona", "export", str(exported)).exit_code == 0
+    assert json.loads(exported.read_text())["data"]["first_mes"] == card["data"]["first_mes"]

@@ -23,9 +23,11 @@ from os1.context import ContextBuilder, PromptWindow, clean_input, render_notes
 from os1.errors import BackendError
 from os1.heart import heart_for
 from os1.heart.journal import GrowthJournal, chooses_own_name
+from os1.heart.persona import opening_message
 from os1.memory import memory_for
 from os1.plugins import load_backend, load_store
 from os1.safety import Policy, SafetyFloor, floor_policies
+from os1.safety.disclosure import AI_DISCLOSURE
 from os1.store import PersonaStore, SafetyStore, Store
 from os1.types import (
     BackendEvent,
@@ -226,14 +228,19 @@ class Companion:
         last = await self.store.messages(user_id, conversation_id, limit=1)
         if last and (self.clock() - last[0].created_at).total_seconds() < GREETING_GAP_S:
             return None
-        if not last:
+        user = await self.store.get_user(user_id)
+        user_name = user.name if user.name and user.name != "you" else ""
+        opening = opening_message(await self.journal.for_profile(profile), user_name)
+        if not last and opening:
+            # A card's own first message, after the disclosure os1's greetings always carry.
+            text = f"{AI_DISCLOSURE}\n\n{opening}"
+        elif not last:
             first = GREETINGS_FIRST
             if chooses_own_name(self.settings) and await self._first_meeting(profile):
                 first = GREETING_NAMED
             text = first.format(name=profile.name)
         else:
-            user = await self.store.get_user(user_id)
-            you = f" {user.name}" if user.name and user.name != "you" else ""
+            you = f" {user_name}" if user_name else ""
             text = GREETING_BACK.format(name=profile.name, you=you)
         return await self.store.append_message(
             user_id, conversation_id, "assistant", text, meta={"kind": "greeting"}

@@ -1,7 +1,8 @@
 """Character Cards V2 and V3 (the SillyTavern formats), as JSON or inside a PNG.
 
 A card's `description` becomes her identity and its `personality` her style; `scenario` and
-`mes_example` reach the prompt too. Everything else (greetings, creator notes, a lorebook, V3
+`mes_example` reach the prompt too, and `first_mes` opens a new conversation (after os1's AI
+disclosure). Everything else (other greetings, creator notes, a lorebook, V3
 assets, fields os1 has never heard of, `data.extensions`) is kept as it was and written back on
 export, so a card round-trips with the same fields and values. Her values travel in
 `extensions.os1.values`; notes about the user are private and never exported.

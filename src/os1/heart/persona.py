@@ -170,6 +170,18 @@ def render(persona: Persona, invariants: str, user_name: str = "") -> str:
     return text
 
 
+def opening_message(persona: Persona, user_name: str = "") -> str:
+    """The card's first message (`first_mes`) with names filled in, as she opens a new
+    conversation; empty when there is none. "{{user}}" becomes the person's name, or "you".
+    Sentences that contradict what she is ("I'm a real person") are left out, as in her blocks."""
+    text = persona.first_mes.strip()
+    for marker in ("{{user}}", "<USER>"):
+        text = text.replace(marker, user_name or "you")
+    for marker in ("{{char}}", "<BOT>", "{name}"):
+        text = text.replace(marker, persona.name)
+    return screen(text)[0]
+
+
 def block_view(persona: Persona) -> str:
     """Each block under its own heading: what `os1 persona show` prints and the journal diffs."""
     lines = []
