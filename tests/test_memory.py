@@ -19,7 +19,7 @@ from os1.config import Settings, load_settings
 from os1.context import NOTES_HEADER
 from os1.errors import ConfigError
 from os1.memory import memory_for, recall_budget
-from os1.memory.extraction import FACTS_SCHEMA, parse_facts
+from os1.memory.extraction import FACTS_SCHEMA, FactExtractor, parse_facts
 from os1.memory.memories import Memories
 from os1.memory.recall import MemoryRecall, query_terms
 from os1.memory.sleep import SUMMARY_SCHEMA, Consolidation
@@ -264,6 +264,59 @@ async def test_quitting_a_job_makes_the_old_job_a_past_fact(setup: Setup, clock:
     await setup.say("Where did I use to work?", "At Acme Bakery.")
     notes = setup.prompt_of_last_reply()
     assert "(no longer true since 24 Mar; from 14 Mar) Theo works at Acme" in notes
+
+
+async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    # Messages read together (she was busy answering, so extraction waited): each fact still
+    # names the one message it came from, and is dated when that was said.
+    store = SQLiteStore(tmp_path / "os1.db", clock=clock)
+    from os1.embedder import embedder
+
+    memories = Memories(store, embedder(), clock=clock)
+    user = await store.create_user("Theo")
+    profile = await store.create_companion(user.id, "Sol", "You are {name}.")
+    conversation = await store.create_conversation(user.id, profile.id)
+    said = []
+    lines: list[tuple[Role, str]] = [
+        ("user", "I work as a nurse at St Mary's."),
+        ("assistant", "That must be demanding."),
+        ("user", "My sister Anna is moving to Boston in June."),
+        ("assistant", "Boston! Exciting."),
+    ]
+    for role, text in lines:
+        said.append(await store.append_message(user.id, conversation.id, role, text))
+        clock.advance(minutes=5)
+    backend = ScriptedBackend()
+    backend.queue(
+        json.dumps(
+            {
+                "facts": [
+                    {"about": "user", "message": 1, "fact": "Theo is a nurse at St Mary's.",
+                     "importance": 4, "replaces": []},
+                    {"about": "user", "message": 3, "fact": "Theo's sister Anna moves to Boston.",
+                     "importance": 4, "replaces": []},
+                    {"about": "user", "message": 9, "fact": "Theo likes long walks.",
+                     "importance": 2, "replaces": []},
+                ]
+            }
+        )
+    )  # fmt: skip
+    extractor = FactExtractor(memories, backend)
+    assert await extractor.extract_pending(user.id, conversation.id) == 3
+    prompt = backend.requests[-1].messages[-1].content
+    assert "\n(3) [" in prompt
+    assert "Theo: My sister Anna is moving to Boston in June." in prompt
+    facts = {m.text: m for m in await memories.list(user.id, kind="fact")}
+    nurse = facts["Theo is a nurse at St Mary's."]
+    sister = facts["Theo's sister Anna moves to Boston."]
+    assert (nurse.sources, nurse.valid_at) == ((said[0].id,), said[0].created_at)
+    assert (sister.sources, sister.valid_at) == ((said[2].id,), said[2].created_at)
+    # A message number that is not there: the fact is kept, drawn from all they said.
+    walks = facts["Theo likes long walks."]
+    assert walks.sources == (said[0].id, said[2].id)
+    await store.aclose()
 
 
 async def test_a_fact_said_twice_is_remembered_once_with_both_sources(setup: Setup) -> None:

@@ -67,7 +67,8 @@ async def test_grammar_constrained_extraction_is_valid_json(
     data = json.loads(raw)  # the grammar admits nothing else
     assert set(data) == {"facts"}
     for fact in data["facts"]:
-        assert set(fact) == {"about", "fact", "importance", "replaces"}
+        assert set(fact) == {"about", "message", "fact", "importance", "replaces"}
+        assert isinstance(fact["message"], int)
         assert fact["about"] in ("user", "companion")
         assert fact["importance"] in (1, 2, 3, 4, 5)
     written = await extractor.extract_pending(user.id, conversation.id)

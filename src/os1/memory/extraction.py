@@ -47,11 +47,12 @@ FACTS_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "properties": {
                     "about": {"type": "string", "enum": ["user", "companion"]},
+                    "message": {"type": "integer"},
                     "fact": {"type": "string"},
                     "importance": {"type": "integer", "enum": [1, 2, 3, 4, 5]},
                     "replaces": {"type": "array", "maxItems": 3, "items": {"type": "integer"}},
                 },
-                "required": ["about", "fact", "importance", "replaces"],
+                "required": ["about", "message", "fact", "importance", "replaces"],
                 "additionalProperties": False,
             },
         }
@@ -69,8 +70,8 @@ she shared. One short sentence per fact, in the third person, naming the person 
 only what the messages say, never a guess. Write real dates (the messages are dated), never \
 "yesterday". Skip greetings, small talk and anything the known facts already say. When a new \
 fact makes a known fact no longer true (a job quit, a move, a breakup), list that known fact's \
-number in "replaces". importance: 1 trivial, 3 useful, 5 life-changing. No new facts: \
-{{"facts": []}}."""
+number in "replaces". message: the number of the message the fact comes from. importance: 1 \
+trivial, 3 useful, 5 life-changing. No new facts: {{"facts": []}}."""
 
 DUPLICATE_SIMILARITY = 0.9
 RELATED_FACTS = 8
@@ -88,6 +89,8 @@ class ExtractedFact:
     text: str
     importance: int
     replaces: tuple[int, ...]
+    message: int | None = None
+    """The number of the new message it comes from (1 = the first shown), when given."""
 
 
 def parse_facts(raw: str) -> list[ExtractedFact]:
@@ -113,8 +116,13 @@ def parse_facts(raw: str) -> list[ExtractedFact]:
         numbers = tuple(
             n for n in (replaces if isinstance(replaces, list) else []) if isinstance(n, int)
         )
+        message = item.get("message")
+        if not isinstance(message, int) or isinstance(message, bool):
+            message = None
         out.append(
-            ExtractedFact(about, " ".join(text.split()), max(1, min(5, importance)), numbers)
+            ExtractedFact(
+                about, " ".join(text.split()), max(1, min(5, importance)), numbers, message
+            )
         )
     return out
 
@@ -229,7 +237,12 @@ class FactExtractor:
         sources = [m.id for m in messages if m.role == "user"] or [m.id for m in messages]
         written: list[Memory] = []
         for fact in facts:
-            stored = await self._write(user_id, fact, when, sources, known)
+            if fact.message is not None and 1 <= fact.message <= len(messages):
+                # The message it came from: its own time and source, not the whole batch's.
+                said = messages[fact.message - 1]
+                stored = await self._write(user_id, fact, said.created_at, [said.id], known)
+            else:
+                stored = await self._write(user_id, fact, when, sources, known)
             if stored is not None:
                 written.append(stored)
         return written
@@ -249,8 +262,9 @@ class FactExtractor:
         user, companion = names["user"], names["assistant"]
         facts = "\n".join(f"[{i}] {m.text}" for i, m in enumerate(known, 1)) or "(none)"
         lines = "\n".join(
-            f"[{short_date(m.created_at)}] {names[m.role]}: {' '.join(m.content.split())[:1500]}"
-            for m in messages
+            f"({n}) [{short_date(m.created_at)}] {names[m.role]}: "
+            f"{' '.join(m.content.split())[:1500]}"
+            for n, m in enumerate(messages, 1)
         )
         return (
             ChatMessage("system", EXTRACT_SYSTEM.format(user=user, companion=companion)),
