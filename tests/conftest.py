@@ -8,6 +8,7 @@ import contextlib
 import functools
 import os
 import socket
+import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,6 +89,25 @@ def os1_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("OS1_HOME", str(home))
     return home
+
+
+@pytest.fixture(autouse=True)
+def local_zone() -> Iterator[Callable[[str], None]]:
+    """Pin the machine's local time zone to UTC, so days never depend on where tests run; call
+    the fixture with an IANA name to move the machine to that zone for the test."""
+    before = os.environ.get("TZ")
+
+    def move(name: str) -> None:
+        os.environ["TZ"] = name
+        time.tzset()
+
+    move("UTC")
+    yield move
+    if before is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = before
+    time.tzset()
 
 
 @pytest.fixture
@@ -286,7 +306,6 @@ def live_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """Start a real server: `live_server(["Theo"], delay_s=0.05, replies=[...])`, or with a
     backend of the test's own."""
     import threading
-    import time
 
     import uvicorn
 

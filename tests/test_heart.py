@@ -6,9 +6,11 @@ import asyncio
 import json
 import logging
 import re
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,7 +22,7 @@ from os1.heart import heart_for
 from os1.heart.affect import Affect, appraise, detect_event, intensity
 from os1.heart.heart import AFFECT_NOTE_EVERY, Heart
 from os1.heart.journal import GrowthJournal
-from os1.heart.mood import Mood
+from os1.heart.mood import Mood, MoodPattern
 from os1.heart.persona import render
 from os1.heart.reflection import (
     INSIGHTS_SCHEMA,
@@ -352,6 +354,49 @@ async def test_each_message_is_read_and_days_are_summarised_for_a_chart(
     assert {e.message_id for e in entries} == user_ids
 
 
+CALIFORNIA = ZoneInfo("America/Los_Angeles")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def test_days_are_the_persons_calendar_days(
+    talk: Talk, clock: FakeClock, local_zone: Callable[[str], None]
+) -> None:
+    # 02:00 UTC on 17 March is the evening of the 16th in California, the night of the 17th in
+    # Berlin; 18:00 UTC is the 17th in both.
+    clock.now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)
+    await talk.say("I'm so sad tonight")
+    clock.now = datetime(2026, 3, 17, 18, 0, tzinfo=UTC)
+    await talk.say("Great news, I'm happy!")
+    since = datetime(2026, 3, 15, tzinfo=UTC)
+    california = await Mood(talk.store, tz=CALIFORNIA).mood_days(talk.user_id, since)
+    assert [(d.day, d.count, d.family) for d in california] == [
+        (date(2026, 3, 16), 1, "sad"),
+        (date(2026, 3, 17), 1, "happy"),
+    ]
+    berlin = await Mood(talk.store, tz=BERLIN).mood_days(talk.user_id, since)
+    assert [(d.day, d.count) for d in berlin] == [(date(2026, 3, 17), 2)]
+    # Without a zone, the machine's own: a laptop in California sees California's days.
+    local_zone("America/Los_Angeles")
+    here = await Mood(talk.store).mood_days(talk.user_id, since)
+    assert [d.day for d in here] == [date(2026, 3, 16), date(2026, 3, 17)]
+
+
+async def test_the_weeks_pattern_starts_at_the_persons_midnight(
+    talk: Talk, clock: FakeClock
+) -> None:
+    # Sad mornings in California (10:00 and 11:00, 17:00 and 18:00 UTC) on 17, 18 and 19 March,
+    # asked at 20:00 on Monday 23 March there (03:00 UTC on the 24th): their week began on the 17th.
+    for day in (17, 18, 19):
+        for hour in (17, 18):
+            clock.now = datetime(2026, 3, day, hour, tzinfo=UTC)
+            await talk.say("I feel so sad")
+    now = datetime(2026, 3, 24, 3, 0, tzinfo=UTC)
+    pattern = await Mood(talk.store, tz=CALIFORNIA).pattern(talk.user_id, now)
+    assert pattern == MoodPattern("sad", days=3, of_days=3, messages=6)
+    # In Berlin it is already the 24th: that week began on the 18th, and two days are too few.
+    assert await Mood(talk.store, tz=BERLIN).pattern(talk.user_id, now) is None
+
+
 async def test_a_mood_pattern_is_mentioned_only_when_real_and_once_a_day(
     talk: Talk, clock: FakeClock
 ) -> None:
@@ -373,6 +418,24 @@ async def test_a_mood_pattern_is_mentioned_only_when_real_and_once_a_day(
     assert "they have sounded sad or down on 3 of the 3 days you talked this past week" in said[0]
     clock.advance(hours=2)
     assert "[mood]" not in await talk.say("sad evening")  # once a day, not every turn
+
+
+async def test_once_a_day_means_the_persons_day(
+    talk: Talk, clock: FakeClock, local_zone: Callable[[str], None]
+) -> None:
+    # In California, the evening (after 17:00 there) is already tomorrow in UTC: the note said
+    # that afternoon is not said again that evening.
+    local_zone("America/Los_Angeles")
+    notes = []
+    for day in (17, 18, 19):
+        for hour in (17, 18, 22):  # 10:00, 11:00 and 15:00 in California
+            clock.now = datetime(2026, 3, day, hour, tzinfo=UTC)
+            notes.append(await talk.say("I feel so sad"))
+    for hour in (1, 3):  # 18:00 and 20:00 on the 19th in California: the 20th in UTC
+        clock.now = datetime(2026, 3, 20, hour, tzinfo=UTC)
+        notes.append(await talk.say("still sad tonight"))
+    said = [i for i, n in enumerate(notes) if "[mood]" in n]
+    assert said == [7], "said once, on the 19th at 11:00 there, and not again that evening"
 
 
 async def test_mixed_days_are_not_called_a_pattern(talk: Talk, clock: FakeClock) -> None:

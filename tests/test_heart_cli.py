@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from click.testing import CliRunner, Result
 
@@ -25,9 +27,10 @@ def os1(*args: str) -> Result:
     return result
 
 
-async def seed(home: Path) -> str:
-    """Two sad days and a happy one, ending just now. Returns the user's id."""
-    clock = FakeClock(datetime.now(UTC) - timedelta(days=2, minutes=5))
+async def seed(home: Path, start: datetime | None = None) -> str:
+    """Two sad days and a happy one, a day apart from `start` (by default ending just now).
+    Returns the user's id."""
+    clock = FakeClock(start or datetime.now(UTC) - timedelta(days=2, minutes=5))
     store = SQLiteStore(home / "os1.db", clock=clock)
     heart = Heart(store, clock=clock, reader=FakeEmotionReader())
     companion = Companion(
@@ -85,6 +88,26 @@ def test_mood_draws_your_days_and_gives_json_for_charts(os1_home: Path) -> None:
     assert [d["mood"] for d in data["days"]] == ["sad", "sad", "happy"]
     assert data["days"][0]["valence"] < 0 < data["days"][2]["valence"]
     assert len(json.loads(os1("mood", "--days", "1", "--json").stdout)["days"]) <= 1
+
+
+def test_mood_counts_your_days_in_this_machines_time_zone(
+    os1_home: Path, local_zone: Callable[[str], None]
+) -> None:
+    # Each message at 02:00 UTC: the evening before in California, the small hours in Berlin.
+    today = datetime.now(UTC).date()
+    asyncio.run(seed(os1_home, datetime.combine(today - timedelta(days=3), time(2), UTC)))
+
+    def days_ago(*ns: int) -> list[str]:
+        return [(today - timedelta(days=n)).isoformat() for n in ns]
+
+    local_zone("America/Los_Angeles")
+    data = json.loads(os1("mood", "--json").stdout)
+    assert [d["day"] for d in data["days"]] == days_ago(4, 3, 2)
+    california_today = datetime.now(ZoneInfo("America/Los_Angeles")).date()
+    assert data["since"] == (california_today - timedelta(days=13)).isoformat()
+    local_zone("Europe/Berlin")
+    data = json.loads(os1("mood", "--json").stdout)
+    assert [d["day"] for d in data["days"]] == days_ago(3, 2, 1)
 
 
 def test_clear_errors_and_no_tracebacks(os1_home: Path) -> None:

@@ -6,7 +6,8 @@ import asyncio
 import base64
 import contextlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -393,6 +394,44 @@ def test_bad_mood_queries_are_named(
     response = server.client.get("/api/mood", headers=theo.headers, params=params)
     assert response.status_code == 422
     assert error_of(response)["code"] == code
+
+
+def test_your_days_are_your_calendar_days(
+    hearted: tuple[ServerHarness, FakeClock], local_zone: Callable[[str], None]
+) -> None:
+    server, clock = hearted
+    theo = server.person("Theo")
+    clock.now = datetime(2026, 3, 17, 2, 0, tzinfo=UTC)  # 19:00 on the 16th in California
+    say(server, theo, "I feel so sad and lonely today.")
+
+    def mood(**params: str) -> dict[str, Any]:
+        response = server.client.get(
+            "/api/mood", headers=theo.headers, params={"days": "7", **params}
+        )
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    california = mood(tz="America/Los_Angeles")
+    assert (california["since"], california["until"]) == ("2026-03-10", "2026-03-16")
+    assert [d["day"] for d in california["days"]] == ["2026-03-16"]
+    berlin = mood(tz="Europe/Berlin")
+    assert (berlin["since"], berlin["until"]) == ("2026-03-11", "2026-03-17")
+    assert [d["day"] for d in berlin["days"]] == ["2026-03-17"]
+    # Without `tz`, the server's own zone.
+    local_zone("America/Los_Angeles")
+    assert [d["day"] for d in mood()["days"]] == ["2026-03-16"]
+    spec = server.client.get("/api/openapi.json").json()["paths"]["/api/mood"]["get"]
+    assert [p["name"] for p in spec["parameters"]] == ["days", "tz"]
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "../etc/passwd", "", "America"])
+def test_an_unknown_time_zone_is_named(server: ServerHarness, zone: str) -> None:
+    theo = server.person("Theo")
+    response = server.client.get("/api/mood", headers=theo.headers, params={"tz": zone})
+    assert response.status_code == 422
+    error = error_of(response)
+    assert error["code"] == "invalid_value"
+    assert error["message"] == "'tz' must be an IANA time zone, such as America/Los_Angeles"
 
 
 # --- two users -----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -138,10 +138,10 @@ def _print_heart(name: str, status: dict[str, Any]) -> None:
 @friendly_errors
 def mood_command(days: int, as_json: bool, home: Path | None, user_id: str | None) -> None:
     """Your mood by day, as she heard it: messages, valence, what dominated."""
-    from os1.heart.mood import Mood
+    from os1.heart.mood import Mood, days_since
 
-    now = datetime.now(UTC)
-    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
+    # Your days are this machine's calendar days, not UTC's.
+    since = days_since(datetime.now().astimezone(), days)
 
     async def collect() -> tuple[str, list[Any]]:
         store, user, _ = await _open(home, user_id)

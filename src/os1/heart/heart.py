@@ -15,7 +15,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from os1.errors import Os1Error
@@ -218,12 +218,17 @@ class Heart:
         # The pattern itself is worked out after turns (it reads a week of readings); here it is
         # only said, when it was found today and has not been said today.
         state = await self.store.heart_state(user_id, companion_id, "mood_note")
-        today = now.date().isoformat()
+        # "Today" is the person's calendar day, as the mood's days are.
+        day = self._day(now)
+        today = day.isoformat()
         checked = state.get("checked_at")
-        fresh = checked is not None and datetime.fromisoformat(checked).date() == now.date()
+        fresh = checked is not None and self._day(datetime.fromisoformat(checked)) == day
         if not fresh or not state.get("note") or state.get("said_on") == today:
             return [], None
         return [str(state["note"])], today
+
+    def _day(self, when: datetime) -> date:
+        return when.astimezone(self.mood.tz).date()
 
     async def _check_mood(self, user_id: str, companion_id: str, now: datetime) -> None:
         """Work out the user's mood pattern again, at most hourly."""
@@ -232,7 +237,7 @@ class Heart:
         last = datetime.fromisoformat(checked) if checked else None
         if (
             last is None
-            or last.date() != now.date()
+            or self._day(last) != self._day(now)
             or not 0 <= (now - last).total_seconds() < MOOD_CHECK_EVERY.total_seconds()
         ):
             pattern = await self.mood.pattern(user_id, now)

@@ -1,8 +1,9 @@
 """The user's mood over time: one emotion reading per message, a summary per day, and a note
 when a pattern is real ("they have sounded sad on 4 of the 5 days you talked this week").
 
-Days are calendar days of the companion's clock. A pattern needs enough evidence (messages and
-days) before it is mentioned, and it is mentioned at most once a day, never every turn.
+Days are the person's calendar days: the machine's local time zone unless another is given (the
+web page sends the browser's). A pattern needs enough evidence (messages and days) before it is
+mentioned, and it is mentioned at most once a day, never every turn.
 """
 
 from __future__ import annotations
@@ -10,14 +11,22 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from os1.store import HeartStore
     from os1.types import EmotionReading, MoodEntry
 
-__all__ = ["FAMILIES", "Mood", "MoodDay", "MoodPattern", "family_of", "summarise_days"]
+__all__ = [
+    "FAMILIES",
+    "Mood",
+    "MoodDay",
+    "MoodPattern",
+    "days_since",
+    "family_of",
+    "summarise_days",
+]
 
 # GoEmotions labels grouped into the moods a friend would name. Labels outside (neutral,
 # curiosity, confusion, surprise, realization) say little about mood and count for none.
@@ -88,11 +97,22 @@ class MoodPattern:
         )
 
 
-def summarise_days(entries: Sequence[MoodEntry]) -> list[MoodDay]:
-    """Group readings by calendar day: count, mean valence and arousal, top labels, mood."""
+def days_since(now: datetime, days: int, tz: tzinfo | None = None) -> datetime:
+    """Midnight starting the last `days` calendar days up to `now`, in `tz` (None: the machine's
+    local time zone)."""
+    first = now.astimezone(tz).date() - timedelta(days=days - 1)
+    if tz is None:
+        # A naive local time made aware takes that day's offset, so a DST change is respected.
+        return datetime.combine(first, time()).astimezone()
+    return datetime.combine(first, time(), tz)
+
+
+def summarise_days(entries: Sequence[MoodEntry], tz: tzinfo | None = None) -> list[MoodDay]:
+    """Group readings by calendar day in `tz` (None: the machine's local time zone): count, mean
+    valence and arousal, top labels, mood."""
     by_day: defaultdict[date, list[EmotionReading]] = defaultdict(list)
     for entry in entries:
-        by_day[entry.at.date()].append(entry.reading)
+        by_day[entry.at.astimezone(tz).date()].append(entry.reading)
     days = []
     for day in sorted(by_day):
         readings = by_day[day]
@@ -118,7 +138,8 @@ def summarise_days(entries: Sequence[MoodEntry]) -> list[MoodDay]:
 
 
 class Mood:
-    """The user's mood: readings kept per message, summaries per day, patterns for the notes."""
+    """The user's mood: readings kept per message, summaries per day, patterns for the notes.
+    Days are calendar days in `tz` (None: the machine's local time zone)."""
 
     def __init__(
         self,
@@ -127,11 +148,23 @@ class Mood:
         min_messages: int = 6,
         min_days: int = 3,
         window_days: int = 7,
+        tz: tzinfo | None = None,
     ) -> None:
         self.store = store
         self.min_messages = min_messages
         self.min_days = min_days
         self.window_days = window_days
+        self.tz = tz
+
+    def in_zone(self, tz: tzinfo | None) -> Mood:
+        """The same mood, with days in `tz` (for a person whose time zone is known)."""
+        return Mood(
+            self.store,
+            min_messages=self.min_messages,
+            min_days=self.min_days,
+            window_days=self.window_days,
+            tz=tz,
+        )
 
     async def record(
         self, user_id: str, message_id: str, reading: EmotionReading, at: datetime
@@ -143,15 +176,13 @@ class Mood:
         self, user_id: str, since: datetime, until: datetime | None = None
     ) -> list[MoodDay]:
         """The user's mood per day from `since` on (days without messages are left out)."""
-        return summarise_days(await self.store.mood_entries(user_id, since, until))
+        return summarise_days(await self.store.mood_entries(user_id, since, until), self.tz)
 
     async def pattern(self, user_id: str, now: datetime) -> MoodPattern | None:
-        """The mood that held on most days of the past week, when there is enough to say so:
-        at least `min_messages` readings over at least `min_days` days, and the same mood on
-        `min_days` or more of them and on more than half."""
-        start = datetime.combine(
-            now.date() - timedelta(days=self.window_days - 1), datetime.min.time(), now.tzinfo
-        )
+        """The mood that held on most days of the past week (from local midnight), when there is
+        enough to say so: at least `min_messages` readings over at least `min_days` days, and the
+        same mood on `min_days` or more of them and on more than half."""
+        start = days_since(now, self.window_days, self.tz)
         days = await self.mood_days(user_id, start, now + timedelta(seconds=1))
         messages = sum(d.count for d in days)
         if messages < self.min_messages or len(days) < self.min_days:

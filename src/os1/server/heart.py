@@ -8,11 +8,12 @@ endpoint only ever reads the asking user's readings.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import tzinfo
 from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from os1.heart.heart import Heart
-from os1.heart.mood import Mood
+from os1.heart.mood import Mood, days_since
 from os1.server.errors import ApiError
 from os1.server.openapi import Endpoint
 from os1.server.state import Call
@@ -39,20 +40,34 @@ async def get_heart(call: Call) -> dict[str, Any]:
     return {"companion_id": profile.id, "name": profile.name, "on": wired is not None, **status}
 
 
+def _zone(name: str | None) -> tzinfo | None:
+    """The time zone named by the `tz` parameter (None, when absent: the server's own)."""
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ApiError(
+            422, "invalid_value", "'tz' must be an IANA time zone, such as America/Los_Angeles"
+        ) from None
+
+
 async def get_mood(call: Call) -> dict[str, Any]:
-    query = call.query(days=int)
+    query = call.query(days=int, tz=str)
     days = query.get("days", 30)
     if not 1 <= days <= MAX_DAYS:
         raise ApiError(422, "invalid_value", f"'days' must be between 1 and {MAX_DAYS}")
+    zone = _zone(query.get("tz"))
     now = call.state.companion.clock()
-    since = datetime.combine(now.date() - timedelta(days=days - 1), datetime.min.time(), UTC)
+    since = days_since(now, days, zone)
     wired = _engine_heart(call)
-    mood = wired.mood if wired is not None else Mood(cast("HeartStore", call.state.store))
+    heard = wired.mood if wired is not None else Mood(cast("HeartStore", call.state.store))
+    mood = heard.in_zone(zone)
     summary = await mood.mood_days(call.user_id, since)
     pattern = await mood.pattern(call.user_id, now)
     return {
         "since": since.date().isoformat(),
-        "until": now.date().isoformat(),
+        "until": now.astimezone(zone).date().isoformat(),
         "days": [day.as_json() for day in summary],
         "pattern": (
             {"mood": pattern.family, "days": pattern.days, "of_days": pattern.of_days}
@@ -69,7 +84,9 @@ def endpoints() -> list[Endpoint]:
         Endpoint("GET", "/api/companions/{companion_id}/heart", get_heart,
                  "Her mood now and why, how she means to answer, your relationship", "mood"),
         Endpoint("GET", "/api/mood", get_mood,
-                 "Your mood by day as she heard it (UTC days with messages), for a chart",
-                 "mood", query=(("days", "integer", f"how many days back (1-{MAX_DAYS}, "
-                                 "default 30)"),)),
+                 "Your mood by day as she heard it (your calendar days with messages), for a "
+                 "chart", "mood",
+                 query=(("days", "integer", f"how many days back (1-{MAX_DAYS}, default 30)"),
+                        ("tz", "string", "your IANA time zone, such as America/Los_Angeles, for "
+                         "the days (default: the server's)"))),
     ]  # fmt: skip

@@ -1053,13 +1053,33 @@ function moodRow(day) {
   return row;
 }
 
+function browserZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  } catch {
+    return "";
+  }
+}
+
+// Your days are your calendar days: the browser's time zone when the server knows it (a server
+// without that zone in its database answers 422, and then its own days are shown).
+async function moodByDay(count) {
+  const zone = browserZone();
+  const query = new URLSearchParams({ days: String(count) });
+  if (zone) query.set("tz", zone);
+  try {
+    return await api(`/api/mood?${query}`);
+  } catch (error) {
+    if (!zone || error.status !== 422) throw error;
+    return api(`/api/mood?days=${count}`);
+  }
+}
+
 async function showMood() {
   const count = Number($("mood-days").value);
   $("mood-status").textContent = "Looking…";
   try {
-    const [heart, mood] = await Promise.all([
-      api(companionPath("heart")), api(`/api/mood?days=${count}`),
-    ]);
+    const [heart, mood] = await Promise.all([api(companionPath("heart")), moodByDay(count)]);
     const name = companionName();
     $("heart-title").textContent = `How ${name} feels`;
     $("heart-words").textContent = `${name} feels ${heart.mood.words}.`;
@@ -1086,7 +1106,7 @@ async function showMood() {
     $("mood-table").hidden = !mood.days.length;
     const talked = mood.days.length;
     $("mood-chart-caption").textContent = talked
-      ? `How your messages felt each day (UTC), above the line pleasant, below unpleasant: `
+      ? `How your messages felt each day, above the line pleasant, below unpleasant: `
         + `${talked} of the last ${count} days.`
       : "No days to show yet.";
     $("mood-status").textContent = talked ? "" : mood.reading
