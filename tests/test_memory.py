@@ -26,7 +26,7 @@ from os1.memory.sleep import SUMMARY_SCHEMA, Consolidation
 from os1.safety.disclosure import AI_DISCLOSURE, EMOTION_NOTICE, without_notices
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, ScriptedBackend
-from os1.types import BackendEvent, GenerationRequest, Role, User
+from os1.types import BackendEvent, Conversation, GenerationRequest, Role, User
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None
@@ -44,6 +44,19 @@ def facts_json(*facts: tuple[str, str, int, list[int]]) -> str:
             ]
         }
     )
+
+
+async def theos_conversation(
+    tmp_path: Path, clock: FakeClock
+) -> tuple[SQLiteStore, Memories, User, Conversation]:
+    """A store with memory and Theo's first conversation with Sol, on the fake clock."""
+    from os1.embedder import embedder
+
+    store = SQLiteStore(tmp_path / "os1.db", clock=clock)
+    memories = Memories(store, embedder(), clock=clock)
+    user = await store.create_user("Theo")
+    profile = await store.create_companion(user.id, "Sol", "You are {name}.")
+    return store, memories, user, await store.create_conversation(user.id, profile.id)
 
 
 class Setup:
@@ -271,13 +284,7 @@ async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
 ) -> None:
     # Messages read together (she was busy answering, so extraction waited): each fact still
     # names the one message it came from, and is dated when that was said.
-    store = SQLiteStore(tmp_path / "os1.db", clock=clock)
-    from os1.embedder import embedder
-
-    memories = Memories(store, embedder(), clock=clock)
-    user = await store.create_user("Theo")
-    profile = await store.create_companion(user.id, "Sol", "You are {name}.")
-    conversation = await store.create_conversation(user.id, profile.id)
+    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
     said = []
     lines: list[tuple[Role, str]] = [
         ("user", "I work as a nurse at St Mary's."),
@@ -530,13 +537,7 @@ class HangingBackend(ScriptedBackend):
 async def test_sleep_killed_midway_resumes_without_repeating_itself(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    store = SQLiteStore(tmp_path / "os1.db", clock=clock)
-    from os1.embedder import embedder
-
-    memories = Memories(store, embedder(), clock=clock)
-    user = await store.create_user("Theo")
-    profile = await store.create_companion(user.id, "Sol", "You are {name}.")
-    conversation = await store.create_conversation(user.id, profile.id)
+    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
     for session in range(3):
         for i in range(4):
             role: Role = "user" if i % 2 == 0 else "assistant"
