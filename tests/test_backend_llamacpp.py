@@ -6,6 +6,7 @@ The first tests need nothing but os1; the `model` ones run SmolLM2-135M through 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ctypes
 import importlib.util
 import threading
@@ -163,6 +164,9 @@ class _GivesWay:
 
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         return None
+
+    def reply_coming(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     async def aclose(self) -> None:
         return None

@@ -66,6 +66,9 @@ class TimedBackend:
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         await self.inner.warm(messages, cache_key)
 
+    def reply_coming(self) -> contextlib.AbstractContextManager[None]:
+        return self.inner.reply_coming()
+
     async def aclose(self) -> None:
         await self.inner.aclose()
 

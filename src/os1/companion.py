@@ -70,15 +70,14 @@ class TurnInput:
 
 
 class ContextSource(Protocol):
-    """Adds per-turn notes (recalled memories, mood, policy notes) next to the user's message.
-
-    A source that remembers which notes it gave (the heart: "her mood was said") may also have
-    `notes_dropped(turn)`, called when a turn prepared ahead is dropped unsaid (`Companion.send`
-    with `go`), so it can forget them.
-    """
+    """Adds per-turn notes (recalled memories, mood, policy notes) next to the user's message."""
 
     async def notes(self, turn: TurnInput) -> Sequence[str]:
         """Lines of quoted data for this turn; empty when there is nothing to add."""
+        ...
+
+    def notes_dropped(self, turn: TurnInput) -> None:
+        """A turn prepared ahead was dropped unsaid: forget that its notes were given, if kept."""
         ...
 
 
@@ -260,10 +259,7 @@ class Companion:
     def reply_coming(self) -> contextlib.AbstractContextManager[object]:
         """Inside: a person is about to want a reply (they stopped talking), so the model's
         background work (memory, reflection) gives way now, leaving the CPU to speech-to-text."""
-        coming = getattr(self.backend, "reply_coming", None)
-        if coming is None:
-            return contextlib.nullcontext()
-        return cast(contextlib.AbstractContextManager[object], coming())
+        return self.backend.reply_coming()
 
     async def _system(self, profile: CompanionProfile) -> str:
         return await self.journal.system_prompt(profile, self.settings.user_name)
@@ -487,9 +483,7 @@ class Companion:
 
     def _drop_notes(self, turn: TurnInput) -> None:
         for source in self.sources:
-            dropped = getattr(source, "notes_dropped", None)
-            if dropped is not None:
-                dropped(turn)
+            source.notes_dropped(turn)
 
     async def _window(
         self, user_id: str, conversation: Conversation, profile: CompanionProfile

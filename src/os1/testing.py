@@ -7,6 +7,7 @@ against the real parts.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterable
@@ -127,6 +128,10 @@ class ScriptedBackend:
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         """Record the warm-up so tests can see it happened."""
         self.warmed.append(messages)
+
+    def reply_coming(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to give way: this backend runs no background work of its own."""
+        return contextlib.nullcontext()
 
     async def aclose(self) -> None:
         """Mark closed."""

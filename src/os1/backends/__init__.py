@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from typing import Protocol, runtime_checkable
 
@@ -18,8 +19,6 @@ class Backend(Protocol):
     task that drives it) stops generation promptly. Capabilities are plain attributes:
     `name` is shown to users; `context_window` is in tokens; `keeps_prefix_cache` says whether a
     prompt that extends the previous one is cheaper (so the context builder keeps prefixes stable).
-    A backend that runs background work may also have `reply_coming()`, a context manager inside
-    which that work gives way as it does to a waiting reply (`Companion.reply_coming`).
     """
 
     name: str
@@ -36,6 +35,10 @@ class Backend(Protocol):
 
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         """Prepare for a prompt that starts with `messages` (fill caches); may do nothing."""
+        ...
+
+    def reply_coming(self) -> contextlib.AbstractContextManager[None]:
+        """Inside it, background work gives way as it does to a waiting reply; may do nothing."""
         ...
 
     async def aclose(self) -> None:

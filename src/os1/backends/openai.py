@@ -5,6 +5,7 @@ Replies stream as Server-Sent Events from POST {base_url}/chat/completions.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import AsyncGenerator
@@ -79,6 +80,10 @@ class OpenAIBackend:
 
     async def warm(self, messages: tuple[ChatMessage, ...], cache_key: str | None = None) -> None:
         """Do nothing: the server caches prompt prefixes by itself."""
+
+    def reply_coming(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to give way: the server's work does not use this machine's CPU."""
+        return contextlib.nullcontext()
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""

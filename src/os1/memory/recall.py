@@ -336,3 +336,6 @@ class MemoryRecall:
             if len(lines) >= self.limit:
                 break
         return [self.header, *lines] if lines else []
+
+    def notes_dropped(self, turn: TurnInput) -> None:
+        """Nothing to forget: recall keeps no record of the lines it gave."""
