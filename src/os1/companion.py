@@ -229,18 +229,17 @@ class Companion:
             return None
         user = await self.store.get_user(user_id)
         user_name = user.name if user.name and user.name != "you" else ""
-        opening = opening_message(await self.journal.for_profile(profile), user_name)
-        if not last and opening:
+        if last:
+            you = f" {user_name}" if user_name else ""
+            text = GREETING_BACK.format(name=profile.name, you=you)
+        elif opening := opening_message(await self.journal.for_profile(profile), user_name):
             # A card's own first message, after the disclosure os1's greetings always carry.
             text = f"{AI_DISCLOSURE}\n\n{opening}"
-        elif not last:
+        else:
             first = GREETINGS_FIRST
             if chooses_own_name(self.settings) and await self._first_meeting(profile):
                 first = GREETING_NAMED
             text = first.format(name=profile.name)
-        else:
-            you = f" {user_name}" if user_name else ""
-            text = GREETING_BACK.format(name=profile.name, you=you)
         return await self.store.append_message(
             user_id, conversation_id, "assistant", text, meta={"kind": "greeting"}
         )

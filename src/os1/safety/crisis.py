@@ -430,8 +430,7 @@ class CrisisPolicy:
 def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:
     """Whether a spoken crisis finding may come from a mishearing: some words were unsure and
     no statement stands in the words heard clearly. An act under way always counts as heard."""
-    if not turn.maybe_misheard or turn.clearly_heard is None:
+    clear = turn.clearly_heard
+    if clear is None or "…" not in clear or found.explicit in URGENT_KINDS:
         return False
-    if found.explicit in URGENT_KINDS:
-        return False
-    return found.explicit is None or explicit_statement(turn.clearly_heard) is None
+    return found.explicit is None or explicit_statement(clear) is None

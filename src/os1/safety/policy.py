@@ -61,11 +61,6 @@ class PolicyTurn:
     """For a spoken message, its words with those speech-to-text may have misheard shown as
     "…"; None for typed text (and speech the engine cannot grade)."""
 
-    @property
-    def maybe_misheard(self) -> bool:
-        """A spoken message with at least one word the engine was unsure of."""
-        return self.clearly_heard is not None and "…" in self.clearly_heard
-
     def earlier_user_texts(self, count: int) -> list[str]:
         """The person's last `count` messages before this one in this interaction, oldest
         first (what they said last week is not read as part of today)."""

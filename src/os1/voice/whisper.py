@@ -151,12 +151,18 @@ class WhisperSTT:
         if result.no_speech_prob > _NO_SPEECH:
             return "", None
         ids = result.sequences_ids[0]
-        pieces = []
-        for token, logits in zip(ids, result.logits[0], strict=False):
-            row = np.asarray(logits, dtype=np.float32).reshape(-1)
-            row = np.exp(row - row.max())
-            pieces.append((str(self._tokenizer.decode([token])), float(row[token] / row.sum())))
         text = str(self._tokenizer.decode(ids)).strip()
+        if not ids:
+            return text, None
+        # Each chosen token's probability: one softmax over every step at once.
+        steps = [np.asarray(step, np.float32).reshape(-1) for step in result.logits[0]]
+        ids = ids[: len(steps)]  # the last step, end of text, has no token here
+        logits = np.stack(steps[: len(ids)])
+        logits -= logits.max(axis=1, keepdims=True)
+        chosen = np.exp(logits[np.arange(len(ids)), ids]) / np.exp(logits).sum(axis=1)
+        pieces = [
+            (str(self._tokenizer.decode([t])), float(p)) for t, p in zip(ids, chosen, strict=True)
+        ]
         return text, clearly_heard(pieces)
 
     async def aclose(self) -> None:
