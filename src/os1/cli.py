@@ -8,8 +8,8 @@ import functools
 import json
 import os
 import platform
-import signal
 import sys
+import threading
 from collections.abc import Callable, Coroutine
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -116,22 +116,40 @@ CHAT_HELP = """\
 /history   the last 20 messages
 /new       start a new conversation (the old one is kept)
 /quit      leave (Ctrl-D works too); Ctrl-C stops a reply mid-way"""
+# Leaving waits for what the last turns left to do (facts to extract, her heart): a note after
+# a moment, and at most this long.
+QUIT_NOTE_AFTER_S = 0.5
+QUIT_WAIT_S = 120.0
 
 
 class ChatUI:
-    """The terminal conversation: input line by line, replies streamed as they come."""
+    """The terminal conversation: input line by line, replies streamed as they come.
+
+    The engine's event loop runs on its own thread, so what a turn leaves to do in the
+    background (remembering, her heart, warming the model) goes on while the person reads and
+    types; the terminal (input, Ctrl-C) stays on the main thread.
+    """
 
     def __init__(self, companion: Companion, console: Console) -> None:
         self.companion = companion
         self.console = console
         self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, name="os1-chat-loop", daemon=True
+        )
+        self._thread.start()
         self.user: User | None = None
         self.conversation: Conversation | None = None
         self.name = companion.settings.companion_name
         self.pending = ""
 
-    def run(self, call: Coroutine[Any, Any, T] | asyncio.Future[T]) -> T:
-        return self.loop.run_until_complete(call)
+    def run(self, call: Coroutine[Any, Any, T]) -> T:
+        """Run `call` on the engine's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(call, self.loop).result()
+
+    def spawn(self, call: Coroutine[Any, Any, None]) -> None:
+        """Start `call` on the engine's loop without waiting for it."""
+        asyncio.run_coroutine_threadsafe(call, self.loop)
 
     def start(self) -> None:
         recovered = self.run(self.companion.start())
@@ -151,8 +169,7 @@ class ChatUI:
         if greeting is not None:
             self.say(greeting.content)
         # Fill the model's cache with the conversation while the person types.
-        self.loop.create_task(self.companion.prepare(self.user.id, self.conversation.id))
-        self.run(asyncio.sleep(0))
+        self.spawn(self.companion.prepare(self.user.id, self.conversation.id))
 
     def say(self, text: str) -> None:
         self.console.print(f"[bold magenta]{escape(self.name)}[/] [dim]›[/] ", end="")
@@ -222,33 +239,29 @@ class ChatUI:
             self.console.print()
             return finished
 
-        task = self.loop.create_task(stream())
-        interrupted = False
+        async def begin() -> asyncio.Task[TurnFinished | None]:
+            return asyncio.get_running_loop().create_task(stream())
 
-        def on_interrupt() -> None:
-            nonlocal interrupted
-            interrupted = True
-            task.cancel()
-
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            self.loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        task = self.run(begin())
         try:
-            finished = self.run(task)
-        except asyncio.CancelledError:
+            self.run(asyncio.wait({task}))
+        except KeyboardInterrupt:
+            # Ctrl-C reaches the main thread, waiting here: stop the reply on the loop and wait
+            # until what was said so far is stored.
+            self.loop.call_soon_threadsafe(task.cancel)
+            self.run(asyncio.wait({task}))
             self.console.print("\n[dim](stopped; what she said so far is kept)[/]")
             return
+        try:
+            finished = task.result()
         except Os1Error:
             self.pending = text  # their words go back on the input line
             raise
-        finally:
-            with contextlib.suppress(NotImplementedError, RuntimeError):
-                self.loop.remove_signal_handler(signal.SIGINT)
         if finished and finished.error:
             kept = "the reply so far is kept" if finished.reply.content else "your message is kept"
             self.console.print(f"[yellow]({escape(finished.error)}; {kept})[/]", soft_wrap=True)
         # Warm again for the next message while the person reads and types.
-        self.loop.create_task(self.companion.prepare(user_id, conversation_id))
-        self.run(asyncio.sleep(0))
+        self.spawn(self.companion.prepare(user_id, conversation_id))
 
     def command(self, line: str) -> bool:
         """Run a /command; return False to quit."""
@@ -290,18 +303,39 @@ class ChatUI:
                 _fail(str(err))
 
     def close(self) -> None:
-        with contextlib.suppress(Exception):
-            pending = asyncio.all_tasks(self.loop)
-            if pending:
-                # The last turn's background work (remembering, her heart) only runs while the
-                # loop does: give it a moment before stopping it.
-                self.run(asyncio.wait(pending, timeout=2.0))
-            for task in pending:
-                task.cancel()
-            if pending:
-                self.run(asyncio.gather(*pending, return_exceptions=True))
-        self.run(self.companion.aclose())
-        self.loop.close()
+        """Let the last turns' background work finish (she is still taking in what was said),
+        saying so if it takes a moment; Ctrl-C leaves at once and the rest is picked up on the
+        next turn or by `os1 memory sleep`."""
+        try:
+            if not self.run(self._settle(QUIT_NOTE_AFTER_S)):
+                self.console.print(
+                    "[dim](taking in what you said before you go… Ctrl-C leaves now; "
+                    "she catches up next time)[/]"
+                )
+                self.run(self._settle(QUIT_WAIT_S))
+        except KeyboardInterrupt:
+            self.console.print()
+        finally:
+            self.run(self._shutdown())
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join()
+            self.loop.close()
+
+    async def _settle(self, timeout_s: float) -> bool:
+        """Wait up to `timeout_s` for the turns' background work; True when it is done."""
+        with contextlib.suppress(TimeoutError):
+            # Shielded: running out of time stops the waiting, not the work.
+            await asyncio.wait_for(asyncio.shield(self.companion.drain()), timeout_s)
+            return True
+        return False
+
+    async def _shutdown(self) -> None:
+        """Stop what is still running on the loop (warming, unfinished work), then close."""
+        others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)
+        await self.companion.aclose(grace_s=0)
 
 
 def _ensure_model(settings: Settings, console: Console) -> None:
