@@ -302,16 +302,16 @@ async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
                 "facts": [
                     {"about": "user", "message": 1, "fact": "Theo is a nurse at St Mary's.",
                      "importance": 4, "replaces": []},
-                    {"about": "user", "message": 3, "fact": "Theo's sister Anna moves to Boston.",
+                    {"about": "user", "message": 2, "fact": "Theo's sister Anna moves to Boston.",
                      "importance": 4, "replaces": []},
-                    {"about": "user", "message": 9, "fact": "Theo likes long walks.",
+                    {"about": "user", "message": 3, "fact": "Theo likes long walks.",
                      "importance": 2, "replaces": []},
                 ]
             }
         )
     )  # fmt: skip
     extractor = FactExtractor(memories, backend)
-    assert await extractor.extract_pending(user.id, conversation.id) == 3
+    assert await extractor.extract_pending(user.id, conversation.id) == 2
     prompt = backend.requests[-1].messages[-1].content
     assert "\n(3) [" in prompt
     assert "Theo: My sister Anna is moving to Boston in June." in prompt
@@ -319,10 +319,49 @@ async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
     nurse = facts["Theo is a nurse at St Mary's."]
     sister = facts["Theo's sister Anna moves to Boston."]
     assert (nurse.sources, nurse.valid_at) == ((said[0].id,), said[0].created_at)
+    # The model named the wrong message (2, hers): the source is the one that says it.
     assert (sister.sources, sister.valid_at) == ((said[2].id,), said[2].created_at)
-    # A message number that is not there: the fact is kept, drawn from all they said.
-    walks = facts["Theo likes long walks."]
-    assert walks.sources == (said[0].id, said[2].id)
+    # Nobody said anything about walks: a fact the messages do not bear out is not kept.
+    assert "Theo likes long walks." not in facts
+    await store.aclose()
+
+
+async def test_facts_come_from_their_subjects_own_words(tmp_path: Path, clock: FakeClock) -> None:
+    # A small model reads her question "How is Anna settling in?" as a fact about Theo's sister,
+    # or copies the question out; neither is something Theo said.
+    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
+    lines: list[tuple[Role, str]] = [
+        ("user", "My sister Anna just moved to Lisbon."),
+        ("assistant", "Lisbon! How is Anna settling in? I love fado, by the way."),
+    ]
+    for role, text in lines:
+        await store.append_message(user.id, conversation.id, role, text)
+        clock.advance(minutes=1)
+    backend = ScriptedBackend()
+    backend.queue(
+        json.dumps(
+            {
+                "facts": [
+                    {"about": "user", "message": 1, "fact": "Theo's sister Anna moved to Lisbon.",
+                     "importance": 4, "replaces": []},
+                    {"about": "user", "message": 2, "fact": "Anna is settling in in Lisbon.",
+                     "importance": 3, "replaces": []},
+                    {"about": "user", "message": 2, "fact": "How is Anna settling in?",
+                     "importance": 3, "replaces": []},
+                    {"about": "companion", "message": 2, "fact": "Sol loves fado.",
+                     "importance": 2, "replaces": []},
+                    {"about": "companion", "message": 1, "fact": "Sol moved to Lisbon.",
+                     "importance": 2, "replaces": []},
+                ]
+            }
+        )
+    )  # fmt: skip
+    assert await FactExtractor(memories, backend).extract_pending(user.id, conversation.id) == 2
+    facts = await memories.list(user.id, kind="fact")
+    assert sorted((m.about, m.text) for m in facts) == [
+        ("companion", "Sol loves fado."),
+        ("user", "Theo's sister Anna moved to Lisbon."),
+    ]
     await store.aclose()
 
 
@@ -360,6 +399,7 @@ def test_parse_facts_keeps_well_formed_items_only() -> None:
                 {"about": "companion", "fact": "x", "importance": 3, "replaces": []},
                 "not an object",
                 {"about": "companion", "fact": "Sol likes jazz.", "importance": True},
+                {"about": "user", "fact": "What does Theo do for work?", "importance": 3},
             ]
         }
     )
@@ -501,7 +541,9 @@ async def test_memory_work_never_delays_a_reply(tmp_path: Path, clock: FakeClock
             break
         await asyncio.sleep(0.01)
     assert (await setup.memories.search(user.id, "dog"))[0].memory.text == "My dog is Rex."
-    backend.queue(facts_json(("user", "Theo has a dog called Rex.", 3, [])))
+    # However the two turns' messages are read, the one about Rex bears the fact out.
+    rex = facts_json(("user", "Theo has a dog called Rex.", 3, []))
+    backend.queue(rex, rex)
     backend.gate.set()
     await companion.drain()
     assert backend.background_done >= 1

@@ -3,9 +3,11 @@
 The model answers in JSON constrained by a schema (a llama.cpp grammar for the embedded model,
 `response_format` for servers), so even a small local model writes parseable output; what still
 comes back broken (a cut-off answer, a plugin backend without constraints) is salvaged item by
-item or skipped, never fatal. Each new fact is checked against related facts already known: a
-near-duplicate only adds its sources, and a fact that makes an old one untrue ("I quit that
-job") marks the old one past (`invalid_at`) instead of contradicting it.
+item or skipped, never fatal. A fact is kept only when the messages bear it out (`ground`:
+most of its words were said, by the person it is about). Each new fact is checked against
+related facts already known: a near-duplicate only adds its sources, and a fact that makes an
+old one untrue ("I quit that job") marks the old one past (`invalid_at`) instead of
+contradicting it.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from os1.errors import BackendError
 from os1.memory.memories import learnable
+from os1.memory.recall import query_terms
 from os1.memory.timeframe import short_date
 from os1.types import ChatMessage, Finish, GenerationRequest, Memory, Message, TextDelta
 
@@ -74,6 +77,10 @@ number in "replaces". message: the number of the message the fact comes from. im
 trivial, 3 useful, 5 life-changing. No new facts: {{"facts": []}}."""
 
 DUPLICATE_SIMILARITY = 0.9
+GROUNDED_SHARE = 0.5
+"""How many of a fact's words (names aside) the messages it comes from must contain."""
+_RESTATED = frozenset({"like", "love", "live", "want", "plan", "enjo", "feel", "call", "name"})
+"""Word stems a fact adds when it restates what was said ("I'm in Lisbon": "lives in Lisbon")."""
 RELATED_FACTS = 8
 
 
@@ -109,6 +116,8 @@ def parse_facts(raw: str) -> list[ExtractedFact]:
         about = item.get("about")
         if not isinstance(text, str) or len(text.split()) < 2 or about not in ("user", "companion"):
             continue
+        if text.rstrip().endswith("?"):
+            continue  # a question copied out of the conversation is not a fact
         importance = item.get("importance", 3)
         if not isinstance(importance, int) or isinstance(importance, bool):
             importance = 3
@@ -125,6 +134,41 @@ def parse_facts(raw: str) -> list[ExtractedFact]:
             )
         )
     return out
+
+
+def _stems(text: str, leave_out: Collection[str] = ()) -> set[str]:
+    """The content words of `text`, cut to their first four letters ("moved", "move" meet)."""
+    stems = {w if w.isdigit() else w[:4] for w in query_terms(text)}
+    return stems.difference(leave_out)
+
+
+def ground(
+    fact: ExtractedFact, messages: Sequence[Message], names: dict[str, str]
+) -> tuple[ExtractedFact, Message] | None:
+    """The fact and the message it comes from, or None when the messages do not bear it out.
+
+    A small model repeats known facts as new, copies its instructions or a whole line, gets the
+    message number wrong, and takes her questions about the person for facts. So a fact stands
+    only when most of its words (names aside) are in these messages; its source is the message
+    that shares most of them (the model's number breaks ties); and it is about whoever said
+    that message: her words about the person ("How is Anna settling in?") are not a fact
+    about them, nor are their words a fact about her; what they say of their own life is
+    about them, whichever subject the model named.
+    """
+    if any(fact.text.startswith(f"{name}:") for name in names.values()):
+        return None  # a line of the conversation copied out whole
+    words = _stems(fact.text, _stems(" ".join(names.values())) | _RESTATED)
+    batch = [_stems(m.content) for m in messages]
+    if not words or len(words & set().union(*batch)) < GROUNDED_SHARE * len(words):
+        return None
+    cited = (fact.message or 0) - 1
+    best = max(range(len(messages)), key=lambda i: (len(words & batch[i]), i == cited))
+    said = messages[best]
+    if said.role == "assistant":
+        return (fact, said) if fact.about == "companion" else None
+    if fact.about == "companion" and _stems(names["assistant"]) & _stems(fact.text):
+        return None
+    return (replace(fact, about="user"), said)
 
 
 def _salvage_objects(raw: str) -> list[Any]:
@@ -232,17 +276,14 @@ class FactExtractor:
         known = await self._related_facts(user_id, messages)
         prompt = self._prompt(names, known, messages)
         raw = await self._generate(prompt, user_id)
-        facts = parse_facts(raw)
-        when = max(m.created_at for m in messages)
-        sources = [m.id for m in messages if m.role == "user"] or [m.id for m in messages]
         written: list[Memory] = []
-        for fact in facts:
-            if fact.message is not None and 1 <= fact.message <= len(messages):
-                # The message it came from: its own time and source, not the whole batch's.
-                said = messages[fact.message - 1]
-                stored = await self._write(user_id, fact, said.created_at, [said.id], known)
-            else:
-                stored = await self._write(user_id, fact, when, sources, known)
+        for fact in parse_facts(raw):
+            checked = ground(fact, messages, names)
+            if checked is None:
+                continue
+            fact, said = checked
+            # The message it came from: its own time and source, not the whole batch's.
+            stored = await self._write(user_id, fact, said.created_at, [said.id], known)
             if stored is not None:
                 written.append(stored)
         return written
