@@ -22,7 +22,12 @@ from os1.memory import memory_for, recall_budget
 from os1.memory.extraction import FACTS_SCHEMA, FactExtractor, parse_facts
 from os1.memory.memories import Memories
 from os1.memory.recall import MemoryRecall, query_terms
-from os1.memory.sleep import SUMMARY_SCHEMA, Consolidation
+from os1.memory.sleep import (
+    OUTDATED_SCHEMA,
+    SUMMARY_SCHEMA,
+    Consolidation,
+    judges_outdated_facts,
+)
 from os1.safety.disclosure import AI_DISCLOSURE, EMOTION_NOTICE, without_notices
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, ScriptedBackend
@@ -629,6 +634,37 @@ async def test_sleep_merges_facts_that_say_the_same_thing(tmp_path: Path, clock:
     ]
     assert first.id in {m.id for m in facts}, "the older fact is the one kept"
     await store.aclose()
+
+
+@pytest.mark.parametrize("retire", [True, False])
+async def test_sleep_retires_a_replaced_fact_only_when_let(
+    tmp_path: Path, clock: FakeClock, retire: bool
+) -> None:
+    store, memories, user, _ = await theos_conversation(tmp_path, clock)
+    nurse = await memories.add_fact(
+        user.id, "Theo works as a nurse at St Mary's hospital.", about="user", valid_at=clock()
+    )
+    clock.advance(days=60)
+    teacher = await memories.add_fact(
+        user.id, "Theo now works as a teacher at Hill School.", about="user", valid_at=clock()
+    )
+    backend = ScriptedBackend()
+    backend.queue(*[json.dumps({"outdated": [1]})] * 2)
+    report = await Consolidation(memories, backend, clock=clock, retire=retire).run(user.id)
+
+    assert report.outdated == (1 if retire else 0)
+    asked = [r for r in backend.requests if r.json_schema == OUTDATED_SCHEMA]
+    assert len(asked) == (1 if retire else 0), "once: the pair is checked from either side"
+    current = await memories.list(user.id, kind="fact", include_past=False)
+    expected = {teacher.id} if retire else {nurse.id, teacher.id}
+    assert {m.id for m in current} == expected
+    await store.aclose()
+
+
+def test_only_a_model_other_than_the_embedded_one_retires_facts(tmp_path: Path) -> None:
+    assert not judges_outdated_facts(Settings(home=tmp_path))
+    assert judges_outdated_facts(Settings(home=tmp_path, model=str(tmp_path / "llama-8b.gguf")))
+    assert judges_outdated_facts(Settings(home=tmp_path, backend="openai", model="llama3.1"))
 
 
 def test_companion_from_settings_remembers_unless_told_not_to(

@@ -206,15 +206,20 @@ def memory_forget(
 @memory_group.command(name="sleep")
 @settings_options
 @click.option("--no-model", is_flag=True, help="Only the steps that need no model.")
+@click.option(
+    "--retire/--no-retire", default=None,
+    help="Let the model retire facts a later one replaced (default: not with the embedded model, "
+    "which judges this badly).",
+)  # fmt: skip
 @friendly_errors
-def memory_sleep(no_model: bool, **flags: Any) -> None:
+def memory_sleep(no_model: bool, retire: bool | None, **flags: Any) -> None:
     """Consolidate: remember what was missed, extract facts, summarise finished sessions, merge
     duplicates, retire facts that changed. Safe to stop at any time; run again to go on."""
     from os1.embedder import embedder
     from os1.errors import MissingExtra
     from os1.memory import memory_missing
     from os1.memory.memories import Memories
-    from os1.memory.sleep import Consolidation
+    from os1.memory.sleep import Consolidation, judges_outdated_facts
     from os1.plugins import load_backend, load_store
 
     if memory_missing():
@@ -222,6 +227,8 @@ def memory_sleep(no_model: bool, **flags: Any) -> None:
     settings = _settings(flags)
     if not no_model:
         _ensure_model(settings, Console(highlight=False))
+    if retire is None:
+        retire = judges_outdated_facts(settings)
 
     async def go() -> list[tuple[str, Any]]:
         store: Any = load_store(settings)
@@ -229,7 +236,7 @@ def memory_sleep(no_model: bool, **flags: Any) -> None:
         try:
             memories = Memories(store, embedder())
             return [
-                (user.name, await Consolidation(memories, backend).run(user.id))
+                (user.name, await Consolidation(memories, backend, retire=retire).run(user.id))
                 for user in await store.list_users()
             ]
         finally:
@@ -244,3 +251,8 @@ def memory_sleep(no_model: bool, **flags: Any) -> None:
         )
         for line in report.unfinished:
             click.echo(f"  ({line})")
+    if not retire and not no_model:
+        click.echo(
+            "(facts that changed were not retired: the embedded model judges that badly;"
+            " --retire lets it, and `os1 memory edit ID --past` marks one by hand)"
+        )
