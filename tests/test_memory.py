@@ -636,6 +636,20 @@ async def test_sleep_merges_facts_that_say_the_same_thing(tmp_path: Path, clock:
     await store.aclose()
 
 
+async def test_facts_that_differ_in_a_number_are_not_merged(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    store, memories, user, _ = await theos_conversation(tmp_path, clock)
+    await memories.add_fact(user.id, "Theo is 34 years old.", about="user", valid_at=clock())
+    clock.advance(days=300)
+    await memories.add_fact(user.id, "Theo turned 35.", about="user", valid_at=clock())
+    report = await Consolidation(memories, None, clock=clock).run(user.id)
+    assert report.merged == 0
+    facts = await memories.list(user.id, kind="fact")
+    assert sorted(m.text for m in facts) == ["Theo is 34 years old.", "Theo turned 35."]
+    await store.aclose()
+
+
 @pytest.mark.parametrize("retire", [True, False])
 async def test_sleep_retires_a_replaced_fact_only_when_let(
     tmp_path: Path, clock: FakeClock, retire: bool

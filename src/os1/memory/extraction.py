@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -35,7 +36,9 @@ __all__ = [
     "ExtractedFact",
     "FactExtractor",
     "GaveWay",
+    "ground",
     "parse_facts",
+    "same_thing",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,6 +80,7 @@ number in "replaces". message: the number of the message the fact comes from. im
 trivial, 3 useful, 5 life-changing. No new facts: {{"facts": []}}."""
 
 DUPLICATE_SIMILARITY = 0.9
+"""Facts this similar say the same thing, unless their numbers differ (`same_thing`)."""
 GROUNDED_SHARE = 0.5
 """How many of a fact's words (names aside) the messages it comes from must contain."""
 _RESTATED = frozenset({"like", "love", "live", "want", "plan", "enjo", "feel", "call", "name"})
@@ -134,6 +138,16 @@ def parse_facts(raw: str) -> list[ExtractedFact]:
             )
         )
     return out
+
+
+def same_thing(a: str, b: str, similarity: float) -> bool:
+    """Whether two facts say the same thing: close in meaning and with the same numbers
+    ("Theo is 34" and "Theo turned 35" are 0.91 alike, and not duplicates)."""
+    return similarity >= DUPLICATE_SIMILARITY and _numbers(a) == _numbers(b)
+
+
+def _numbers(text: str) -> set[str]:
+    return set(re.findall(r"\d+", text))
 
 
 def _stems(text: str, leave_out: Collection[str] = ()) -> set[str]:
@@ -335,7 +349,7 @@ class FactExtractor:
                 other.kind == "fact"
                 and other.invalid_at is None
                 and other.about == fact.about
-                and similarity[other.id] >= DUPLICATE_SIMILARITY
+                and same_thing(fact.text, other.text, similarity[other.id])
             ):
                 # Said again: the memory it already is gains a source and, maybe, importance.
                 await memories.store.update_memory(

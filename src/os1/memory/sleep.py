@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from os1.memory.extraction import (
-    DUPLICATE_SIMILARITY,
     FactExtractor,
     GaveWay,
     generate_in_background,
+    same_thing,
 )
 from os1.memory.timeframe import short_date
 from os1.types import ChatMessage, Memory, Message
@@ -220,7 +220,7 @@ class Consolidation:
             if fact.id in checked or fact.id in gone:
                 continue
             for other, similarity in await self._related(user_id, fact):
-                if similarity < DUPLICATE_SIMILARITY or other.id in gone:
+                if not same_thing(fact.text, other.text, similarity) or other.id in gone:
                     continue
                 keep, drop = sorted((fact, other), key=lambda m: (m.valid_at, m.id))
                 await store.update_memory(
@@ -249,7 +249,8 @@ class Consolidation:
             group = [
                 m
                 for m, similarity in await self._related(user_id, fact)
-                if RELATED_SIMILARITY <= similarity < DUPLICATE_SIMILARITY
+                if similarity >= RELATED_SIMILARITY
+                and not same_thing(fact.text, m.text, similarity)
             ][:7]
             if group:
                 group = sorted([fact, *group], key=lambda m: m.valid_at)
