@@ -82,9 +82,22 @@ def test_a_spoken_question_gets_a_spoken_answer(tmp_path: Path, whisper: Whisper
     assert "I baked fresh bread with my sister today." in exported.output
 
 
-def test_whisper_says_which_words_it_heard_clearly(whisper: WhisperSTT) -> None:
-    speech = asyncio.run(say("I baked fresh bread with my sister today."))
-    heard = asyncio.run(whisper.transcribe(resample(speech, 16000)))
+LONG = (
+    "I baked fresh bread with my sister today. We started early in the morning, before the "
+    "sun came up, and the whole kitchen smelled of yeast and flour. She told me about her new "
+    "job at the library, and I told her about the garden and the tomatoes that finally turned "
+    "red. Then we walked to the river with the warm loaf, sat on the old bench by the bridge, "
+    "and ate half of it with butter while the ducks watched us and waited for the crumbs. "
+    "On the way home it started to rain, so we ran the last part and laughed the whole time."
+)
+
+
+@pytest.mark.parametrize("text", ["I baked fresh bread with my sister today.", LONG])
+def test_whisper_says_which_words_it_heard_clearly(whisper: WhisperSTT, text: str) -> None:
+    speech = resample(asyncio.run(say(text)), 16000)
+    if text == LONG:
+        assert speech.duration_s > 28, "long enough for Whisper's segment path"
+    heard = asyncio.run(whisper.transcribe(speech))
     assert heard.clearly_heard is not None
     words, clear = heard.text.split(), heard.clearly_heard.split()
     assert len(clear) == len(words)

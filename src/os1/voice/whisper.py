@@ -119,9 +119,12 @@ class WhisperSTT:
                 beam_size=1,
                 vad_filter=True,
                 condition_on_previous_text=False,
+                word_timestamps=True,  # for each word's probability
             )
-            text = " ".join(s.text.strip() for s in segments if s.no_speech_prob < _NO_SPEECH)
-            return Transcript(text.strip(), audio.duration_s)
+            kept = [s for s in segments if s.no_speech_prob < _NO_SPEECH]
+            text = " ".join(s.text.strip() for s in kept).strip()
+            pieces = [(w.word, w.probability) for s in kept for w in s.words or ()]
+            return Transcript(text, audio.duration_s, clearly_heard(pieces) if pieces else None)
         text, clear = self._short(samples)
         return Transcript(text, audio.duration_s, clear)
 
