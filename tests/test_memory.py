@@ -19,7 +19,13 @@ from os1.config import Settings, load_settings
 from os1.context import NOTES_HEADER
 from os1.errors import ConfigError
 from os1.memory import memory_for, recall_budget
-from os1.memory.extraction import FACTS_SCHEMA, FactExtractor, parse_facts
+from os1.memory.extraction import (
+    FACTS_SCHEMA,
+    ExtractedFact,
+    FactExtractor,
+    attributed,
+    parse_facts,
+)
 from os1.memory.memories import Memories
 from os1.memory.recall import MemoryRecall, query_terms
 from os1.memory.sleep import (
@@ -368,6 +374,19 @@ async def test_facts_come_from_their_subjects_own_words(tmp_path: Path, clock: F
         ("user", "Theo's sister Anna moved to Lisbon."),
     ]
     await store.aclose()
+
+
+def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:
+    names = {"user": "Theo", "assistant": "Sol"}
+    nurse = ExtractedFact("user", "I work as a nurse, nights mostly.", 3, ())
+    assert attributed(nurse, names).text == 'Theo said: "I work as a nurse, nights mostly."'
+    fado = ExtractedFact("companion", "I'm a big fan of fado.", 2, ())
+    assert attributed(fado, names).text == 'Sol said: "I\'m a big fan of fado."'
+    third = ExtractedFact("user", "Theo's sister Anna moved to Lisbon.", 4, ())
+    assert attributed(third, names) == third
+    assert attributed(ExtractedFact("user", "Island life suits Theo.", 2, ()), names).text == (
+        "Island life suits Theo."
+    )
 
 
 async def test_a_fact_said_twice_is_remembered_once_with_both_sources(setup: Setup) -> None:

@@ -36,6 +36,7 @@ __all__ = [
     "ExtractedFact",
     "FactExtractor",
     "GaveWay",
+    "attributed",
     "ground",
     "parse_facts",
     "same_thing",
@@ -185,6 +186,18 @@ def ground(
     return (replace(fact, about="user"), said)
 
 
+_FIRST_PERSON = re.compile(r"^(?:i|i['’](?:m|ve|d|ll)|im|ive|my|me|we|our)\b", re.IGNORECASE)
+
+
+def attributed(fact: ExtractedFact, names: dict[str, str]) -> ExtractedFact:
+    """A fact the model copied in the first person ("I work nights.") says who said it:
+    `Theo said: "I work nights."`. Quoted bare, "I" would read as her in her own notes."""
+    if not _FIRST_PERSON.match(fact.text):
+        return fact
+    who = names["user" if fact.about == "user" else "assistant"]
+    return replace(fact, text=f'{who} said: "{fact.text}"')
+
+
 def _salvage_objects(raw: str) -> list[Any]:
     """Complete JSON objects found inside broken text (an answer cut off at max_tokens)."""
     decoder = json.JSONDecoder()
@@ -296,6 +309,7 @@ class FactExtractor:
             if checked is None:
                 continue
             fact, said = checked
+            fact = attributed(fact, names)
             # The message it came from: its own time and source, not the whole batch's.
             stored = await self._write(user_id, fact, said.created_at, [said.id], known)
             if stored is not None:
