@@ -13,6 +13,7 @@ from conftest import PausingBackend
 from os1.companion import Companion, TurnInput
 from os1.config import Settings
 from os1.errors import BackendUnavailable, InputError
+from os1.names import ASKS_NAME, UNNAMED, name_from_answer
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, Script, ScriptedBackend
 from os1.types import (
@@ -433,6 +434,79 @@ async def test_greetings_first_meeting_none_while_talking_welcome_back_later(
     assert "welcome back" in back.content
     assert "Sol" in back.content
     assert [m.content for m in await stored(companion, chat)][-1] == back.content
+
+
+async def test_she_calls_you_what_you_answer_to_her_first_question(
+    companion: Companion,
+    backend: ScriptedBackend,
+    clock: FakeClock,
+    chat: tuple[User, Conversation],
+) -> None:
+    user, conversation = chat
+    hello = await companion.greet(user.id, conversation.id)
+    assert hello is not None
+    assert hello.content.endswith(ASKS_NAME)
+
+    await companion.reply(user.id, conversation.id, "Hi! Call me Theo. I just moved to Lisbon.")
+
+    assert (await companion.store.get_user(user.id)).name == "Theo"
+    system = backend.requests[-1].messages[0].content
+    assert "The person you are talking with is called Theo." in system
+    # Later messages never rename anyone, whatever they say.
+    await companion.reply(user.id, conversation.id, "I'm Exhausted today.")
+    assert (await companion.store.get_user(user.id)).name == "Theo"
+    clock.advance(days=1)
+    back = await companion.greet(user.id, conversation.id)
+    assert back is not None
+    assert back.content.startswith("Hey Theo, welcome back.")
+
+
+async def test_an_answer_without_a_name_leaves_the_account_unnamed(
+    companion: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    user, conversation = chat
+    await companion.greet(user.id, conversation.id)
+    await companion.reply(user.id, conversation.id, "I'm good, how are you?")
+    assert (await companion.store.get_user(user.id)).name == UNNAMED
+    assert "is called" not in backend.requests[-1].messages[0].content
+
+
+async def test_the_configured_name_renames_the_person_she_knows(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    unnamed = await Companion(
+        Settings(home=tmp_path), store=store, backend=backend, clock=clock
+    ).local_user()
+    assert unnamed.name == UNNAMED
+    named = Companion(Settings(home=tmp_path, user_name="Theo"), store=store, backend=backend)
+    assert (await named.local_user()).name == "Theo"
+    assert (await named.local_user()).id == unnamed.id
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("Theo", "Theo"),
+        ("theo!", "Theo"),
+        ("call me sam", "Sam"),
+        ("You can call me Sam, thanks", "Sam"),
+        ("my name's jo", "Jo"),
+        ("Hi! I'm Theo. My sister Ana just moved to Lisbon.", "Theo"),
+        ("I'm Mary Ann", "Mary Ann"),
+        ("It's Theo", "Theo"),
+        ("I'm good, how are you?", None),
+        ("im tired", None),
+        ("I'm a teacher", None),
+        ("I am 14", None),
+        ("It's nice to meet you", None),
+        ("My name is not important", None),
+        ("Hey there", None),
+        ("hello Sol", None),
+        ("", None),
+    ],
+)
+def test_a_name_is_read_from_an_answer(answer: str, name: str | None) -> None:
+    assert name_from_answer(answer) == name
 
 
 async def test_two_messages_sent_at_once_take_turns(

@@ -25,6 +25,7 @@ from os1.heart import heart_for
 from os1.heart.journal import GrowthJournal, chooses_own_name
 from os1.heart.persona import opening_message
 from os1.memory import memory_for
+from os1.names import ASKS_NAME, UNNAMED, name_from_answer
 from os1.plugins import load_backend, load_store
 from os1.safety import Policy, SafetyFloor, floor_policies
 from os1.safety.disclosure import AI_DISCLOSURE
@@ -194,9 +195,12 @@ class Companion:
     async def local_user(self) -> User:
         """The single local user of a desktop install, created on first use."""
         users = await self.store.list_users()
-        if users:
-            return users[0]
-        return await self.store.create_user(self.settings.user_name or "you")
+        if not users:
+            return await self.store.create_user(self.settings.user_name or UNNAMED)
+        if self.settings.user_name and users[0].name != self.settings.user_name:
+            # `os1 config set user_name` renames the person she already knows.
+            return await self.store.rename_user(users[0].id, self.settings.user_name)
+        return users[0]
 
     async def default_profile(self, user: User) -> CompanionProfile:
         """The user's first companion, created from the settings on first use."""
@@ -228,7 +232,7 @@ class Companion:
         if last and (self.clock() - last[0].created_at).total_seconds() < GREETING_GAP_S:
             return None
         user = await self.store.get_user(user_id)
-        user_name = user.name if user.name and user.name != "you" else ""
+        user_name = user.name if user.name and user.name != UNNAMED else ""
         if last:
             you = f" {user_name}" if user_name else ""
             text = GREETING_BACK.format(name=profile.name, you=you)
@@ -261,7 +265,17 @@ class Companion:
         return self.backend.reply_coming()
 
     async def _system(self, profile: CompanionProfile) -> str:
-        return await self.journal.system_prompt(profile, self.settings.user_name)
+        user = await self.store.get_user(profile.user_id)
+        name = user.name if user.name != UNNAMED else self.settings.user_name
+        return await self.journal.system_prompt(profile, name)
+
+    async def _learn_name(self, user_id: str, recent: Sequence[Message], text: str) -> None:
+        """Their answer to her first "What should I call you?" names an unnamed account."""
+        if not recent or recent[-1].role != "assistant" or ASKS_NAME not in recent[-1].content:
+            return
+        user = await self.store.get_user(user_id)
+        if user.name == UNNAMED and (name := name_from_answer(text)):
+            await self.store.rename_user(user_id, name)
 
     async def _first_meeting(self, profile: CompanionProfile) -> bool:
         """Has she just named herself and never talked with this person before?"""
@@ -340,6 +354,7 @@ class Companion:
                     yield event
                 return
             assert record.reply is not None
+            await self._learn_name(user_id, recent, text)
             await self.safety.record(screening)
             yield TurnStarted(record.user_message, record.reply.seq)
             for notice in notices:

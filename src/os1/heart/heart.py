@@ -24,6 +24,7 @@ from os1.heart.mood import Mood
 from os1.heart.reflection import Reflection, message_importance
 from os1.heart.relationship import Relationship, is_disclosure, is_kept_promise
 from os1.memory.extraction import GaveWay
+from os1.names import UNNAMED
 
 if TYPE_CHECKING:
     from os1.companion import TurnInput
@@ -301,7 +302,7 @@ class Heart:
 
     async def _user_name(self, user_id: str) -> str:
         user = await self.store.get_user(user_id)
-        return user.name if user.name and user.name != "you" else "the user"
+        return user.name if user.name and user.name != UNNAMED else "the user"
 
     # --- inspection ---------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from os1.errors import InputError
 from os1.memory.recall import Recalled, RecallWeights, recall_memories
+from os1.names import UNNAMED
 from os1.safety.disclosure import without_notices
 from os1.store import MemoryStore, Store
 from os1.store.sqlite_memory import FORGOTTEN
@@ -93,12 +94,15 @@ class Memories:
     async def speaker_names(self, user_id: str, conversation_id: str) -> dict[str, str]:
         key = f"{user_id}:{conversation_id}"
         if key not in self._names:
-            user = await self.store.get_user(user_id)
             conversation = await self.store.get_conversation(user_id, conversation_id)
             profile = await self.store.get_companion(user_id, conversation.companion_id)
-            self._names[f"{key}:user"] = user.name if user.name != "you" else "User"
             self._names[key] = profile.name
-        return {"user": self._names[f"{key}:user"], "assistant": self._names[key]}
+        # Not kept: the person may tell her their name in this conversation.
+        user = await self.store.get_user(user_id)
+        return {
+            "user": user.name if user.name != UNNAMED else "User",
+            "assistant": self._names[key],
+        }
 
     async def remember_messages(self, user_id: str, messages: Sequence[Message]) -> list[Memory]:
         """Make messages searchable (episodes): their words, speaker, neighbours and date.

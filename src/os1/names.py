@@ -1,0 +1,60 @@
+"""What to call the person: their answer to her first "What should I call you?".
+
+She asks when she meets someone; the answer ("Theo", "call me Theo", "Hi! I'm Theo. My sister…")
+becomes the account's name, used in her system prompt, her greetings and her memory's notes.
+Only that answer is read, and only while the account has no name of its own, so "I'm tired"
+three weeks later never renames anyone. A name can always be changed: `os1 config set
+user_name`, or the web page's settings.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["ASKS_NAME", "UNNAMED", "name_from_answer"]
+
+UNNAMED = "you"
+"""The name of an account that has not said what to call them."""
+ASKS_NAME = "What should I call you?"
+"""The question in her first greeting whose answer is read for a name."""
+
+_NAME = r"([^\W\d_][\w'’-]{0,30}(?:\s+[A-Z][\w'’-]{0,30})?)"
+# "call me theo", "my name is theo": a name follows, however it is typed.
+_NAMED = re.compile(
+    r"\b(?:call\s+me|my\s+name\s+is|my\s+name['’]s|name['’]s)\s+" + _NAME, re.IGNORECASE
+)
+# "I'm Theo", "it's Theo": only a capitalised word ("I'm tired" names nobody).
+_INTRODUCED = re.compile(
+    r"\b(?:[Ii]\s+am|[Ii]['’]m|[Ii]m|[Ii]t['’]s|[Tt]his\s+is)\s+(?=[A-Z])" + _NAME
+)
+_BARE = re.compile(r"^\W*" + _NAME + r"\W*$")
+# Words an answer may be made of that are not names ("I'm fine", "just me", "sure").
+_NOT_NAMES = frozenset(
+    """
+    a an the and or but so just not no nope yes yeah yep ok okay sure fine good great well
+    tired sad happy glad here there back new sorry hi hello hey thanks thank you me myself
+    nobody anybody someone anyone whatever nothing idk dunno human person user friend buddy
+    i i'm im i’m it's it’s
+    really very pretty kind quite bit little going doing feeling being from in on at to with
+    about over actually also still too lol haha hmm um uh oh nice lovely cool weird late
+    early been complicated hard
+    """.split()  # noqa: SIM905
+)
+
+
+def name_from_answer(text: str) -> str | None:
+    """The name in an answer to "What should I call you?", or None if it gives none."""
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    for found in (_BARE.match(first), _NAMED.search(first), _INTRODUCED.search(first)):
+        if found is not None and (name := _as_name(found.group(1).split())):
+            return name
+    return None
+
+
+def _as_name(words: list[str]) -> str | None:
+    if words[0].lower() in _NOT_NAMES:
+        return None
+    # A second word only when it is capitalised like a name ("Mary Ann", not "Theo and").
+    words = words[:1] + [w for w in words[1:2] if w[:1].isupper() and w.lower() not in _NOT_NAMES]
+    name = " ".join(words).strip("'’-")
+    return name[:1].upper() + name[1:] if name else None
