@@ -382,6 +382,8 @@ def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:
     assert attributed(nurse, names).text == 'Theo said: "I work as a nurse, nights mostly."'
     fado = ExtractedFact("companion", "I'm a big fan of fado.", 2, ())
     assert attributed(fado, names).text == 'Sol said: "I\'m a big fan of fado."'
+    news = ExtractedFact("user", "Big news: I quit the hospital.", 4, ())
+    assert attributed(news, names).text == 'Theo said: "Big news: I quit the hospital."'
     third = ExtractedFact("user", "Theo's sister Anna moved to Lisbon.", 4, ())
     assert attributed(third, names) == third
     assert attributed(ExtractedFact("user", "Island life suits Theo.", 2, ()), names).text == (

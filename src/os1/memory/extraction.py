@@ -186,13 +186,13 @@ def ground(
     return (replace(fact, about="user"), said)
 
 
-_FIRST_PERSON = re.compile(r"^(?:i|i['’](?:m|ve|d|ll)|im|ive|my|me|we|our)\b", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"(?<![\w'’])(?:I|I['’](?:m|ve|d|ll)|[Ii]m|[Mm]y|[Mm]e)(?![\w'’])")
 
 
 def attributed(fact: ExtractedFact, names: dict[str, str]) -> ExtractedFact:
     """A fact the model copied in the first person ("I work nights.") says who said it:
     `Theo said: "I work nights."`. Quoted bare, "I" would read as her in her own notes."""
-    if not _FIRST_PERSON.match(fact.text):
+    if not _FIRST_PERSON.search(fact.text):
         return fact
     who = names["user" if fact.about == "user" else "assistant"]
     return replace(fact, text=f'{who} said: "{fact.text}"')
