@@ -383,6 +383,41 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
 @pytest.mark.parametrize(
     "text",
     [
+        "I'm a burden to everyone",
+        "Nobody would miss me",
+        "what's the point",
+        "What's the point anymore?",
+        "I can't do this anymore",
+        "I can't go on like this",
+        "this is my goodbye",
+        "I don't see a future for myself",
+    ],
+)
+def test_indirect_signs_are_always_asked_about(text: str) -> None:
+    """The classifier reads some of these short lines as nothing (score 0 here); each still
+    gets the check-in question, never silence."""
+    assessment = CrisisDetector(FixedScores({})).assess(text)
+    assert assessment.level == "check-in"
+    assert assessment.message_check_in
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what's the point of this meeting?",
+        "I don't think I'm a burden, I just need help moving",
+        'she kept saying "nobody would miss me" in the play',
+        "I can't do this anymore, this spreadsheet is cursed lol",
+        "I used to think I'm a burden, years ago",
+    ],
+)
+def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
+    assert CrisisDetector(FixedScores({})).assess(text).level == "none"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
         "I bought a rope for the tent",
         "this will be my last day at the old office",
         "I'm sitting on the roof watching the stars",

@@ -30,6 +30,7 @@ from os1.safety.crisis_model import (
     CrisisScorer,
     explicit_floor,
     explicit_statement,
+    indirect_statement,
     past_or_denied,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
@@ -313,9 +314,18 @@ class CrisisDetector:
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
         check_in_at = classifier.check_in_threshold * sensitivity
-        check_in = not crisis and max(score, window) >= check_in_at
+        # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.
+        indirect = indirect_statement(text) and not past_or_denied(text)
+        check_in = not crisis and (max(score, window) >= check_in_at or indirect)
         return CrisisAssessment(
-            crisis, score, window, explicit, "classifier", alone, check_in, score >= check_in_at
+            crisis,
+            score,
+            window,
+            explicit,
+            "classifier",
+            alone,
+            check_in,
+            score >= check_in_at or indirect,
         )
 
 

@@ -43,6 +43,7 @@ __all__ = [
     "CrisisScorer",
     "explicit_floor",
     "explicit_statement",
+    "indirect_statement",
     "past_or_denied",
     "split_chunks",
     "style_features",
@@ -157,6 +158,21 @@ _EXPLICIT: dict[str, str] = {
     ),
 }
 _EXPLICIT_RE = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in _EXPLICIT.items()}
+# Indirect signs, too ambiguous for the protocol on their own but never to be let pass: feeling
+# a burden, that nobody would miss them, that there is no point, that they can't go on.
+# Each gets at least the check-in question, whatever the classifier reads.
+_INDIRECT_RE = re.compile(
+    r"\bi" + _A + r"m\s+(?:such\s+|just\s+|only\s+|nothing\s+but\s+)?a\s+(?:burden|waste\s+of\s+"
+    r"(?:space|air))\b|\bi\s+am\s+(?:such\s+|just\s+|only\s+)?a\s+burden\b|"
+    r"\b(?:nobody|no\s+one|no-one)\s+(?:would|will|d)\s+(?:even\s+)?(?:miss|notice)\s+"
+    r"(?:me|if\s+i)\b|\bwhat" + _A + r"s\s+the\s+point\s+(?:of\s+(?:anything|it\s+all|living|"
+    r"life|going\s+on|trying|me)|in\s+(?:anything|living|going\s+on)|any\s*more)\b|"
+    r"^\W*what" + _A + r"s\s+(?:even\s+)?the\s+point\W*$|"
+    r"\bi\s+can" + _A + r"?t\s+(?:do|take|handle)\s+(?:this|it)\s+any\s*more\W*$|"
+    r"\bi\s+can" + _A + r"?t\s+go\s+on\b|\bthis\s+is\s+(?:my\s+)?goodbye\W*$|"
+    r"\bi\s+(?:don" + _A + r"t|do\s+not)\s+see\s+(?:a|any)\s+(?:future|way\s+out)\b",
+    re.IGNORECASE,
+)
 EXPLICIT_FLOOR = 0.25
 """An explicit statement alarms unless the classifier reads its message as clearly not a crisis
 (below this fraction of the threshold): a supporter quoting someone, a story about the past."""
@@ -216,6 +232,17 @@ def explicit_statement(text: str) -> str | None:
     if _ROLE_PLAY.search(unquoted):
         return "role-play"
     return None
+
+
+def indirect_statement(text: str) -> bool:
+    """Whether `text` says something indirect that warrants asking about suicide ("I'm a
+    burden to everyone", "nobody would miss me", "what's the point anymore"); quoted or negated
+    ones ("I don't think I'm a burden") do not count."""
+    unquoted = _QUOTES.sub(" ", text)
+    for match in _INDIRECT_RE.finditer(unquoted):
+        if not _NOT_BEFORE.search(unquoted[max(0, match.start() - 40) : match.start()]):
+            return True
+    return False
 
 
 _PAST_FRAME = re.compile(

@@ -64,7 +64,10 @@ protocol.
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
-gentle, direct question (asking plainly does not put the idea in anyone's head):
+gentle, direct question (asking plainly does not put the idea in anyone's head). Some short
+indirect signs always get it, whatever the classifier reads: feeling a burden ("I'm a burden
+to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do this
+anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself":
 
 > {check_in_question()}
 
