@@ -26,7 +26,7 @@ from os1 import models
 from os1.cli import main
 from os1.companion import Companion
 from os1.config import load_settings
-from os1.testing import ScriptedBackend
+from os1.testing import Script, ScriptedBackend
 
 HAS_LLAMA_CPP = importlib.util.find_spec("llama_cpp") is not None
 WIDE = {"COLUMNS": "200"}
@@ -184,6 +184,22 @@ def test_coming_back_shows_and_uses_the_earlier_conversation(
         "my cat is called Miso",
         "do you remember her name?",
     ]
+
+
+def test_background_warnings_go_to_the_log_not_the_conversation(
+    monkeypatch: pytest.MonkeyPatch, backend: ScriptedBackend, os1_home: Path
+) -> None:
+    # Her reply comes; the fact extraction after it fails (and will be retried later).
+    backend.queue("Lovely!", Script("", fail_after=0, error="the server went away"))
+    monkeypatch.setattr("os1.companion.load_backend", lambda settings: backend)
+
+    result = chat("my dog is called Rex\n/quit\n")
+
+    assert result.exit_code == 0
+    assert "Sol › Lovely!" in result.stdout
+    assert "went away" not in result.output
+    log = (os1_home / "os1.log").read_text(encoding="utf-8")
+    assert "WARNING os1.memory.extraction: memory extraction failed: the server went away" in log
 
 
 def test_blank_lines_are_ignored_and_end_of_input_leaves_cleanly() -> None:

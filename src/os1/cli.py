@@ -6,11 +6,12 @@ import asyncio
 import contextlib
 import functools
 import json
+import logging
 import os
 import platform
 import sys
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, TypeVar
@@ -338,6 +339,26 @@ class ChatUI:
         await self.companion.aclose(grace_s=0)
 
 
+@contextlib.contextmanager
+def _warnings_to_file(settings: Settings) -> Iterator[Path]:
+    """Inside, os1's warnings (background work that failed and will be retried) go to
+    `$OS1_HOME/os1.log` instead of the terminal, where they would land in what the person is
+    typing."""
+    path = settings.home / "os1.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("os1")
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield path
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+        handler.close()
+
+
 def _ensure_model(settings: Settings, console: Console) -> None:
     """Assemble the embedded model on first use, when its parts are installed."""
     if settings.backend != "llamacpp" or settings.model:
@@ -387,12 +408,13 @@ def chat(**flags: Any) -> None:
     if settings.backend == "llamacpp":
         console.print("[dim]waking up the embedded model…[/]")
     companion = Companion.from_settings(settings)
-    ui = ChatUI(companion, console)
-    try:
-        ui.start()
-        ui.loop_forever()
-    finally:
-        ui.close()
+    with _warnings_to_file(settings):
+        ui = ChatUI(companion, console)
+        try:
+            ui.start()
+            ui.loop_forever()
+        finally:
+            ui.close()
 
 
 # --- talk ------------------------------------------------------------------------------------
