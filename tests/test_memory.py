@@ -24,6 +24,7 @@ from os1.memory.extraction import (
     ExtractedFact,
     FactExtractor,
     attributed,
+    ground,
     parse_facts,
 )
 from os1.memory.memories import Memories
@@ -37,7 +38,15 @@ from os1.memory.sleep import (
 from os1.safety.disclosure import AI_DISCLOSURE, EMOTION_NOTICE, without_notices
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, ScriptedBackend
-from os1.types import BackendEvent, Conversation, GenerationRequest, Role, User
+from os1.types import (
+    BackendEvent,
+    Conversation,
+    GenerationRequest,
+    Message,
+    MessageStatus,
+    Role,
+    User,
+)
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None
@@ -374,6 +383,18 @@ async def test_facts_come_from_their_subjects_own_words(tmp_path: Path, clock: F
         ("user", "Theo's sister Anna moved to Lisbon."),
     ]
     await store.aclose()
+
+
+def test_facts_in_a_script_without_spaces_are_borne_out_too() -> None:
+    said = Message(
+        id="m1", conversation_id="c", seq=1, role="user", content="我的妹妹安娜刚搬到里斯本。",
+        status=MessageStatus.COMPLETE, created_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )  # fmt: skip
+    names = {"user": "Theo", "assistant": "Sol"}
+    moved = ExtractedFact("user", "Theo的妹妹安娜搬到了里斯本", 4, ())
+    assert ground(moved, [said], names) == (moved, said)
+    made_up = ExtractedFact("user", "Theo喜欢在海边散步", 2, ())
+    assert ground(made_up, [said], names) is None
 
 
 def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:

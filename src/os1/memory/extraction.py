@@ -151,9 +151,22 @@ def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+", text))
 
 
+# Scripts written without spaces between words (Chinese, Japanese, Thai): a "word" there is a
+# whole phrase, so it is compared by pairs of characters instead.
+_UNSPACED = "\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+_RUNS = re.compile(f"[{_UNSPACED}]+|[^{_UNSPACED}]+")
+_UNSPACED_RUN = re.compile(f"[{_UNSPACED}]{{3,}}")
+
+
 def _stems(text: str, leave_out: Collection[str] = ()) -> set[str]:
-    """The content words of `text`, cut to their first four letters ("moved", "move" meet)."""
-    stems = {w if w.isdigit() else w[:4] for w in query_terms(text)}
+    """The content words of `text`, cut to their first four letters ("moved", "move" meet);
+    in scripts without spaces, its pairs of characters."""
+    stems: set[str] = set()
+    for run in (run for word in query_terms(text) for run in _RUNS.findall(word)):
+        if _UNSPACED_RUN.fullmatch(run):
+            stems.update(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            stems.add(run if run.isdigit() else run[:4])
     return stems.difference(leave_out)
 
 
