@@ -719,6 +719,7 @@ async def test_sleep_retires_a_replaced_fact_only_when_let(
 
 def test_only_a_model_other_than_the_embedded_one_retires_facts(tmp_path: Path) -> None:
     assert not judges_outdated_facts(Settings(home=tmp_path))
+    assert not judges_outdated_facts(Settings(home=tmp_path, model="smollm2"))
     assert judges_outdated_facts(Settings(home=tmp_path, model=str(tmp_path / "llama-8b.gguf")))
     assert judges_outdated_facts(Settings(home=tmp_path, backend="openai", model="llama3.1"))
 

@@ -31,6 +31,7 @@ __all__ = [
     "assemble",
     "cheap_check",
     "find_parts",
+    "known_model",
     "list_models",
     "locate_package",
     "resolve_model_path",
@@ -272,7 +273,8 @@ def verify(path: Path, expected: ModelInfo | None = None, progress: Progress | N
     return got
 
 
-def _known_model(choice: str) -> ModelInfo | None:
+def known_model(choice: str) -> ModelInfo | None:
+    """The model os1 ships that `choice` (a `model` setting) names, or None for a file path."""
     if choice == "":
         return EMBEDDED
     if choice == "smollm2":
@@ -289,7 +291,7 @@ def _packaged_file(model: ModelInfo) -> Path | None:
 def resolve_model_path(settings: Settings) -> Path:
     """The GGUF file `settings.model` names: "" (the embedded model), "smollm2", or a path."""
     choice = settings.model.strip()
-    model = _known_model(choice)
+    model = known_model(choice)
     if model is None:
         path = Path(choice).expanduser()
         _check_header(path)
@@ -321,7 +323,7 @@ def resolve_model_path(settings: Settings) -> Path:
 
 def list_models(settings: Settings) -> list[ModelStatus]:
     """Each known model with its status, for `os1 models list`."""
-    selected = _known_model(settings.model.strip())
+    selected = known_model(settings.model.strip())
     rows: list[ModelStatus] = []
     for model in KNOWN_MODELS:
         path: Path | None

@@ -87,12 +87,15 @@ def sessions_of(messages: Sequence[Message], gap_s: float = SESSION_GAP_S) -> li
 def judges_outdated_facts(settings: Settings) -> bool:
     """Whether sleep should let the configured model retire facts a later one replaced.
 
-    Not the embedded 1.5B model: on 18 hand-made groups of related facts it marked a true fact
-    past in 6 of the 8 groups where every fact was still true ("sushi is his favourite food",
-    outdated by "dislikes olives"), with every prompt tried (docs/memory.md). A wrongly retired
-    fact is worse than an old one left current, which recall still shows with its date.
+    Not the small models os1 ships: on 18 hand-made groups of related facts the embedded 1.5B
+    marked a true fact past in 6 of the 8 groups where every fact was still true ("sushi is his
+    favourite food", outdated by "dislikes olives"), with every prompt tried (docs/memory.md).
+    A wrongly retired fact is worse than an old one left current, which recall still shows with
+    its date. A GGUF file of your own, or a server's model, is trusted with it.
     """
-    return settings.backend != "llamacpp" or bool(settings.model)
+    from os1.models import known_model
+
+    return settings.backend != "llamacpp" or known_model(settings.model.strip()) is None
 
 
 class Consolidation:
