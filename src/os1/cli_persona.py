@@ -14,6 +14,7 @@ from rich.table import Table
 
 from os1.cli import F, _run, _settings, friendly_errors, main
 from os1.errors import InputError, Os1Error
+from os1.names import UNNAMED
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ def _with_journal(
             elif users := await store.list_users():
                 user = users[0]
             elif create:
-                user = await store.create_user(settings.user_name or "you")
+                user = await store.create_user(settings.user_name or UNNAMED)
             else:
                 raise Os1Error("no companion yet: start with `os1 chat` or `os1 persona import`")
             companions = await store.list_companions(user.id)

@@ -212,7 +212,7 @@ class Memories:
         """The memories that best answer `query`, best first (hybrid: words, meaning, time)."""
         if user_name is None:
             user = await self.store.get_user(user_id)
-            user_name = user.name if user.name != "you" else ""
+            user_name = user.name if user.name != UNNAMED else ""
         names = {"user": user_name or "", "companion": companion_name or ""}
         return await recall_memories(
             self.store,
