@@ -9,6 +9,7 @@ import asyncio
 import importlib.util
 import json
 from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -299,43 +300,68 @@ async def test_quitting_a_job_makes_the_old_job_a_past_fact(setup: Setup, clock:
     assert "(no longer true since 24 Mar; from 14 Mar) Theo works at Acme" in notes
 
 
+@dataclass
+class Extracted:
+    """A conversation as stored, and what one extraction over it wrote."""
+
+    store: SQLiteStore
+    memories: Memories
+    user: User
+    said: list[Message]
+    backend: ScriptedBackend
+    written: int
+
+
+async def extracted(
+    tmp_path: Path,
+    clock: FakeClock,
+    lines: list[tuple[Role, str]],
+    answer: list[tuple[str, int, str, int]],
+    minutes: int = 5,
+) -> Extracted:
+    """Theo and Sol say `lines`; the model answers with `answer` facts (about, message number,
+    fact, importance); one extraction reads them all."""
+    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
+    said = []
+    for role, text in lines:
+        said.append(await store.append_message(user.id, conversation.id, role, text))
+        clock.advance(minutes=minutes)
+    backend = ScriptedBackend()
+    facts = [
+        {"about": about, "message": n, "fact": text, "importance": importance, "replaces": []}
+        for about, n, text, importance in answer
+    ]
+    backend.queue(json.dumps({"facts": facts}))
+    written = await FactExtractor(memories, backend).extract_pending(user.id, conversation.id)
+    return Extracted(store, memories, user, said, backend, written)
+
+
 async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
     tmp_path: Path, clock: FakeClock
 ) -> None:
     # Messages read together (she was busy answering, so extraction waited): each fact still
     # names the one message it came from, and is dated when that was said.
-    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
-    said = []
-    lines: list[tuple[Role, str]] = [
-        ("user", "I work as a nurse at St Mary's."),
-        ("assistant", "That must be demanding."),
-        ("user", "My sister Anna is moving to Boston in June."),
-        ("assistant", "Boston! Exciting."),
-    ]
-    for role, text in lines:
-        said.append(await store.append_message(user.id, conversation.id, role, text))
-        clock.advance(minutes=5)
-    backend = ScriptedBackend()
-    backend.queue(
-        json.dumps(
-            {
-                "facts": [
-                    {"about": "user", "message": 1, "fact": "Theo is a nurse at St Mary's.",
-                     "importance": 4, "replaces": []},
-                    {"about": "user", "message": 2, "fact": "Theo's sister Anna moves to Boston.",
-                     "importance": 4, "replaces": []},
-                    {"about": "user", "message": 3, "fact": "Theo likes long walks.",
-                     "importance": 2, "replaces": []},
-                ]
-            }
-        )
-    )  # fmt: skip
-    extractor = FactExtractor(memories, backend)
-    assert await extractor.extract_pending(user.id, conversation.id) == 2
-    prompt = backend.requests[-1].messages[-1].content
+    run = await extracted(
+        tmp_path,
+        clock,
+        [
+            ("user", "I work as a nurse at St Mary's."),
+            ("assistant", "That must be demanding."),
+            ("user", "My sister Anna is moving to Boston in June."),
+            ("assistant", "Boston! Exciting."),
+        ],
+        [
+            ("user", 1, "Theo is a nurse at St Mary's.", 4),
+            ("user", 2, "Theo's sister Anna moves to Boston.", 4),
+            ("user", 3, "Theo likes long walks.", 2),
+        ],
+    )
+    said = run.said
+    assert run.written == 2
+    prompt = run.backend.requests[-1].messages[-1].content
     assert "\n(3) [" in prompt
     assert "Theo: My sister Anna is moving to Boston in June." in prompt
-    facts = {m.text: m for m in await memories.list(user.id, kind="fact")}
+    facts = {m.text: m for m in await run.memories.list(run.user.id, kind="fact")}
     nurse = facts["Theo is a nurse at St Mary's."]
     sister = facts["Theo's sister Anna moves to Boston."]
     assert (nurse.sources, nurse.valid_at) == ((said[0].id,), said[0].created_at)
@@ -343,46 +369,35 @@ async def test_each_fact_keeps_the_message_it_came_from_and_its_time(
     assert (sister.sources, sister.valid_at) == ((said[2].id,), said[2].created_at)
     # Nobody said anything about walks: a fact the messages do not bear out is not kept.
     assert "Theo likes long walks." not in facts
-    await store.aclose()
+    await run.store.aclose()
 
 
 async def test_facts_come_from_their_subjects_own_words(tmp_path: Path, clock: FakeClock) -> None:
     # A small model reads her question "How is Anna settling in?" as a fact about Theo's sister,
     # or copies the question out; neither is something Theo said.
-    store, memories, user, conversation = await theos_conversation(tmp_path, clock)
-    lines: list[tuple[Role, str]] = [
-        ("user", "My sister Anna just moved to Lisbon."),
-        ("assistant", "Lisbon! How is Anna settling in? I love fado, by the way."),
-    ]
-    for role, text in lines:
-        await store.append_message(user.id, conversation.id, role, text)
-        clock.advance(minutes=1)
-    backend = ScriptedBackend()
-    backend.queue(
-        json.dumps(
-            {
-                "facts": [
-                    {"about": "user", "message": 1, "fact": "Theo's sister Anna moved to Lisbon.",
-                     "importance": 4, "replaces": []},
-                    {"about": "user", "message": 2, "fact": "Anna is settling in in Lisbon.",
-                     "importance": 3, "replaces": []},
-                    {"about": "user", "message": 2, "fact": "How is Anna settling in?",
-                     "importance": 3, "replaces": []},
-                    {"about": "companion", "message": 2, "fact": "Sol loves fado.",
-                     "importance": 2, "replaces": []},
-                    {"about": "companion", "message": 1, "fact": "Sol moved to Lisbon.",
-                     "importance": 2, "replaces": []},
-                ]
-            }
-        )
-    )  # fmt: skip
-    assert await FactExtractor(memories, backend).extract_pending(user.id, conversation.id) == 2
-    facts = await memories.list(user.id, kind="fact")
+    run = await extracted(
+        tmp_path,
+        clock,
+        [
+            ("user", "My sister Anna just moved to Lisbon."),
+            ("assistant", "Lisbon! How is Anna settling in? I love fado, by the way."),
+        ],
+        [
+            ("user", 1, "Theo's sister Anna moved to Lisbon.", 4),
+            ("user", 2, "Anna is settling in in Lisbon.", 3),
+            ("user", 2, "How is Anna settling in?", 3),
+            ("companion", 2, "Sol loves fado.", 2),
+            ("companion", 1, "Sol moved to Lisbon.", 2),
+        ],
+        minutes=1,
+    )
+    assert run.written == 2
+    facts = await run.memories.list(run.user.id, kind="fact")
     assert sorted((m.about, m.text) for m in facts) == [
         ("companion", "Sol loves fado."),
         ("user", "Theo's sister Anna moved to Lisbon."),
     ]
-    await store.aclose()
+    await run.store.aclose()
 
 
 def test_facts_in_a_script_without_spaces_are_borne_out_too() -> None:
