@@ -469,6 +469,11 @@ async def test_an_answer_without_a_name_leaves_the_account_unnamed(
     await companion.reply(user.id, conversation.id, "I'm good, how are you?")
     assert (await companion.store.get_user(user.id)).name == UNNAMED
     assert "is called" not in backend.requests[-1].messages[0].content
+    # Only her greeting's question is answered with a name, not the same words in a reply.
+    backend.queue(f"Glad to hear it! {ASKS_NAME}")
+    await companion.reply(user.id, conversation.id, "Same old.")
+    await companion.reply(user.id, conversation.id, "Wonderful")
+    assert (await companion.store.get_user(user.id)).name == UNNAMED
 
 
 async def test_the_configured_name_renames_the_person_she_knows(

@@ -270,8 +270,10 @@ class Companion:
         return await self.journal.system_prompt(profile, name)
 
     async def _learn_name(self, user_id: str, recent: Sequence[Message], text: str) -> None:
-        """Their answer to her first "What should I call you?" names an unnamed account."""
-        if not recent or recent[-1].role != "assistant" or ASKS_NAME not in recent[-1].content:
+        """Their answer to her first "What should I call you?" names an unnamed account (her
+        greeting's question only: a model may write those words anywhere)."""
+        asked = recent[-1] if recent else None
+        if asked is None or asked.meta.get("kind") != "greeting" or ASKS_NAME not in asked.content:
             return
         user = await self.store.get_user(user_id)
         if user.name == UNNAMED and (name := name_from_answer(text)):
