@@ -166,9 +166,15 @@ try {
 
   // --- settings: rename her; make a key ---------------------------------------------------------
   step("settings: rename her; make a key");
+  // A name learned since the page loaded (she asks for it in the chat) shows in settings.
+  await page.evaluate(() => fetch("/api/me", {
+    method: "PATCH", credentials: "same-origin",
+    headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name: "Theodore" }),
+  }));
   await page.getByRole("button", { name: "Settings" }).click();
   const dialog = page.getByRole("dialog", { name: "Settings" });
   await dialog.waitFor();
+  await page.waitForFunction(() => document.getElementById("profile-name").value === "Theodore");
   await dialog.getByLabel("Name", { exact: true }).fill("Samantha");
   await dialog.getByRole("button", { name: "Save" }).click();
   await dialog.getByText("Saved.").waitFor();

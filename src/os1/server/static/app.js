@@ -602,6 +602,8 @@ async function loadPersona() {
 
 $("open-settings").addEventListener("click", async () => {
   const companion = companionFor(state.current);
+  // She may have learned their name in the chat since the page loaded.
+  state.me = await api("/api/me").catch(() => state.me);
   $("profile-name").value = state.me?.name || "";
   $("companion-name-input").value = companion?.name || "";
   $("companion-persona").value = companion?.persona || "";
