@@ -53,6 +53,7 @@ async def _open_memories(home: Path | None, user_id: str | None) -> tuple[Any, s
 
 
 def _memory_table(items: list[tuple[Any, float | None]]) -> Table:
+    from os1.memory.memories import SHORT_ID
     from os1.memory.timeframe import short_date
 
     table = Table("id", "kind", "date", "about", "memory", "from", box=None)
@@ -63,7 +64,9 @@ def _memory_table(items: list[tuple[Any, float | None]]) -> Table:
         text = text if len(text) <= 100 else text[:99] + "…"
         if score is not None:
             text = f"{text} [dim]({score:.2f})[/]"
-        table.add_row(memory.id, kind, short_date(memory.valid_at), memory.about, text, origin)
+        table.add_row(
+            memory.id[:SHORT_ID], kind, short_date(memory.valid_at), memory.about, text, origin
+        )
     return table
 
 
@@ -126,7 +129,7 @@ def memory_show(memory_id: str, home: Path | None, user_id: str | None) -> None:
     async def go() -> Any:
         memories, user = await _open_memories(home, user_id)
         try:
-            return await memories.show(user, memory_id)
+            return await memories.show(user, await memories.resolve(user, memory_id))
         finally:
             await memories.store.aclose()
 
@@ -172,7 +175,8 @@ def memory_edit(
     async def go() -> Any:
         memories, user = await _open_memories(home, user_id)
         try:
-            return await memories.edit(user, memory_id, text=text, importance=importance, past=past)
+            found = await memories.resolve(user, memory_id)
+            return await memories.edit(user, found, text=text, importance=importance, past=past)
         finally:
             await memories.store.aclose()
 
@@ -195,7 +199,8 @@ def memory_forget(
     async def go() -> int:
         memories, user = await _open_memories(home, user_id)
         try:
-            return int(await memories.forget(user, memory_ids, with_sources=with_sources))
+            found = [await memories.resolve(user, ref) for ref in memory_ids]
+            return int(await memories.forget(user, found, with_sources=with_sources))
         finally:
             await memories.store.aclose()
 

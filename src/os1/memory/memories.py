@@ -24,13 +24,18 @@ from os1.types import Memory, MemoryKind, MemorySource, Message, NewMemory
 if TYPE_CHECKING:
     from os1.embedder import Embedder
 
-__all__ = ["Memories", "MemoryDetail", "StoreWithMemory"]
+__all__ = ["SHORT_ID", "Memories", "MemoryDetail", "StoreWithMemory"]
 
 Clock = Callable[[], datetime]
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+SHORT_ID = 16
+"""How much of a memory's id lists show: "mem_" and 12 hex digits, unique among millions."""
+MIN_ID_PREFIX = 8
 
 
 class StoreWithMemory(Store, MemoryStore, Protocol):
@@ -256,6 +261,22 @@ class Memories:
                 user_id, kind=kind, limit=limit, offset=offset, include_invalid=include_past
             )
         )
+
+    async def resolve(self, user_id: str, ref: str) -> str:
+        """The id of the memory `ref` names: its whole id, or its beginning as `os1 memory
+        list` shows it (`SHORT_ID` characters; any unambiguous beginning of 8 or more does)."""
+        from os1.errors import NotFound
+
+        ref = ref.strip().rstrip("…")
+        if await self.store.get_memories(user_id, [ref]):
+            return ref
+        if len(ref) >= MIN_ID_PREFIX:
+            ids = await self.store.memory_ids_starting(user_id, ref, limit=2)
+            if len(ids) == 1:
+                return ids[0]
+            if ids:
+                raise InputError(f"more than one memory's id starts with {ref}: give more of it")
+        raise NotFound(f"no memory {ref}; `os1 memory list` shows their ids")
 
     async def show(self, user_id: str, memory_id: str) -> MemoryDetail:
         """A memory and where it came from (which messages, when)."""

@@ -330,6 +330,10 @@ class MemoryStore(Protocol):
         """The user's memories with these ids, in the order asked; unknown ids are left out."""
         ...
 
+    async def memory_ids_starting(self, user_id: str, prefix: str, limit: int = 2) -> list[str]:
+        """Up to `limit` ids of the user's memories that begin with `prefix`, in id order."""
+        ...
+
     async def list_memories(
         self,
         user_id: str,

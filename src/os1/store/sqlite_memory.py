@@ -422,6 +422,20 @@ class SQLiteMemoryMixin:
         """The user's memories with these ids, in the order asked; unknown ids are left out."""
         return await self._run(lambda conn: _fetch(conn, user_id, list(memory_ids)))
 
+    async def memory_ids_starting(self, user_id: str, prefix: str, limit: int = 2) -> list[str]:
+        """Up to `limit` ids of the user's memories that begin with `prefix`, in id order."""
+
+        def fetch(conn: sqlite3.Connection) -> list[str]:
+            # A range on the primary key (ids are ASCII), never a scan of the user's rows.
+            rows = conn.execute(
+                "SELECT id FROM memories WHERE id >= ? AND id < ? AND +user_id = ?"
+                " ORDER BY id LIMIT ?",
+                (prefix, prefix + "\uffff", user_id, limit),
+            )
+            return [row["id"] for row in rows]
+
+        return await self._run(fetch)
+
     async def list_memories(
         self,
         user_id: str,
