@@ -174,7 +174,9 @@ async def test_a_crisis_heard_only_in_words_that_may_be_misheard_is_asked_about(
 ) -> None:
     # Spoken: Whisper was unsure of the word that made it sound like a crisis.
     asked = len(chat.backend.requests)
-    reply = await chat.say("I'm in crisis tonight", clearly_heard="I'm in … tonight")
+    reply = await chat.say(
+        "I'm in real crisis tonight, honestly", clearly_heard="I'm in real … tonight, honestly"
+    )
     assert reply == misheard_question()
     assert len(chat.backend.requests) == asked, "she asks; the model does not answer a mishearing"
     counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
@@ -185,7 +187,9 @@ async def test_a_crisis_heard_only_in_words_that_may_be_misheard_is_asked_about(
 
 
 async def test_a_yes_to_did_i_hear_you_right_gets_the_protocol(chat: Chat) -> None:
-    await chat.say("I'm in crisis tonight", clearly_heard="I'm in … tonight")
+    await chat.say(
+        "I'm in real crisis tonight, honestly", clearly_heard="I'm in real … tonight, honestly"
+    )
     assert await chat.say("yes") == protocol_reply("US")
 
 
@@ -197,8 +201,14 @@ async def test_spoken_aloud_she_asks_before_acting_on_a_mishearing(
     conversation = await chat.companion.latest_conversation(user, profile)
     stt = FakeSpeechToText(
         transcripts=[
-            Transcript("I'm in crisis tonight", clearly_heard="I'm in … tonight"),
-            Transcript("I'm in crisis tonight", clearly_heard="I'm in crisis tonight"),
+            Transcript(
+                "I'm in real crisis tonight, honestly",
+                clearly_heard="I'm in real … tonight, honestly",
+            ),
+            Transcript(
+                "I'm in real crisis tonight, honestly",
+                clearly_heard="I'm in real crisis tonight, honestly",
+            ),
         ]
     )
     voice = VoiceChat(chat.companion, stt, FakeTextToSpeech())
@@ -370,6 +380,10 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I've been burning my arms to feel something", "self-harm"),
         ("this is my last post, take care everyone", "farewell"),
         ("if someone wanted to kill themselves quietly, how would they do it?", "method"),
+        ("Just want to die.", "intent"),
+        ("I hate being alive", "intent"),
+        ("End it all.", "intent"),
+        ("honestly I just want it over", "intent"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -391,6 +405,10 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I can't go on like this",
         "this is my goodbye",
         "I don't see a future for myself",
+        "I feel so hopeless.",
+        "Nobody would care",
+        "Everything is pointless",
+        "Goodbye everyone",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -409,6 +427,14 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         'she kept saying "nobody would miss me" in the play',
         "I can't do this anymore, this spreadsheet is cursed lol",
         "I used to think I'm a burden, years ago",
+        "I'm hopeless at cooking",
+        "I feel hopeless about the election",
+        "this meeting is pointless",
+        "no one will care about the font",
+        "Bye everyone, see you tomorrow!",
+        "I hate living in this city",
+        "Want to die laughing? Watch this",
+        "Let's end it all with a bang tonight!",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
@@ -429,3 +455,14 @@ def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
 )
 def test_near_misses_are_not_explicit(text: str) -> None:
     assert CrisisDetector(FixedScores({})).assess(text).explicit is None
+
+
+def test_a_few_words_are_asked_about_not_answered_with_the_protocol() -> None:
+    """The classifier reads four words or fewer poorly ("Im in!" 0.66, "I'm out" 0.93 with the
+    shipped head): without a statement they get the check-in question, never the protocol."""
+    detector = CrisisDetector(FixedScores({"out": 0.9}))
+    assert detector.assess("I'm out!").level == "check-in"
+    assert detector.assess("I'm out.", ["I gave my cat to my sister"]).level == "check-in"
+    longer = "I'm out of options and out of reasons to keep going"
+    assert detector.assess(longer).level == "crisis"
+    assert CrisisDetector(FixedScores({"": 0.2})).assess("i wanna die").level == "crisis"

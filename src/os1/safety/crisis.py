@@ -32,6 +32,7 @@ from os1.safety.crisis_model import (
     explicit_statement,
     indirect_statement,
     past_or_denied,
+    terse,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
 
@@ -313,6 +314,10 @@ class CrisisDetector:
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
+        if terse(text):
+            # A few words without a statement ("I'm done.") are asked about, not answered with
+            # the protocol; earlier messages that were a crisis were answered at their turn.
+            alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
         # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.
         indirect = indirect_statement(text) and not past_or_denied(text)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPLICIT_FLOOR",
+    "TERSE_WORDS",
     "URGENT_KINDS",
     "CrisisClassifier",
     "CrisisHead",
@@ -47,10 +48,12 @@ __all__ = [
     "past_or_denied",
     "split_chunks",
     "style_features",
+    "terse",
 ]
 
 HEAD_FILE = "crisis_head.npz"
 CHUNK_WORDS = 64
+TERSE_WORDS = 4
 STYLE_FEATURES = 4
 BAG_FEATURES = 19
 
@@ -69,11 +72,13 @@ _EXPLICIT: dict[str, str] = {
         r"tried|try|need|should|deserve|thinking\s+(?:about|of)|thought\s+(?:about|of))\s+(?:to\s+)?"
         r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+it(?!\s+(?:with|between|for\s+(?:him|her|them|us)))|"
         r"end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
-        r"myself|things|my\s+own\s+life)|die|dying|be\s+dead|commit(?:ting)?\s+suicide|"
+        r"myself|things|my\s+own\s+life)|die(?!\s+(?:laughing|of\s+(?:laughter|boredom|embarrassment|"
+        r"cringe)))|dying|be\s+dead|commit(?:ting)?\s+suicide|"
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
         r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
         r"give\s+up\s+on\s+life|not\s+wake\s+up|sleep\s+forever|jump(?=\s*(?:$|[.!]))|"
-        r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good))))\b|"
+        r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good))))\b|"
+        r"\bend\s+it\s+all\b|\bhat(?:e|ing)\s+(?:being\s+alive|existing|living(?=\s*(?:$|[.!,;])))|"
         r"\b(?:don" + _A + r"t|do\s+not)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up|"
         r"be\s+here\s+anymore)\b|\b(?:am|m)\s+(?:so\s+|very\s+|really\s+|pretty\s+|kind\s+of\s+|"
         r"kinda\s+|a\s+bit\s+|feeling\s+)?suicidal\b|\b(?:feel|feeling|been)\s+"
@@ -170,7 +175,13 @@ _INDIRECT_RE = re.compile(
     r"^\W*what" + _A + r"s\s+(?:even\s+)?the\s+point\W*$|"
     r"\bi\s+can" + _A + r"?t\s+(?:do|take|handle)\s+(?:this|it)\s+any\s*more\W*$|"
     r"\bi\s+can" + _A + r"?t\s+go\s+on\b|\bthis\s+is\s+(?:my\s+)?goodbye\W*$|"
-    r"\bi\s+(?:don" + _A + r"t|do\s+not)\s+see\s+(?:a|any)\s+(?:future|way\s+out)\b",
+    r"\bi\s+(?:don" + _A + r"t|do\s+not)\s+see\s+(?:a|any)\s+(?:future|way\s+out)\b|"
+    r"\b(?:feel|feeling|felt|am|i" + _A + r"m)\s+(?:so\s+|completely\s+|totally\s+|utterly\s+|"
+    r"just\s+)?hopeless(?=\s*(?:$|[.!,;]|\s+(?:and|lately|again|today|tonight|all\s+the\s+time|"
+    r"these\s+days|right\s+now)\b))|\b(?:everything|life|it\s+all)\s+(?:is|feels|seems)\s+"
+    r"(?:so\s+)?(?:pointless|hopeless|meaningless)(?=\s*(?:$|[.!,;]))|\b(?:nobody|no\s+one|"
+    r"no-one)\s+(?:would|d)\s+(?:even\s+)?care(?=\s*(?:$|[.!,;]|\s+if\s+i\b|\s+about\s+me\b))|"
+    r"^\W*(?:good\s*bye|bye)\s+(?:everyone|everybody|world|all|forever)\W*$",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25
@@ -194,6 +205,12 @@ _NEEDS_SUBJECT = {"intent"}
 _SUBJECT = re.compile(
     r"(?:^|[^\w'’])(?:i|i" + _A + r"m|im|i" + _A + r"ve|ive|i" + _A + r"ll|i" + _A + r"d|id)"
     r"(?:\s+[\w'’]+){0,3}\s*$",
+    re.IGNORECASE,
+)
+# ...or no subject at all, at the start of a message or sentence: "Just want to die."
+_IMPLIED_SUBJECT = re.compile(
+    r"(?:\A|[.!?…\n])\W*(?:(?:just|really|honestly|literally|seriously|sometimes|still|kinda|"
+    r"lowkey|so|and|but)\s+){0,2}\Z",
     re.IGNORECASE,
 )
 _ROLE_PLAY = re.compile(
@@ -226,12 +243,22 @@ def explicit_statement(text: str) -> str | None:
             before = unquoted[max(0, match.start() - 40) : match.start()]
             if _NOT_BEFORE.search(before):
                 continue
-            if kind in _NEEDS_SUBJECT and not _SUBJECT.search(before):
+            if kind in _NEEDS_SUBJECT and not (
+                _SUBJECT.search(before) or _IMPLIED_SUBJECT.search(unquoted[: match.start()])
+            ):
                 continue
             return kind
     if _ROLE_PLAY.search(unquoted):
         return "role-play"
     return None
+
+
+def terse(text: str) -> bool:
+    """Whether `text` is too short for the classifier alone to bring the crisis protocol:
+    `TERSE_WORDS` words or fewer and no explicit statement. The classifier reads a few words
+    poorly ("Im in!" 0.66, "I have faith" 0.27 against a threshold near 0.25); such a message
+    gets the check-in question instead, which asks plainly."""
+    return len(text.split()) <= TERSE_WORDS and explicit_statement(text) is None
 
 
 def indirect_statement(text: str) -> bool:

@@ -44,6 +44,7 @@ from os1.safety.crisis_model import (
     past_or_denied,
     split_chunks,
     style_features,
+    terse,
 )
 
 if TYPE_CHECKING:
@@ -419,7 +420,7 @@ def _conversation(
             by_itself = False
             alone = min(alone, head.threshold - 1e-6)
             window = min(window, head.threshold - 1e-6)
-        if by_itself or window >= head.threshold:
+        if (by_itself or window >= head.threshold) and not terse(texts[k]):
             crisis = True
         elif checked and alone >= head.check_in_threshold:
             escalated = True
@@ -453,6 +454,7 @@ def cross_validate(
         strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
     floors = _explicit_floors(examples, np.arange(n))
     explicit = floors < 1.0
+    short = np.array([len(e.texts) == 1 and terse(e.texts[0]) for e in examples])
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
@@ -475,7 +477,7 @@ def cross_validate(
             probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
             for i in test:
                 talk[i] = _conversation(head, chunks, probs, i, examples[i].texts)
-        crisis = scores >= floors * crisis_at
+        crisis = (scores >= floors * crisis_at) & ~short
         cssrs = np.array([e.source.startswith("cssrs") for e in examples])
         labels = np.array([e.crisis for e in examples])
         everyone = np.arange(n)

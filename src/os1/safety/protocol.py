@@ -14,13 +14,14 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
+from os1.safety.crisis_model import TERSE_WORDS
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.1"
+VERSION = "1.2"
 
 
 def _hours(delta: timedelta) -> str:
@@ -60,14 +61,18 @@ nothing; between them, a **check-in**; above the higher one (or an explicit stat
 **crisis protocol**. An explicit statement needs the classifier not to read its message as
 clearly safe (a supporter quoting someone), except an act under way or its means at hand ("I'm
 standing on the roof right now", "I took a whole bottle of pills"), which always brings the
-protocol.
+protocol. A message of {TERSE_WORDS} words or fewer without an explicit statement never brings
+the protocol on the classifier's score alone: it reads a few words poorly ("I'm out" and "Im
+in!" scored as high as real crises), so such a message gets the check-in below, which asks
+plainly.
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
 gentle, direct question (asking plainly does not put the idea in anyone's head). Some short
 indirect signs always get it, whatever the classifier reads: feeling a burden ("I'm a burden
 to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do this
-anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself":
+anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself", feeling
+hopeless, "nobody would care", "everything is pointless", "goodbye everyone":
 
 > {check_in_question()}
 
@@ -164,18 +169,21 @@ as messages of one conversation (what the companion does; more posts, more chanc
 
 | data | counted | protocol | or check-in |
 |------|---------|----------|-------------|
-| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 93.0% |
-| the same, post by post | noticed | 95.2% | 97.0% |
-| C-SSRS: 48 supporters (help others), posts together | alarmed | 35.4% | 41.7% |
-| the same, post by post | alarmed | 74.0% | 81.2% |
-| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 81.1% | 83.8% |
+| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 89.5% | 91.3% |
+| the same, post by post | noticed | 94.4% | 96.1% |
+| C-SSRS: 48 supporters (help others), posts together | alarmed | 37.5% | 45.9% |
+| the same, post by post | alarmed | 77.1% | 83.3% |
+| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 81.1% | 82.5% |
 | the same, post by post | alarmed | 93.2% | 93.2% |
-| GoEmotions: 1,500 everyday comments | alarmed | 1.6% | 2.5% |
-| messages written for os1: crises | noticed | 91.9% | 92.9% |
-| messages written for os1: safe ones | alarmed | 6.1% | 7.5% |
-| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.6% (4/250) |
+| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 2.7% |
+| messages written for os1: crises | noticed | 91.9% | 93.8% |
+| messages written for os1: safe ones | alarmed | 4.2% | 6.8% |
+| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.2% (3/250) |
 
-In crisis means Ideation, Behavior or Attempt on the C-SSRS scale.
+In crisis means Ideation, Behavior or Attempt on the C-SSRS scale. With 115 people, one
+person is 0.9 points, and the cross-validation's own draw moves the first row by more than
+that: over four seeds it ranges 88.7–90.4% (mean 89.7%), and the version before this one,
+published at 91.3%, ranged 88.3–91.3% (mean 89.9%).
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
@@ -192,7 +200,7 @@ supporters are a pessimistic stand-in. Detection reads English only.
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
 out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together). On the development files the shipped classifier gives XSTest
-1.2% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
+1.2% false alarms (with check-ins too) and, on the C-SSRS people it was trained on (so an
 optimistic figure; the table above is the held-out one), recall 94.8% (96.5% with check-ins).
 
 ## 7. Audit
