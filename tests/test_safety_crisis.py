@@ -362,6 +362,8 @@ async def test_thoughts_long_past_get_a_question_about_now_not_the_protocol(
         "just swallowed a handful of sleeping pills",
         "I've got the noose ready",
         "I've been saving up my pills for weeks",
+        "I'm holding the gun to my head",
+        "I have my dad's gun next to me",
     ],
 )
 def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: str) -> None:
@@ -384,6 +386,8 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I hate being alive", "intent"),
         ("End it all.", "intent"),
         ("honestly I just want it over", "intent"),
+        ("I'm going to take all my pills", "intent"),
+        ("I've been looking up ways to die", "method"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -451,6 +455,10 @@ def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
         "I took too many photos at the wedding",
         "I just want this meeting to be over",
         "I should just end it with him, he's not good for me",
+        "I have a knife in my hand, chopping onions lol",
+        "I need to take all my meds on time",
+        "I'm going to take all my pills with dinner",
+        "I have my gun next to me at the range",
     ],
 )
 def test_near_misses_are_not_explicit(text: str) -> None:

@@ -169,21 +169,23 @@ as messages of one conversation (what the companion does; more posts, more chanc
 
 | data | counted | protocol | or check-in |
 |------|---------|----------|-------------|
-| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 89.5% | 91.3% |
-| the same, post by post | noticed | 94.4% | 96.1% |
-| C-SSRS: 48 supporters (help others), posts together | alarmed | 37.5% | 45.9% |
-| the same, post by post | alarmed | 77.1% | 83.3% |
-| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 81.1% | 82.5% |
+| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 92.6% |
+| the same, post by post | noticed | 94.8% | 96.1% |
+| C-SSRS: 48 supporters (help others), posts together | alarmed | 39.6% | 49.0% |
+| the same, post by post | alarmed | 80.2% | 85.4% |
+| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 83.8% | 83.8% |
 | the same, post by post | alarmed | 93.2% | 93.2% |
-| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 2.7% |
-| messages written for os1: crises | noticed | 91.9% | 93.8% |
-| messages written for os1: safe ones | alarmed | 4.2% | 6.8% |
-| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.2% (3/250) |
+| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 2.6% |
+| messages written for os1: crises | noticed | 92.8% | 93.8% |
+| messages written for os1: safe ones | alarmed | 5.2% | 6.4% |
+| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.6% (4/250) |
 
 In crisis means Ideation, Behavior or Attempt on the C-SSRS scale. With 115 people, one
 person is 0.9 points, and the cross-validation's own draw moves the first row by more than
-that: over four seeds it ranges 88.7–90.4% (mean 89.7%), and the version before this one,
-published at 91.3%, ranged 88.3–91.3% (mean 89.9%).
+that: over four seeds it ranges 88.7–91.7% (mean 90.5%; supporters alarmed 39.6–46.9%, mean
+43.3%). Version 1.1 was published at 91.3% and ranged 88.3–91.3% (mean 89.9%; supporters mean
+39.3%): the statements added since (short ones without "I", a weapon or pills at hand,
+looking up ways to die) notice a little more and alarm a few more supporters.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
@@ -200,7 +202,7 @@ supporters are a pessimistic stand-in. Detection reads English only.
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
 out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together). On the development files the shipped classifier gives XSTest
-1.2% false alarms (with check-ins too) and, on the C-SSRS people it was trained on (so an
+1.2% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
 optimistic figure; the table above is the held-out one), recall 94.8% (96.5% with check-ins).
 
 ## 7. Audit
