@@ -427,6 +427,44 @@ def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:
     )
 
 
+def test_a_line_of_theirs_copied_out_whole_is_kept_in_their_words() -> None:
+    """The embedded model sometimes answers with the conversation's lines as they were shown
+    ("Maya: …"); what she said of her life is still a fact, chat and her lines are not."""
+    names = {"user": "Maya", "assistant": "Sol"}
+    when = datetime(2026, 11, 30, 18, tzinfo=UTC)
+    lines: list[tuple[Role, str]] = [
+        ("user", "Hi! I am Maya."),
+        ("assistant", "Oh, hi Maya! How are you today?"),
+        ("user", "I just started a new job as a pastry chef. Nervous but excited."),
+        ("assistant", "That's great to hear! What do you think about your new role?"),
+        ("user", "lol ok"),
+        ("user", "Haha, thanks, I'm so glad you think so, really!"),
+        ("user", "Sounds like the bakery downtown opens early."),
+    ]
+    said = [
+        Message(
+            id=f"m{n}",
+            conversation_id="c",
+            seq=n,
+            role=role,
+            content=text,
+            status=MessageStatus.COMPLETE,
+            created_at=when,
+        )
+        for n, (role, text) in enumerate(lines, 1)
+    ]
+    copies = [
+        ExtractedFact("user", f"{names[r]}: {t}", 3, (), n) for n, (r, t) in enumerate(lines, 1)
+    ]
+    kept = [found for fact in copies if (found := ground(fact, said, names))]
+    assert [(fact.about, fact.text, source.id) for fact, source in kept] == [
+        ("user", "I just started a new job as a pastry chef. Nervous but excited.", "m3")
+    ]
+    assert attributed(kept[0][0], names).text == (
+        'Maya said: "I just started a new job as a pastry chef. Nervous but excited."'
+    )
+
+
 async def test_a_fact_said_twice_is_remembered_once_with_both_sources(setup: Setup) -> None:
     fact: tuple[str, str, int, list[int]] = ("user", "Theo has a dog called Rex.", 3, [])
     await setup.say("My dog Rex is the best.", "Hi Rex!", facts_json(fact))

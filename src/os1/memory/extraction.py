@@ -87,6 +87,14 @@ GROUNDED_SHARE = 0.5
 _RESTATED = frozenset({"like", "love", "live", "want", "plan", "enjo", "feel", "call", "name"})
 """Word stems a fact adds when it restates what was said ("I'm in Lisbon": "lives in Lisbon")."""
 RELATED_FACTS = 8
+COPIED_LINE_WORDS = 3
+"""Content words a person's line copied out whole needs to be kept as a fact in their words
+(it must also speak of themselves: "I", "my", "we")."""
+_CHATTER = frozenset(
+    {"haha", "lol", "glad", "than", "good", "grea", "nice", "awes", "cool", "sure", "yeah",
+     "wow", "okay", "hey", "hell", "soun", "real", "amaz", "fun", "tota", "hear", "see", "bye"}
+)  # fmt: skip
+"""Stems of small talk ("Haha, thanks, so glad you liked it!"): not what a copied line says."""
 
 
 class GaveWay(Exception):
@@ -177,15 +185,26 @@ def ground(
 
     A small model repeats known facts as new, copies its instructions or a whole line, gets the
     message number wrong, and takes her questions about the person for facts. So a fact stands
-    only when most of its words (names aside) are in these messages; its source is the message
+    only when most of its words (names aside) are in these messages (a line of theirs copied
+    out whole stands in their own words if it has a few content words; one of hers never
+    does); its source is the message
     that shares most of them (the model's number breaks ties); and it is about whoever said
     that message: her words about the person ("How is Anna settling in?") are not a fact
     about them, nor are their words a fact about her; what they say of their own life is
     about them, whichever subject the model named.
     """
-    if any(fact.text.startswith(f"{name}:") for name in names.values()):
-        return None  # a line of the conversation copied out whole
-    words = _stems(fact.text, _stems(" ".join(names.values())) | _RESTATED)
+    named = _stems(" ".join(names.values()))
+    if fact.text.startswith(f"{names['assistant']}:"):
+        return None  # her own line copied out whole: chat, not a fact about her
+    if fact.text.startswith(prefix := f"{names['user']}:"):
+        # Their line copied out whole ("Maya: I just started as a pastry chef…"): a fact in
+        # their own words when it says something ("Maya: lol" does not).
+        said_text = fact.text[len(prefix) :].strip()
+        content = _stems(said_text, named | _CHATTER)
+        if not _FIRST_PERSON.search(said_text) or len(content) < COPIED_LINE_WORDS:
+            return None
+        fact = replace(fact, text=said_text, about="user")
+    words = _stems(fact.text, named | _RESTATED)
     batch = [_stems(m.content) for m in messages]
     if not words or len(words & set().union(*batch)) < GROUNDED_SHARE * len(words):
         return None
@@ -199,7 +218,9 @@ def ground(
     return (replace(fact, about="user"), said)
 
 
-_FIRST_PERSON = re.compile(r"(?<![\w'’])(?:I|I['’](?:m|ve|d|ll)|[Ii]m|[Mm]y|[Mm]e)(?![\w'’])")
+_FIRST_PERSON = re.compile(
+    r"(?<![\w'’])(?:I|I['’](?:m|ve|d|ll)|[Ii]m|[Mm]y|[Mm]e|[Ww]e|[Oo]ur|[Uu]s)(?![\w'’])"
+)
 
 
 def attributed(fact: ExtractedFact, names: dict[str, str]) -> ExtractedFact:
