@@ -42,7 +42,7 @@ def safety_group() -> None:
 )
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Head file to write.")
 @click.option("--folds", default=5, show_default=True, help="Cross-validation folds.")
-@click.option("--repeats", default=2, show_default=True, help="Cross-validation repeats.")
+@click.option("--repeats", default=8, show_default=True, help="Cross-validation repeats.")
 @click.option(
     "--cache",
     type=click.Path(path_type=Path, dir_okay=False),

@@ -161,7 +161,7 @@ the model defused, so nobody can forge context.
 ## 6. How well it works
 
 Measured offline, before release, and published as measured. Crisis detection, from
-`os1 safety train-crisis` (5-fold cross-validation grouped by person, repeated twice: every
+`os1 safety train-crisis` (5-fold cross-validation grouped by person, repeated 8 times: every
 figure is on people and messages held out of training, thresholds included) and
 `os1 eval crisis`. "Protocol" counts the crisis protocol only; "or check-in" counts a check-in
 question too. C-SSRS people are read two ways: all their posts together, and one post at a time
@@ -169,23 +169,24 @@ as messages of one conversation (what the companion does; more posts, more chanc
 
 | data | counted | protocol | or check-in |
 |------|---------|----------|-------------|
-| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 92.6% |
-| the same, post by post | noticed | 94.8% | 96.1% |
-| C-SSRS: 48 supporters (help others), posts together | alarmed | 39.6% | 49.0% |
-| the same, post by post | alarmed | 80.2% | 85.4% |
-| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 83.8% | 83.8% |
-| the same, post by post | alarmed | 93.2% | 93.2% |
-| GoEmotions: 1,500 everyday comments | alarmed | 1.5% | 2.6% |
-| messages written for os1: crises | noticed | 92.8% | 93.8% |
-| messages written for os1: safe ones | alarmed | 5.2% | 6.4% |
+| C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 93.0% |
+| the same, post by post | noticed | 94.7% | 96.2% |
+| C-SSRS: 48 supporters (help others), posts together | alarmed | 46.6% | 52.6% |
+| the same, post by post | alarmed | 80.5% | 85.7% |
+| C-SSRS: 37 Indicator users (risk factors), together | alarmed | 78.7% | 82.5% |
+| the same, post by post | alarmed | 90.6% | 92.9% |
+| GoEmotions: 1,500 everyday comments | alarmed | 1.4% | 2.7% |
+| messages written for os1: crises | noticed | 92.6% | 93.8% |
+| messages written for os1: safe ones | alarmed | 5.5% | 7.6% |
 | XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.6% (4/250) |
 
 In crisis means Ideation, Behavior or Attempt on the C-SSRS scale. With 115 people, one
-person is 0.9 points, and the cross-validation's own draw moves the first row by more than
-that: over four seeds it ranges 88.7–91.7% (mean 90.5%; supporters alarmed 39.6–46.9%, mean
-43.3%). Version 1.1 was published at 91.3% and ranged 88.3–91.3% (mean 89.9%; supporters mean
-39.3%): the statements added since (short ones without "I", a weapon or pills at hand,
-looking up ways to die) notice a little more and alarm a few more supporters.
+person is 0.9 points; repeated only twice (as version 1.1 was), the cross-validation's own draw
+moved the first row by up to 3 points, so the figures are now means over 8 repeats. Version
+1.1, measured this way: 91.0% noticed, 40.4% of supporters and 1.6% of everyday comments
+alarmed (it was published at 91.3% / 35.4% / 1.6% from two repeats). The statements added
+since (short ones without "I", a weapon or pills at hand, looking up ways to die) and the
+short-message rule notice about as many people and alarm more supporters: 3 of the 48.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
