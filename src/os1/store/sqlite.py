@@ -19,6 +19,7 @@ from os1.store.migrations import apply_migrations
 from os1.store.sqlite_auth import SQLiteAuthMixin
 from os1.store.sqlite_heart import SQLiteHeartMixin, export_heart
 from os1.store.sqlite_memory import SQLiteMemoryMixin, export_memories
+from os1.store.sqlite_memory_search import SQLiteMemorySearchMixin
 from os1.store.sqlite_persona import SQLitePersonaMixin, export_persona
 from os1.store.sqlite_safety import SQLiteSafetyMixin, export_safety
 from os1.types import CompanionProfile, Conversation, Message, MessageStatus, Role, User
@@ -83,7 +84,12 @@ def _user(row: sqlite3.Row) -> User:
 
 
 class SQLiteStore(
-    SQLiteAuthMixin, SQLiteSafetyMixin, SQLiteMemoryMixin, SQLiteHeartMixin, SQLitePersonaMixin
+    SQLiteAuthMixin,
+    SQLiteSafetyMixin,
+    SQLiteMemoryMixin,
+    SQLiteMemorySearchMixin,
+    SQLiteHeartMixin,
+    SQLitePersonaMixin,
 ):
     """Store implementation on one SQLite file (or ":memory:").
 
