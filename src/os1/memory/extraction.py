@@ -13,6 +13,7 @@ contradicting it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -169,13 +170,19 @@ _UNSPACED_RUN = re.compile(f"[{_UNSPACED}]{{3,}}")
 def _stems(text: str, leave_out: Collection[str] = ()) -> set[str]:
     """The content words of `text`, cut to their first four letters ("moved", "move" meet);
     in scripts without spaces, its pairs of characters."""
+    return set(_all_stems(text).difference(leave_out))
+
+
+@functools.lru_cache(maxsize=256)
+def _all_stems(text: str) -> frozenset[str]:
+    # Cached: a batch's messages are read once for each fact the model wrote about them.
     stems: set[str] = set()
     for run in (run for word in query_terms(text) for run in _RUNS.findall(word)):
         if _UNSPACED_RUN.fullmatch(run):
             stems.update(run[i : i + 2] for i in range(len(run) - 1))
         else:
             stems.add(run if run.isdigit() else run[:4])
-    return stems.difference(leave_out)
+    return frozenset(stems)
 
 
 def ground(

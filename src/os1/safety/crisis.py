@@ -314,7 +314,7 @@ class CrisisDetector:
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
-        if terse(text):
+        if terse(text, explicit):
             # A few words without a statement ("I'm done.") are asked about, not answered with
             # the protocol; earlier messages that were a crisis were answered at their turn.
             alone = crisis = False

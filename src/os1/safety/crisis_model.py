@@ -261,12 +261,13 @@ def explicit_statement(text: str) -> str | None:
     return None
 
 
-def terse(text: str) -> bool:
-    """Whether `text` is too short for the classifier alone to bring the crisis protocol:
-    `TERSE_WORDS` words or fewer and no explicit statement. The classifier reads a few words
-    poorly ("Im in!" 0.66, "I have faith" 0.27 against a threshold near 0.25); such a message
-    gets the check-in question instead, which asks plainly."""
-    return len(text.split()) <= TERSE_WORDS and explicit_statement(text) is None
+def terse(text: str, explicit: str | None) -> bool:
+    """Whether `text` (whose explicit statement, if any, is `explicit`) is too short for the
+    classifier alone to bring the crisis protocol: `TERSE_WORDS` words or fewer and no explicit
+    statement. The classifier reads a few words poorly ("Im in!" 0.66, "I have faith" 0.27
+    against a threshold near 0.25); such a message gets the check-in question instead, which
+    asks plainly."""
+    return explicit is None and len(text.split()) <= TERSE_WORDS
 
 
 def indirect_statement(text: str) -> bool:

@@ -415,12 +415,13 @@ def _conversation(
         if k:
             context = np.concatenate(spans[max(0, k - WINDOW_TURNS) : k + 1])
             window = _bag_prob(head, probs[context], chunks.styles[context])
-        by_itself = alone >= explicit_floor(explicit_statement(texts[k])) * head.threshold
+        explicit = explicit_statement(texts[k])
+        by_itself = alone >= explicit_floor(explicit) * head.threshold
         if by_itself and past_or_denied(texts[k]):
             by_itself = False
             alone = min(alone, head.threshold - 1e-6)
             window = min(window, head.threshold - 1e-6)
-        if (by_itself or window >= head.threshold) and not terse(texts[k]):
+        if (by_itself or window >= head.threshold) and not terse(texts[k], explicit):
             crisis = True
         elif checked and alone >= head.check_in_threshold:
             escalated = True
@@ -454,7 +455,9 @@ def cross_validate(
         strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
     floors = _explicit_floors(examples, np.arange(n))
     explicit = floors < 1.0
-    short = np.array([len(e.texts) == 1 and terse(e.texts[0]) for e in examples])
+    short = np.array(
+        [len(e.texts) == 1 and terse(e.texts[0], explicit_statement(e.texts[0])) for e in examples]
+    )
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
