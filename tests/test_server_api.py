@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import pytest
@@ -260,13 +261,30 @@ def test_the_page_is_served_with_a_strict_policy(server: ServerHarness) -> None:
     assert "innerHTML" not in script.text  # model and user text only ever go in as textContent
 
 
+def test_the_safety_protocol_is_published_to_anyone(
+    make_server: Callable[..., ServerHarness], server_settings: Settings
+) -> None:
+    """No sign-in: the law asks that the protocol be public. The crisis lines are this
+    server's (`safety_locale`), and the sign-in card links to it."""
+    from os1.safety.crisis import resources_for
+
+    server = make_server(server_settings.replace(safety_locale="GB"))
+    page = server.client.get("/safety")
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "# os1 safety protocol" in page.text
+    assert html.escape(resources_for("GB").lines) in page.text
+    assert "unsafe-inline" not in page.headers["content-security-policy"]
+    assert 'href="/safety"' in server.client.get("/").text
+
+
 def test_openapi_spec_matches_the_routes(server: ServerHarness) -> None:
     spec = server.client.get("/api/openapi.json").json()
     assert spec["openapi"].startswith("3.1")
     documented = {(method.upper(), path) for path, item in spec["paths"].items() for method in item}
     served = set()
     for route in server.app.routes:
-        if isinstance(route, Route) and route.path not in ("/", "/api/openapi.json"):
+        if isinstance(route, Route) and route.path not in ("/", "/safety", "/api/openapi.json"):
             served |= {(m, route.path) for m in route.methods or () if m != "HEAD"}
         elif isinstance(route, WebSocketRoute):
             served.add(("GET", route.path))

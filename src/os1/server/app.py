@@ -113,6 +113,23 @@ async def _index(request: Request) -> Response:
     return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _protocol_page(locale: str) -> str:
+    """The published safety protocol, for anyone (no sign-in), with this server's crisis lines."""
+    from html import escape
+
+    from os1.safety.protocol import published_protocol
+
+    page = (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>os1 safety protocol</title>"
+        '<link rel="stylesheet" href="/static/app.css"></head>'
+        f'<body><main class="protocol"><pre>{escape(published_protocol(locale))}</pre></main>'
+        "</body></html>\n"
+    )
+    return page
+
+
 def create_app(
     settings: Settings,
     companion: Companion | None = None,
@@ -153,6 +170,11 @@ def create_app(
     async def openapi(request: Request) -> Response:
         return JSONResponse(spec)
 
+    protocol = _protocol_page(settings.safety_locale)
+
+    async def safety(request: Request) -> Response:
+        return Response(protocol, media_type="text/html; charset=utf-8")
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         recovered = await engine.start()
@@ -171,6 +193,7 @@ def create_app(
         Route("/api/openapi.json", openapi, methods=["GET"]),
         *(WebSocketRoute(path, fn) for path, fn, _ in SOCKETS),
         Route("/", _index, methods=["GET"]),
+        Route("/safety", safety, methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
     app = Starlette(
