@@ -7,8 +7,9 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
-# llamacpp builds llama.cpp from source the first time (about 5 minutes).
-.venv/bin/python -m pip install --quiet -e '.[dev,llamacpp,memory,server,voice]'
+# llamacpp builds llama.cpp from source the first time (about 5 minutes); train (CPU torch) is
+# for the seconds-long retraining tests of the emotion model.
+.venv/bin/python -m pip install --quiet -e '.[dev,llamacpp,memory,server,voice,train]'
 # The default voice (festival with CMU's SLT) and espeak-ng, which the voice bench and tests use.
 scripts/voice-packages.sh
 # Browser tests drive Debian's Chromium with playwright-core (no browser download). Without them

@@ -297,9 +297,9 @@ def test_the_model_keeps_order_and_ships_its_thresholds() -> None:
     assert probs.shape == (3, OUTPUTS)
     # Batches are sorted by length inside; rows come back in the caller's order. (Dynamic int8
     # quantisation scales activations per batch, so a row moves slightly with its batch-mates:
-    # up to 0.06 with the per-channel model; a row swapped with another moves far more.)
+    # up to 0.09 with the shipped per-channel model; a row swapped with another moves far more.)
     for row, single in zip(probs, alone, strict=True):
-        assert abs(row - single).max() < 0.08
+        assert abs(row - single).max() < 0.1
     swapped = abs(probs[0] - alone[1]).max()
     assert swapped > 0.3
     assert classifier.thresholds.shape == (OUTPUTS,)

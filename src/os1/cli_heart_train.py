@@ -70,6 +70,40 @@ from os1.cli_heart import heart_group
     help="bfloat16 autocast (default: on where the CPU has native BF16; emulated it is slow).",
 )
 @click.option("--seed", type=int, default=29, show_default=True, help="Random seed.")
+@click.option(
+    "--device",
+    type=click.Choice(["auto", "cpu", "cuda"]),
+    default="auto",
+    show_default=True,
+    help="Where to train (auto: a CUDA GPU when torch sees one).",
+)
+@click.option(
+    "--teacher",
+    "teachers",
+    multiple=True,
+    type=click.Path(path_type=Path, exists=True),
+    help="An earlier run (folder or checkpoint) to learn from; repeat for an ensemble.",
+)
+@click.option(
+    "--distill",
+    type=click.FloatRange(min=0.0, max=1.0),
+    default=0.5,
+    show_default=True,
+    help="With --teacher: the teachers' share of the targets (the rest: the labels).",
+)
+@click.option(
+    "--export/--no-export",
+    default=True,
+    show_default=True,
+    help="Export int8 ONNX; --no-export keeps the checkpoint and scores the float model.",
+)
+@click.option(
+    "--from-checkpoint",
+    "checkpoint",
+    type=click.Path(path_type=Path, exists=True, dir_okay=False),
+    default=None,
+    help="Train nothing: export this checkpoint (e.g. a --no-export run from a GPU).",
+)
 @friendly_errors
 def heart_train(
     data_dir: Path,
@@ -81,14 +115,25 @@ def heart_train(
     threads: int,
     bf16: bool | None,
     seed: int,
+    device: str,
+    teachers: tuple[Path, ...],
+    distill: float,
+    export: bool,
+    checkpoint: Path | None,
 ) -> None:
     """Fine-tune MiniLM on GoEmotions, export int8 ONNX and tune thresholds on dev (CPU: hours).
 
     To ship the result, copy emotion.onnx and emotion.json into src/os1/heart/.
     """
-    from os1.heart.train import TrainConfig, train_emotion_model
+    from os1.heart.train import TrainConfig, export_checkpoint, train_emotion_model
 
     console = Console(highlight=False)
+    if checkpoint is not None:
+        export_checkpoint(
+            checkpoint, data_dir, out_dir, log=lambda line: console.print(escape(line))
+        )
+        console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")
+        return
     train_emotion_model(
         data_dir,
         out_dir,
@@ -100,7 +145,14 @@ def heart_train(
             threads=threads,
             bf16=bf16,
             seed=seed,
+            device=device,
+            teachers=[str(t) for t in teachers],
+            distill=distill,
+            export=export,
         ),
         log=lambda line: console.print(escape(line)),
     )
-    console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")
+    if export:
+        console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")
+    else:
+        console.print(f"wrote {escape(str(out_dir / 'emotion-checkpoint.pt'))} and its scores")

