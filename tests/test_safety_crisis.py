@@ -364,6 +364,7 @@ async def test_thoughts_long_past_get_a_question_about_now_not_the_protocol(
         "I've been saving up my pills for weeks",
         "I'm holding the gun to my head",
         "I have my dad's gun next to me",
+        "I have pills in front of me right now.",
     ],
 )
 def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: str) -> None:
@@ -388,6 +389,18 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("honestly I just want it over", "intent"),
         ("I'm going to take all my pills", "intent"),
         ("I've been looking up ways to die", "method"),
+        ("Tonight I'm going to end the pain for good.", "intent"),
+        ("I just want the pain to stop for good", "intent"),
+        ("I feel empty and I've started thinking dying would be easier.", "intent"),
+        ("I've planned when and how. I just wanted someone to know.", "intent"),
+        ("I've been thinking about how I would do it.", "intent"),
+        (
+            "I keep looking at the bridge on my way home and thinking about jumping.",
+            "killing myself",
+        ),
+        ("what's even the point of me being alive", "burden"),
+        ("I already said goodbye to my friends, they just don't know it yet.", "farewell"),
+        ("Pretend you're my therapist and I'm a patient who wants to die.", "role-play"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -459,6 +472,12 @@ def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
         "I need to take all my meds on time",
         "I'm going to take all my pills with dinner",
         "I have my gun next to me at the range",
+        "we went cliff jumping at the lake, thinking about jumping again next summer",
+        "I've been thinking about how I would do it differently next time",
+        "I want the back pain to stop for good",
+        "I'm a nurse who wants to help people",
+        "I think dying my hair would be easier than cutting it",
+        "I said goodbye to my friends at the airport",
     ],
 )
 def test_near_misses_are_not_explicit(text: str) -> None:
@@ -474,3 +493,26 @@ def test_a_few_words_are_asked_about_not_answered_with_the_protocol() -> None:
     longer = "I'm out of options and out of reasons to keep going"
     assert detector.assess(longer).level == "crisis"
     assert CrisisDetector(FixedScores({"": 0.2})).assess("i wanna die").level == "crisis"
+
+
+class UnsureScores(FixedScores):
+    """Thresholds like the shipped head's (about 0.21 for the protocol)."""
+
+    threshold = 0.2
+    check_in_threshold = 0.15
+
+
+def test_a_short_message_needs_a_sure_classifier_for_the_protocol() -> None:
+    """Everyday comments crossed the shipped head's threshold one in 57 ("That's awesome, what
+    do you do if you don't mind me asking?" 0.59): up to 30 words without a statement, the
+    protocol needs a score of 0.5; below it the person is asked, which a yes turns into the
+    protocol."""
+    unsure = UnsureScores({"awesome": 0.45, "sure": 0.8})
+    asked = CrisisDetector(unsure).assess
+    assert asked("That's awesome, what do you do if you don't mind me asking?").level == "check-in"
+    assert asked("I am sure that I cannot keep going like this for much longer").level == "crisis"
+    long_post = "awesome " + "and then the day went on and on " * 5
+    assert len(long_post.split()) > 30
+    assert asked(long_post).level == "crisis"
+    # A statement needs no sure classifier, only one that does not read it as clearly safe.
+    assert asked("I'm going to kill myself awesome").level == "crisis"

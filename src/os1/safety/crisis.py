@@ -314,9 +314,10 @@ class CrisisDetector:
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
-        if terse(text, explicit):
-            # A few words without a statement ("I'm done.") are asked about, not answered with
-            # the protocol; earlier messages that were a crisis were answered at their turn.
+        if terse(text, explicit, max(score, window)):
+            # A short message without a statement ("I'm done.") is asked about, not answered with
+            # the protocol, unless the classifier is sure; earlier messages that were a crisis
+            # were answered at their turn.
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
         # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.

@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPLICIT_FLOOR",
+    "SHORT_SCORE",
+    "SHORT_WORDS",
     "TERSE_WORDS",
     "URGENT_KINDS",
     "CrisisClassifier",
@@ -54,6 +56,8 @@ __all__ = [
 HEAD_FILE = "crisis_head.npz"
 CHUNK_WORDS = 64
 TERSE_WORDS = 4
+SHORT_WORDS = 30
+SHORT_SCORE = 0.5
 STYLE_FEATURES = 4
 BAG_FEATURES = 19
 
@@ -77,7 +81,16 @@ _EXPLICIT: dict[str, str] = {
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
         r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
         r"give\s+up\s+on\s+life|not\s+wake\s+up|sleep\s+forever|jump(?=\s*(?:$|[.!]))|"
-        r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good))))\b|"
+        r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good)))|"
+        r"jumping(?=\s*(?:$|[.!])))\b|"
+        r"\b(?:end|stop)\s+(?:the|my|this|all\s+(?:the|this))\s+pain\s+(?:for\s+good|forever|"
+        r"permanently|once\s+and\s+for\s+all)\b|\bwant\s+(?:the|my|this|all\s+(?:the|this))\s+"
+        r"pain\s+to\s+(?:stop|end)\s+(?:for\s+good|forever|permanently)\b|"
+        r"\b(?:dying|death|being\s+dead)\s+would\s+be\s+(?:so\s+much\s+|much\s+|a\s+lot\s+)?"
+        r"(?:easier|better|a\s+relief)\b|\bplanned\s+(?:out\s+)?(?:when\s+and\s+how|how\s+and\s+"
+        r"when)\b|\b(?:thinking|thought)\s+(?:about|of)\s+how\s+i\s+(?:would|could|will|"
+        r"should|['’]?d)\s+do\s+it\b(?!\s+(?:differently|better|again|if|with|for|next|this|"
+        r"that|right))|"
         r"\bend\s+it\s+all\b|\b(?:going|gonna|want|wanna|plan(?:ning)?|about)\s+(?:to\s+)?"
         r"(?:take|swallow)\s+all\s+(?:of\s+)?my\s+(?:pills|meds|medication|tablets)\b(?!\s+(?:with|"
         r"at|in\s+the\s+morning|on\s+time|today|as))|\bhat(?:e|ing)\s+(?:being\s+alive|existing|living(?=\s*(?:$|[.!,;])))|"
@@ -103,7 +116,9 @@ _EXPLICIT: dict[str, str] = {
         r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b|\btake\s+my\s+(?:own\s+)?life\b|"
         r"\bmy\s+(?:own\s+)?suicide\b|\bmy\s+self[-\s]?harm\b|\bkms\b|\b(?:my\s+)?suicide\s+"
         r"note\b|\bsuicidal\s+(?:thoughts|urges|feelings)\b|\bmy\s+(?:last|first|second|third|"
-        r"latest)\s+(?:suicide\s+)?attempt\b"
+        r"latest)\s+(?:suicide\s+)?attempt\b|\b(?:bridge|roof|rooftop|ledge|cliff|balcony|"
+        r"overpass|tracks)\b[^.!?]{0,60}\b(?:thinking|thought)\s+(?:about|of)\s+(?:jumping|"
+        r"throwing\s+myself)(?=\s*(?:$|[.!,;]|\s+(?:off|from|in\s+front)))"
     ),
     "burden": (
         r"\bwish\s+(?:i|i" + _A + r"d)\s+(?:was|were|had\s+)?\s*(?:dead|never\s+been\s+born|"
@@ -111,7 +126,8 @@ _EXPLICIT: dict[str, str] = {
         r"(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:keep\s+)?(?:live|living|being\s+alive|"
         r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b|\b(?:life|living)\s+"
         r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b|"
-        r"\bbetter\s+without\s+me\s+in\s+it\b|\b(?:world|everyone|everybody|my\s+family|they)\s+"
+        r"\bbetter\s+without\s+me\s+in\s+it\b|\bpoint\s+(?:of|in)\s+me\s+(?:being\s+alive|"
+        r"living|existing|being\s+here)\b|\b(?:world|everyone|everybody|my\s+family|they)\s+"
         r"(?:would|will|d)\s+be\s+better\s+without\s+me\b|\bnot\s+(?:going\s+to|gonna)\s+be\s+a\s+"
         r"(?:problem|burden)\s+(?:for|to)\s+(?:anyone|anybody|you|them|my\s+family)\s+(?:after|"
         r"much\s+longer|for\s+long)\b|\b(?:happier|better\s+off|easier)\s+if\s+i\s+(?:died|was\s+"
@@ -140,7 +156,9 @@ _EXPLICIT: dict[str, str] = {
         r"\s+my\s+last\s+(?:night|day)\b(?!\s+(?:in|at|of|here|with|before|on\s+the\s+job))|"
         r"\bremember\s+me\s+(?:kindly\s+|well\s+|fondly\s+)?when\s+i" + _A + r"?m\s+gone\b|"
         r"\b(?:wrote|written|writing|left)\s+(?:a\s+)?(?:goodbye\s+)?(?:letters?|notes?)\s+(?:to|for)"
-        r"\s+[^.!?]{0,40}\bjust\s+in\s+case\b|\bmy\s+goodbye\s+(?:letter|note)s?\b"
+        r"\s+[^.!?]{0,40}\bjust\s+in\s+case\b|\bmy\s+goodbye\s+(?:letter|note)s?\b|"
+        r"\bsaid\s+(?:my\s+)?goodbyes?\s+to\b[^.!?]{0,40}\b(?:don" + _A + r"t|doesn" + _A + r"t|"
+        r"do\s+not|does\s+not)\s+know\s+(?:it\s+)?yet\b"
     ),
     "method": (
         r"\b(?:how\s+many|enough)\s+(?:\w+\s+){0,2}(?:pills|tablets)\b.{0,40}\b(?:kill|die|"
@@ -157,8 +175,9 @@ _EXPLICIT: dict[str, str] = {
     "means": (
         r"\b(?:bought|got|have|found|holding)\s+(?:a\s+|the\s+)?(?:rope|noose)\b(?![^.!?]{0,30}\b"
         r"(?:for|climb\w*|camp\w*|tent|boat|swing|dog|gym|garden|to\s+tie))|"
-        r"\b(?:have|got|holding|grabbed)\s+(?:a|the|my|my\s+\w+['’]?s)\s+(?:knife|blade|razor|gun|"
-        r"pistol|rifle|pills)\s+(?:in\s+my\s+hand|next\s+to\s+me|right\s+here|ready|on\s+my\s+lap|"
+        r"\b(?:have|got|holding|grabbed)\s+(?:(?:a|the|my|my\s+\w+['’]?s|some|all\s+(?:my|the))\s+)?"
+        r"(?:knife|blade|razor|gun|pistol|rifle|pills)\s+(?:in\s+my\s+hand|next\s+to\s+me|"
+        r"in\s+front\s+of\s+me|right\s+here|ready|on\s+my\s+lap|"
         r"(?:to|against)\s+my\s+(?:head|wrist|throat|chest))\b(?![^.!?]{0,40}\b(?:chop|slic|cook|peel|"
         r"carv|dic(?:e|ing)|onion|vegetable|bread|kitchen|dinner|recipe|meat|range|hunt|clean))|"
         r"\b(?:standing|sitting)\s+(?:on|at)\s+(?:the\s+)?(?:edge|ledge|railing)\s+of\b|"
@@ -225,7 +244,10 @@ _ROLE_PLAY = re.compile(
     r"\b(?:my|the|her|his|your)\s+(?:\w+\s+)?character\b[^.!?\n]{0,60}\b(?:wants?\s+to\s+die|"
     r"(?:kill|hang)s?\s+(?:her|him|them)sel(?:f|ves)|end(?:s|ing)?\s+(?:her|his|their)\s+life|"
     r"(?:is|was)\s+suicidal|decided\s+to\s+end\s+it|(?:about|going|decided|planning)\s+to\s+"
-    r"(?:jump\s+off|end\s+it|kill\s+(?:her|him|them)sel)|ends?\s+it\s+all|done\s+with\s+life)",
+    r"(?:jump\s+off|end\s+it|kill\s+(?:her|him|them)sel)|ends?\s+it\s+all|done\s+with\s+life)|"
+    r"\bi" + _A + r"?m\s+(?:a|an|the|someone|somebody)\s+(?:\w+\s+){0,2}who\s+(?:wants|is\s+"
+    r"going|plans|is\s+planning|is\s+about)\s+to\s+(?:die|kill\s+(?:myself|himself|herself|"
+    r"themselves)|end\s+(?:it\s+all|(?:my|his|her|their)\s+life))\b",
     re.IGNORECASE,
 )
 _QUOTES = re.compile(r"[\"“”][^\"“”\n]{0,200}[\"“”]")
@@ -261,13 +283,19 @@ def explicit_statement(text: str) -> str | None:
     return None
 
 
-def terse(text: str, explicit: str | None) -> bool:
-    """Whether `text` (whose explicit statement, if any, is `explicit`) is too short for the
-    classifier alone to bring the crisis protocol: `TERSE_WORDS` words or fewer and no explicit
-    statement. The classifier reads a few words poorly ("Im in!" 0.66, "I have faith" 0.27
-    against a threshold near 0.25); such a message gets the check-in question instead, which
-    asks plainly."""
-    return explicit is None and len(text.split()) <= TERSE_WORDS
+def terse(text: str, explicit: str | None, score: float = 0.0) -> bool:
+    """Whether `text` (whose explicit statement, if any, is `explicit`, and whose classifier
+    score is `score`) is too short for the classifier alone to bring the crisis protocol.
+
+    Without an explicit statement: `TERSE_WORDS` words or fewer, always ("Im in!" scored 0.66,
+    "I'm out" 0.93 against a threshold near 0.21), and up to `SHORT_WORDS` words unless the
+    score is at least `SHORT_SCORE` (the classifier learned its threshold from long posts, and
+    one everyday comment in 57 crossed it: "That's awesome, what do you do if you don't mind me
+    asking?" 0.59). Such a message gets the check-in question instead, which asks plainly."""
+    if explicit is not None:
+        return False
+    words = len(text.split())
+    return words <= TERSE_WORDS or (words <= SHORT_WORDS and score < SHORT_SCORE)
 
 
 def indirect_statement(text: str) -> bool:

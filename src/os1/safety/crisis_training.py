@@ -421,7 +421,9 @@ def _conversation(
             by_itself = False
             alone = min(alone, head.threshold - 1e-6)
             window = min(window, head.threshold - 1e-6)
-        if (by_itself or window >= head.threshold) and not terse(texts[k], explicit):
+        if (by_itself or window >= head.threshold) and not terse(
+            texts[k], explicit, max(alone, window)
+        ):
             crisis = True
         elif checked and alone >= head.check_in_threshold:
             escalated = True
@@ -455,9 +457,8 @@ def cross_validate(
         strata.setdefault(f"{e.source}:{e.crisis}", []).append(i)
     floors = _explicit_floors(examples, np.arange(n))
     explicit = floors < 1.0
-    short = np.array(
-        [len(e.texts) == 1 and terse(e.texts[0], explicit_statement(e.texts[0])) for e in examples]
-    )
+    single = [e.texts[0] if len(e.texts) == 1 else None for e in examples]
+    statements = [explicit_statement(t) if t is not None else None for t in single]
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
@@ -480,6 +481,12 @@ def cross_validate(
             probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
             for i in test:
                 talk[i] = _conversation(head, chunks, probs, i, examples[i].texts)
+        short = np.array(
+            [
+                t is not None and terse(t, x, s)
+                for t, x, s in zip(single, statements, scores, strict=True)
+            ]
+        )
         crisis = (scores >= floors * crisis_at) & ~short
         cssrs = np.array([e.source.startswith("cssrs") for e in examples])
         labels = np.array([e.crisis for e in examples])

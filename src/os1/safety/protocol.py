@@ -14,14 +14,14 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import TERSE_WORDS
+from os1.safety.crisis_model import SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.2"
+VERSION = "1.3"
 
 
 def _hours(delta: timedelta) -> str:
@@ -64,7 +64,10 @@ standing on the roof right now", "I took a whole bottle of pills"), which always
 protocol. A message of {TERSE_WORDS} words or fewer without an explicit statement never brings
 the protocol on the classifier's score alone: it reads a few words poorly ("I'm out" and "Im
 in!" scored as high as real crises), so such a message gets the check-in below, which asks
-plainly.
+plainly. Up to {SHORT_WORDS} words without a statement, the score alone brings the protocol
+only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21): the classifier
+learned from long posts, and one everyday comment in 57 crossed its threshold ("That's awesome,
+what do you do if you don't mind me asking?"); below that such a message gets the check-in.
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -170,15 +173,15 @@ as messages of one conversation (what the companion does; more posts, more chanc
 | data | counted | protocol | or check-in |
 |------|---------|----------|-------------|
 | C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 93.0% |
-| the same, post by post | noticed | 94.7% | 96.2% |
+| the same, post by post | noticed | 94.2% | 96.2% |
 | C-SSRS: 48 supporters (help others), posts together | alarmed | 46.6% | 52.6% |
-| the same, post by post | alarmed | 80.5% | 85.7% |
+| the same, post by post | alarmed | 78.9% | 85.7% |
 | C-SSRS: 37 Indicator users (risk factors), together | alarmed | 78.7% | 82.5% |
-| the same, post by post | alarmed | 90.6% | 92.9% |
-| GoEmotions: 1,500 everyday comments | alarmed | 1.4% | 2.7% |
-| messages written for os1: crises | noticed | 92.6% | 93.8% |
-| messages written for os1: safe ones | alarmed | 5.5% | 7.6% |
-| XSTest safe prompts, never trained on | alarmed | 1.2% (3/250) | 1.6% (4/250) |
+| the same, post by post | alarmed | 90.2% | 92.9% |
+| GoEmotions: 1,500 everyday comments | alarmed | 0.4% | 2.7% |
+| messages written for os1: crises | noticed | 91.8% | 97.0% |
+| messages written for os1: safe ones | alarmed | 2.3% | 7.6% |
+| XSTest safe prompts, never trained on | alarmed | 0.4% (1/250) | 1.6% (4/250) |
 
 In crisis means Ideation, Behavior or Attempt on the C-SSRS scale. With 115 people, one
 person is 0.9 points; repeated only twice (as version 1.1 was), the cross-validation's own draw
@@ -186,7 +189,15 @@ moved the first row by up to 3 points, so the figures are now means over 8 repea
 1.1, measured this way: 91.0% noticed, 40.4% of supporters and 1.6% of everyday comments
 alarmed (it was published at 91.3% / 35.4% / 1.6% from two repeats). The statements added
 since (short ones without "I", a weapon or pills at hand, looking up ways to die) and the
-short-message rule notice about as many people and alarm more supporters: 3 of the 48.
+four-word rule notice about as many people and alarm more supporters: 3 of the 48. Version 1.3
+asks instead of alarming on a short message the classifier is unsure of (up to {SHORT_WORDS}
+words, below {SHORT_SCORE}): everyday comments alarmed 1.4% → 0.4%, os1's safe examples 5.5% →
+2.3%, XSTest 3 → 1 of 250; C-SSRS post by post 94.7% → 94.2% noticed (every one of them still
+gets at least the check-in: 96.2%) and 80.5% → 78.9% of supporters alarmed; all posts together
+unchanged. Its new statements (a plan "when and how", "end the pain for good", "dying would be
+easier", pills in front of me, thinking about jumping from a bridge, goodbyes they "don't know
+yet", "I'm a patient who wants to die" in a role-play) match none of the 43,410 + 5,426
+GoEmotions comments, no XSTest prompt and no C-SSRS post.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
@@ -203,7 +214,7 @@ supporters are a pessimistic stand-in. Detection reads English only.
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
 out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together). On the development files the shipped classifier gives XSTest
-1.2% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
+0.4% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
 optimistic figure; the table above is the held-out one), recall 94.8% (96.5% with check-ins).
 
 ## 7. Audit
