@@ -503,16 +503,29 @@ class UnsureScores(FixedScores):
 
 
 def test_a_short_message_needs_a_sure_classifier_for_the_protocol() -> None:
-    """Everyday comments crossed the shipped head's threshold one in 57 ("That's awesome, what
-    do you do if you don't mind me asking?" 0.59): up to 30 words without a statement, the
+    """Everyday comments crossed the shipped head's threshold one in 57 ("Worst advice ever.
+    This would piss me off." 0.45): up to 30 words without a statement, the
     protocol needs a score of 0.5; below it the person is asked, which a yes turns into the
     protocol."""
     unsure = UnsureScores({"awesome": 0.45, "sure": 0.8})
     asked = CrisisDetector(unsure).assess
-    assert asked("That's awesome, what do you do if you don't mind me asking?").level == "check-in"
+    assert asked("Worst advice ever. This would piss me off, awesome.").level == "check-in"
     assert asked("I am sure that I cannot keep going like this for much longer").level == "crisis"
     long_post = "awesome " + "and then the day went on and on " * 5
     assert len(long_post.split()) > 30
     assert asked(long_post).level == "crisis"
     # A statement needs no sure classifier, only one that does not read it as clearly safe.
     assert asked("I'm going to kill myself awesome").level == "crisis"
+
+
+def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -> None:
+    """The last few messages are read together so that worry told in pieces is noticed; a
+    message that crossed the threshold by itself was answered at its turn, and its score must
+    not turn "thanks" or "my dog died" into another alarm."""
+    detector = CrisisDetector(UnsureScores({"awesome": 0.6, "cat": 0.1, "around": 0.12}))
+    assert detector.assess("That is awesome, what do you do for work then?").level == "crisis"
+    after = detector.assess("My dog died this morning.", ["That is awesome, what do you do?"])
+    assert after.level == "none"
+    # Pieces that each stay under the threshold still count together (scored as their most
+    # worrying one by this fake, so the window here shows what is read, not how).
+    assert detector.assess("ok", ["I gave my cat away"]).window_score == pytest.approx(0.1)

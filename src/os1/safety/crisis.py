@@ -308,6 +308,12 @@ class CrisisDetector:
         alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
         recent = list(earlier)[-WINDOW_TURNS:]
         window = classifier.score([*recent, text]) if recent else score
+        if any(_alarmed_alone(classifier, m, threshold) for m in recent):
+            # The window is for messages that worry only together ("I gave my cat to my sister",
+            # then "I won't be around much longer"). An earlier message whose score alone brought
+            # the protocol was answered at its turn, and it would otherwise alarm again on
+            # "thanks" or "my dog died". (One that was only asked about still counts.)
+            window = score
         if alone and past_or_denied(text):
             # "I used to want to die, years ago": a gentle question about now, not the protocol
             # (earlier messages that were a crisis by themselves were answered at their turn).
@@ -333,6 +339,12 @@ class CrisisDetector:
             check_in,
             score >= check_in_at or indirect,
         )
+
+
+def _alarmed_alone(classifier: CrisisScorer, text: str, threshold: float) -> bool:
+    """Whether the classifier's score for `text` alone brought the protocol at its turn."""
+    score = classifier.score([text])
+    return score >= threshold and not terse(text, explicit_statement(text), score)
 
 
 class CrisisPolicy:

@@ -290,8 +290,8 @@ def terse(text: str, explicit: str | None, score: float = 0.0) -> bool:
     Without an explicit statement: `TERSE_WORDS` words or fewer, always ("Im in!" scored 0.66,
     "I'm out" 0.93 against a threshold near 0.21), and up to `SHORT_WORDS` words unless the
     score is at least `SHORT_SCORE` (the classifier learned its threshold from long posts, and
-    one everyday comment in 57 crossed it: "That's awesome, what do you do if you don't mind me
-    asking?" 0.59). Such a message gets the check-in question instead, which asks plainly."""
+    one everyday comment in 57 crossed it: "Worst advice ever. This would piss me off." 0.45).
+    Such a message gets the check-in question instead, which asks plainly."""
     if explicit is not None:
         return False
     words = len(text.split())

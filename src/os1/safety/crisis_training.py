@@ -409,13 +409,15 @@ def _conversation(
     sel = np.where(chunks.owner == example)[0]
     spans = [sel[chunks.post[sel] == k] for k in range(len(texts))]
     crisis = checked = escalated = False
+    alarmed: list[bool] = []  # each post's score alone brought the protocol (as the detector)
     for k, span in enumerate(spans):
         alone = _bag_prob(head, probs[span], chunks.styles[span])
         window = alone
-        if k:
+        explicit = explicit_statement(texts[k])
+        if k and not any(alarmed[max(0, k - WINDOW_TURNS) :]):
             context = np.concatenate(spans[max(0, k - WINDOW_TURNS) : k + 1])
             window = _bag_prob(head, probs[context], chunks.styles[context])
-        explicit = explicit_statement(texts[k])
+        alarmed.append(alone >= head.threshold and not terse(texts[k], explicit, alone))
         by_itself = alone >= explicit_floor(explicit) * head.threshold
         if by_itself and past_or_denied(texts[k]):
             by_itself = False

@@ -49,7 +49,9 @@ someone in crisis, and it can offer crisis lines to someone who is not.
 
 **Detection.** Each message is read, before any reply is written, together with the person's
 {WINDOW_TURNS} previous messages, so that a crisis told over several turns, indirectly ("I won't
-be around much longer", "what's the point") or inside a role-play or story is noticed. Two
+be around much longer", "what's the point") or inside a role-play or story is noticed (a
+message whose score alone brought the protocol was answered at its turn and does not make the
+next ones alarm again). Two
 things are combined: explicit first-person statements (of intent, plans, self-harm, asking for
 means), and a small trained classifier over sentence embeddings that tells people in crisis
 apart from everyday talk and from people who write *about* suicide without being in crisis
@@ -66,8 +68,8 @@ the protocol on the classifier's score alone: it reads a few words poorly ("I'm 
 in!" scored as high as real crises), so such a message gets the check-in below, which asks
 plainly. Up to {SHORT_WORDS} words without a statement, the score alone brings the protocol
 only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21): the classifier
-learned from long posts, and one everyday comment in 57 crossed its threshold ("That's awesome,
-what do you do if you don't mind me asking?"); below that such a message gets the check-in.
+learned from long posts, and one everyday comment in 57 crossed its threshold ("Worst advice
+ever. This would piss me off."); below that such a message gets the check-in.
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -175,7 +177,7 @@ as messages of one conversation (what the companion does; more posts, more chanc
 | C-SSRS dev: 115 Reddit users in crisis, posts together | noticed | 91.3% | 93.0% |
 | the same, post by post | noticed | 94.2% | 96.2% |
 | C-SSRS: 48 supporters (help others), posts together | alarmed | 46.6% | 52.6% |
-| the same, post by post | alarmed | 78.9% | 85.7% |
+| the same, post by post | alarmed | 78.9% | 85.4% |
 | C-SSRS: 37 Indicator users (risk factors), together | alarmed | 78.7% | 82.5% |
 | the same, post by post | alarmed | 90.2% | 92.9% |
 | GoEmotions: 1,500 everyday comments | alarmed | 0.4% | 2.7% |
@@ -192,12 +194,12 @@ since (short ones without "I", a weapon or pills at hand, looking up ways to die
 four-word rule notice about as many people and alarm more supporters: 3 of the 48. Version 1.3
 asks instead of alarming on a short message the classifier is unsure of (up to {SHORT_WORDS}
 words, below {SHORT_SCORE}): everyday comments alarmed 1.4% → 0.4%, os1's safe examples 5.5% →
-2.3%, XSTest 3 → 1 of 250; C-SSRS post by post 94.7% → 94.2% noticed (every one of them still
-gets at least the check-in: 96.2%) and 80.5% → 78.9% of supporters alarmed; all posts together
-unchanged. Its new statements (a plan "when and how", "end the pain for good", "dying would be
-easier", pills in front of me, thinking about jumping from a bridge, goodbyes they "don't know
-yet", "I'm a patient who wants to die" in a role-play) match none of the 43,410 + 5,426
-GoEmotions comments, no XSTest prompt and no C-SSRS post.
+2.3%, XSTest 3 → 1 of 250; C-SSRS post by post 94.7% → 94.2% noticed (96.2% get at least the
+check-in, as before) and 80.5% → 78.9% of supporters alarmed (with the window rule above); all
+posts together unchanged. Its new statements (a plan "when and how", "end the pain for good",
+"dying would be easier", pills in front of me, thinking about jumping from a bridge, goodbyes
+they "don't know yet", "I'm a patient who wants to die" in a role-play) match none of the
+43,410 + 5,426 GoEmotions comments, no XSTest prompt and no C-SSRS post.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
