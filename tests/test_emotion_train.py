@@ -121,3 +121,26 @@ def test_a_missing_teacher_is_one_clear_error(data: Path, tmp_path: Path) -> Non
     assert isinstance(cfg, TrainConfig)
     with pytest.raises(Os1Error, match=r"no teacher checkpoint at .*nowhere"):
         train_emotion_model(data, tmp_path / "out", cfg, log=lambda line: None)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_one_clear_error(data: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "emotion-checkpoint.pt"
+    bad.write_text("not a model")
+
+    result = CliRunner().invoke(
+        main,
+        [
+            "heart",
+            "train",
+            "--data",
+            str(data),
+            "--out",
+            str(tmp_path / "o"),
+            "--from-checkpoint",
+            str(bad),
+        ],
+    )
+
+    assert result.exit_code == 1
+    assert "is not an emotion model checkpoint" in result.output
+    assert "Traceback" not in result.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import random
 import time
 import warnings
@@ -236,6 +237,19 @@ def _probabilities(torch: Any, model: Any, ids: list[list[int]], device: str, bf
     return out
 
 
+def _load_checkpoint(torch: Any, path: Path) -> Any:
+    """A model from a run's `emotion-checkpoint.pt`, or one clear error."""
+    model = _build_model(torch)
+    try:
+        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    except pickle.UnpicklingError:
+        raise Os1Error(f"{path} is not an emotion model checkpoint (unreadable)") from None
+    except (RuntimeError, OSError, EOFError, ValueError, KeyError) as err:
+        first = str(err).strip().splitlines()[0][:120] if str(err).strip() else type(err).__name__
+        raise Os1Error(f"{path} is not an emotion model checkpoint ({first})") from None
+    return model
+
+
 def _teacher_probabilities(
     torch: Any, teachers: Sequence[str], ids: list[list[int]], device: str, bf16: bool
 ) -> Any:
@@ -245,8 +259,7 @@ def _teacher_probabilities(
         path = _teacher_file(teacher)
         if not path.is_file():
             raise Os1Error(f"no teacher checkpoint at {path}")
-        model = _build_model(torch)
-        model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+        model = _load_checkpoint(torch, path)
         probs = _probabilities(torch, model.to(device), ids, device, bf16)
         total = total + probs
     return total / len(teachers)
@@ -474,8 +487,7 @@ def export_checkpoint(
         cfg = TrainConfig(**{k: v for k, v in settings.items() if k in vars(cfg)})
         cfg.teachers = teachers  # their settings, as recorded
         minutes = float(meta.get("train_minutes", 0.0))
-    model = _build_model(torch)
-    model.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+    model = _load_checkpoint(torch, checkpoint)
     tokenizer = _tokenizer(_minilm_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     return export_emotion_model(model, tokenizer, data_dir, out_dir, cfg, minutes, log)
