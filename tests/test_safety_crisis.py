@@ -511,6 +511,8 @@ def test_a_short_message_needs_a_sure_classifier_for_the_protocol() -> None:
     asked = CrisisDetector(unsure).assess
     assert asked("Worst advice ever. This would piss me off, awesome.").level == "check-in"
     assert asked("I am sure that I cannot keep going like this for much longer").level == "crisis"
+    minor = CrisisDetector(unsure).assess("Worst advice ever, truly awesome.", sensitivity=0.8)
+    assert minor.level == "crisis", "for a minor the sure score is lowered with the thresholds"
     long_post = "awesome " + "and then the day went on and on " * 5
     assert len(long_post.split()) > 30
     assert asked(long_post).level == "crisis"

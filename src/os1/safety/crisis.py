@@ -320,7 +320,8 @@ class CrisisDetector:
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold
-        if terse(text, explicit, max(score, window)):
+        # (For a minor the sure score is lowered as the thresholds are.)
+        if terse(text, explicit, max(score, window) / sensitivity):
             # A short message without a statement ("I'm done.") is asked about, not answered with
             # the protocol, unless the classifier is sure; earlier messages that were a crisis
             # were answered at their turn.

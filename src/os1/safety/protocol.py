@@ -67,7 +67,8 @@ protocol. A message of {TERSE_WORDS} words or fewer without an explicit statemen
 the protocol on the classifier's score alone: it reads a few words poorly ("I'm out" and "Im
 in!" scored as high as real crises), so such a message gets the check-in below, which asks
 plainly. Up to {SHORT_WORDS} words without a statement, the score alone brings the protocol
-only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21): the classifier
+only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21; for minors both are
+lower): the classifier
 learned from long posts, and one everyday comment in 57 crossed its threshold ("Worst advice
 ever. This would piss me off."); below that such a message gets the check-in.
 
