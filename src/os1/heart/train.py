@@ -67,16 +67,14 @@ class TrainConfig:
         # Teachers: checkpoints of earlier runs whose averaged probabilities on the training
         # set are mixed into the targets (`distill` is their share): an ensemble's knowledge
         # in one model of the size that ships.
-        self.teachers: list[str | dict[str, Any]] = [str(t) for t in teachers]
+        self.teachers = [str(t) for t in teachers]
         self.distill = distill
         self.export = export
 
     def as_dict(self) -> dict[str, Any]:
         """Recorded next to the model so a run can be repeated."""
         out = dict(vars(self))
-        out["teachers"] = [
-            t if isinstance(t, dict) else _teacher_settings(t) for t in self.teachers
-        ]
+        out["teachers"] = [_teacher_settings(t) for t in self.teachers]
         if not self.teachers:
             del out["teachers"], out["distill"]
         del out["export"]
@@ -356,8 +354,7 @@ def train_emotion_model(
         raise Os1Error(f"MiniLM weights did not load: missing {missing}")
     model.to(device)
     if cfg.teachers:
-        paths = [str(t) for t in cfg.teachers if not isinstance(t, dict)]
-        soft = _teacher_probabilities(torch, paths, train_ids, device, cfg.bf16)
+        soft = _teacher_probabilities(torch, cfg.teachers, train_ids, device, cfg.bf16)
         targets = (1.0 - cfg.distill) * targets + cfg.distill * soft
         log(f"targets: {cfg.distill:.0%} the mean of {len(cfg.teachers)} teachers")
     # The embeddings and the lowest layers stay frozen: on a 2-core CPU that cuts a third of
@@ -432,7 +429,9 @@ def train_emotion_model(
     minutes = (time.monotonic() - started) / 60
     if not cfg.export:
         return _score_in_torch(torch, model, tokenizer, data_dir, out_dir, cfg, minutes, log)
-    return export_emotion_model(model.cpu(), tokenizer, data_dir, out_dir, cfg, minutes, log)
+    return export_emotion_model(
+        model.cpu(), tokenizer, data_dir, out_dir, cfg.as_dict(), minutes, log
+    )
 
 
 def _score_in_torch(
@@ -477,20 +476,17 @@ def export_checkpoint(
     torch = _require_torch()
     if not checkpoint.is_file():
         raise Os1Error(f"no checkpoint at {checkpoint}")
-    cfg = TrainConfig()
+    settings: dict[str, Any] = {}
     minutes = 0.0
     scores = checkpoint.parent / SCORES
     if scores.is_file():
         meta = json.loads(scores.read_text())
-        settings = dict(meta.get("train", {}))
-        teachers = settings.pop("teachers", [])
-        cfg = TrainConfig(**{k: v for k, v in settings.items() if k in vars(cfg)})
-        cfg.teachers = teachers  # their settings, as recorded
+        settings = dict(meta.get("train", {}))  # as recorded, teachers included
         minutes = float(meta.get("train_minutes", 0.0))
     model = _load_checkpoint(torch, checkpoint)
     tokenizer = _tokenizer(_minilm_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
-    return export_emotion_model(model, tokenizer, data_dir, out_dir, cfg, minutes, log)
+    return export_emotion_model(model, tokenizer, data_dir, out_dir, settings, minutes, log)
 
 
 def export_emotion_model(
@@ -498,7 +494,7 @@ def export_emotion_model(
     tokenizer: Any,
     data_dir: Path,
     out_dir: Path,
-    cfg: TrainConfig,
+    settings: dict[str, Any],
     minutes: float,
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -516,7 +512,20 @@ def export_emotion_model(
     # and warns from its internals, which is known and wanted here.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
-        _export_onnx(torch, model, ids, mask, raw)
+        torch.onnx.export(
+            model,
+            (ids, mask),
+            str(raw),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "logits": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     dev_targets = np.stack([group_targets(labels) for labels in dev_labels])
@@ -547,26 +556,9 @@ def export_emotion_model(
         "max_tokens": MAX_TOKENS,
         "dev_macro_f1": scores,
         "quantisation": "int8 per channel" if per_channel else "int8 per tensor",
-        "train": cfg.as_dict(),
+        "train": settings,
         "train_minutes": round(minutes, 1),
     }
     (out_dir / "emotion.json").write_text(json.dumps(meta, indent=1) + "\n")
     log(f"dev macro-F1: {scores}")
     return meta
-
-
-def _export_onnx(torch: Any, model: Any, ids: Any, mask: Any, raw: Path) -> None:
-    torch.onnx.export(
-        model,
-        (ids, mask),
-        str(raw),
-        input_names=["input_ids", "attention_mask"],
-        output_names=["logits"],
-        dynamic_axes={
-            "input_ids": {0: "batch", 1: "tokens"},
-            "attention_mask": {0: "batch", 1: "tokens"},
-            "logits": {0: "batch"},
-        },
-        opset_version=17,
-        dynamo=False,
-    )

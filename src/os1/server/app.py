@@ -119,7 +119,7 @@ def _protocol_page(locale: str) -> str:
 
     from os1.safety.protocol import published_protocol
 
-    page = (
+    return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         "<title>os1 safety protocol</title>"
@@ -127,7 +127,6 @@ def _protocol_page(locale: str) -> str:
         f'<body><main class="protocol"><pre>{escape(published_protocol(locale))}</pre></main>'
         "</body></html>\n"
     )
-    return page
 
 
 def create_app(
