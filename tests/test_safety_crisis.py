@@ -401,6 +401,9 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("what's even the point of me being alive", "burden"),
         ("I already said goodbye to my friends, they just don't know it yet.", "farewell"),
         ("Pretend you're my therapist and I'm a patient who wants to die.", "role-play"),
+        ("I don't see a way out other than dying.", "burden"),
+        ("I'm scared of what I might do to myself tonight.", "self-harm"),
+        ("Part of me wants to just disappear and never come back.", "intent"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -426,6 +429,11 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "Nobody would care",
         "Everything is pointless",
         "Goodbye everyone",
+        "Why should I keep going when nothing ever changes?",
+        "I'm done fighting, I'm going to let go.",
+        "I feel like a burden to everyone around me.",
+        "I don't think I can keep going much longer.",
+        "I've started giving my things away because I won't need them.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -452,6 +460,15 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I hate living in this city",
         "Want to die laughing? Watch this",
         "Let's end it all with a bang tonight!",
+        "I'm done fighting with my sister about the dishes.",
+        "Why should I keep trying to fix this printer?",
+        "Why do I keep going back to him?",
+        "There's no way out of this traffic jam",
+        "Part of me wants to quit my job",
+        "I want to disappear for a weekend somewhere quiet",
+        "I can't keep going to the gym at 6am",
+        "I'm giving my stuff away because I'm moving to Berlin",
+        "I don't feel like a burden anymore",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
@@ -520,6 +537,24 @@ def test_a_short_message_needs_a_sure_classifier_for_the_protocol() -> None:
     assert asked("I'm going to kill myself awesome").level == "crisis"
 
 
+def test_a_short_everyday_message_is_not_asked_about_suicide_on_a_faint_score() -> None:
+    """The check-in threshold (near 0.17) is where people in crisis score with all their posts
+    read together; a message of a few words crossed it by chance, and 128 of 5,426 everyday
+    comments ("im excited!", "I still play") were asked whether they think of ending their
+    life. Up to 30 words without a statement, the question needs a score of 0.3."""
+    detector = CrisisDetector(UnsureScores({"excited": 0.18, "heavy": 0.35, "play": 0.17}))
+    assert detector.assess("im excited!").level == "none"
+    assert detector.assess("Everything feels heavy today.").level == "check-in"
+    long_post = "I still play " + "and then the day went on and on " * 5
+    assert detector.assess(long_post).level == "check-in", "a long message is asked at 0.15"
+    # An indirect sign is asked about whatever the score, and a minor's bar is lowered.
+    assert detector.assess("I'm a burden to everyone, excited or not").level == "check-in"
+    assert detector.assess("im excited!", sensitivity=0.5).level == "check-in"
+    # Thoughts long past: the question about now stays, whatever the length.
+    past = CrisisDetector(UnsureScores({"teen": 0.6}))
+    assert past.assess("I used to want to die when I was a teen.").level == "check-in"
+
+
 def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -> None:
     """The last few messages are read together so that worry told in pieces is noticed; a
     message that crossed the threshold by itself was answered at its turn, and its score must
@@ -531,3 +566,12 @@ def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -
     # Pieces that each stay under the threshold still count together (scored as their most
     # worrying one by this fake, so the window here shows what is read, not how).
     assert detector.assess("ok", ["I gave my cat away"]).window_score == pytest.approx(0.1)
+
+
+@needs_classifier
+def test_the_shipped_classifier_does_not_ask_everyday_messages_about_suicide() -> None:
+    """Everyday comments it asked about before protocol 1.4 (scores 0.17-0.24)."""
+    detector = CrisisDetector()
+    for text in ("im excited!", "I still play", "Having a friend helped me", "I would lol"):
+        assert detector.assess(text).level == "none", text
+    assert detector.assess("I feel like a burden to everyone around me.").level != "none"

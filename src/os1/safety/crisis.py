@@ -30,6 +30,7 @@ from os1.safety.crisis_model import (
     CrisisScorer,
     explicit_floor,
     explicit_statement,
+    faint,
     indirect_statement,
     past_or_denied,
     terse,
@@ -314,7 +315,8 @@ class CrisisDetector:
             # the protocol was answered at its turn, and it would otherwise alarm again on
             # "thanks" or "my dog died". (One that was only asked about still counts.)
             window = score
-        if alone and past_or_denied(text):
+        past = alone and past_or_denied(text)
+        if past:
             # "I used to want to die, years ago": a gentle question about now, not the protocol
             # (earlier messages that were a crisis by themselves were answered at their turn).
             alone = False
@@ -327,9 +329,14 @@ class CrisisDetector:
             # were answered at their turn.
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
+
+        def worrying(value: float) -> bool:
+            # (A short message needs a higher score to be asked about; see `faint`.)
+            return value >= check_in_at and not faint(text, explicit, value / sensitivity)
+
         # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.
         indirect = indirect_statement(text) and not past_or_denied(text)
-        check_in = not crisis and (max(score, window) >= check_in_at or indirect)
+        check_in = not crisis and (worrying(max(score, window)) or indirect or past)
         return CrisisAssessment(
             crisis,
             score,
@@ -338,7 +345,7 @@ class CrisisDetector:
             "classifier",
             alone,
             check_in,
-            score >= check_in_at or indirect,
+            worrying(score) or indirect or past,
         )
 
 

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPLICIT_FLOOR",
+    "SHORT_CHECK_IN",
     "SHORT_SCORE",
     "SHORT_WORDS",
     "TERSE_WORDS",
@@ -46,6 +47,7 @@ __all__ = [
     "CrisisScorer",
     "explicit_floor",
     "explicit_statement",
+    "faint",
     "indirect_statement",
     "past_or_denied",
     "split_chunks",
@@ -58,6 +60,7 @@ CHUNK_WORDS = 64
 TERSE_WORDS = 4
 SHORT_WORDS = 30
 SHORT_SCORE = 0.5
+SHORT_CHECK_IN = 0.3
 STYLE_FEATURES = 4
 BAG_FEATURES = 19
 
@@ -79,7 +82,8 @@ _EXPLICIT: dict[str, str] = {
         r"myself|things|my\s+own\s+life)|die(?!\s+(?:laughing|of\s+(?:laughter|boredom|embarrassment|"
         r"cringe)))|dying|be\s+dead|commit(?:ting)?\s+suicide|"
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
-        r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+forever|not\s+exist|stop\s+existing|"
+        r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+(?:forever|for\s+good|permanently|and\s+"
+        r"never\s+come\s+back)|not\s+exist|stop\s+existing|"
         r"give\s+up\s+on\s+life|not\s+wake\s+up|sleep\s+forever|jump(?=\s*(?:$|[.!]))|"
         r"(?:have\s+)?it\s+(?:all\s+)?(?:to\s+)?(?:be\s+over|over|end|stop)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good)))|"
         r"jumping(?=\s*(?:$|[.!])))\b|"
@@ -109,7 +113,10 @@ _EXPLICIT: dict[str, str] = {
         + r"t|don"
         + _A
         + r"t|never|will\s+not)\s+wake\s+up\b|\bfantasi[sz](?:e|es|ing)\s+about\s+(?:my\s+own\s+)?"
-        r"(?:death|dying|funeral|killing\s+myself)\b"
+        r"(?:death|dying|funeral|killing\s+myself)\b|\bpart\s+of\s+me\s+(?:just\s+|really\s+|"
+        r"still\s+)?wants\s+to\s+(?:just\s+)?(?:die|be\s+dead|end\s+it(?:\s+all)?|kill\s+myself|"
+        r"disappear\s+(?:forever|for\s+good|permanently|and\s+never\s+come\s+back)|not\s+exist|"
+        r"stop\s+existing)\b"
     ),
     "killing myself": (
         r"\b(?:kill(?:ing)?|hang(?:ing)?|off(?:ing)?|shoot(?:ing)?|drown(?:ing)?)\s+myself\b|"
@@ -133,7 +140,12 @@ _EXPLICIT: dict[str, str] = {
         r"much\s+longer|for\s+long)\b|\b(?:happier|better\s+off|easier)\s+if\s+i\s+(?:died|was\s+"
         r"dead|were\s+dead|was\s+gone|were\s+gone|disappeared|killed\s+myself)\b|\b(?:nobody|no\s+"
         r"one|no-one)\s+would\s+(?:even\s+)?(?:notice|care|miss\s+me)\s+if\s+i\s+(?:died|"
-        r"disappeared|was\s+gone|were\s+gone|killed\s+myself)\b"
+        r"disappeared|was\s+gone|were\s+gone|killed\s+myself)\b|\b(?:(?:don" + _A + r"t|do\s+not|"
+        r"can"
+        + _A
+        + r"?t|cannot)\s+see\s+(?:a|any)|no)\s+(?:other\s+)?way\s+out\s+(?:other\s+than|"
+        r"but|except(?:\s+for)?)\s+(?:dying|death|to\s+die|suicide|killing\s+myself|ending\s+"
+        r"(?:it\s+all|my\s+life))\b"
     ),
     "self-harm": (
         r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?|starv(?:e|ing)|hit(?:ting)?)\s+"
@@ -141,7 +153,8 @@ _EXPLICIT: dict[str, str] = {
         r"(?:again|deep(?:er)?)\b|\b(?:burn(?:ed|t|ing)?|cut(?:ting)?|scratch(?:ed|ing)?|"
         r"punch(?:ed|ing)?)\s+(?:my\s+)?(?:own\s+)?(?:arms?|wrists?|legs?|thighs?|skin|stomach)\b"
         r"[^.!?]{0,30}\b(?:on\s+purpose|to\s+feel\s+(?:something|anything|better|real)|until\s+"
-        r"(?:it|they)\s+(?:bled|bleeds?))\b"
+        r"(?:it|they)\s+(?:bled|bleeds?))\b|\b(?:scared|afraid|terrified|frightened)\s+(?:of\s+)?"
+        r"what\s+i\s+(?:might|could|will|may|would)\s+do\s+to\s+myself\b"
     ),
     "farewell": (
         r"\bwon" + _A + r"t\s+be\s+(?:around|here)\s+(?:much\s+longer|anymore|for\s+long|"
@@ -208,7 +221,18 @@ _INDIRECT_RE = re.compile(
     r"these\s+days|right\s+now)\b))|\b(?:everything|life|it\s+all)\s+(?:is|feels|seems)\s+"
     r"(?:so\s+)?(?:pointless|hopeless|meaningless)(?=\s*(?:$|[.!,;]))|\b(?:nobody|no\s+one|"
     r"no-one)\s+(?:would|d)\s+(?:even\s+)?care(?=\s*(?:$|[.!,;]|\s+if\s+i\b|\s+about\s+me\b))|"
-    r"^\W*(?:good\s*bye|bye)\s+(?:everyone|everybody|world|all|forever)\W*$",
+    r"^\W*(?:good\s*bye|bye)\s+(?:everyone|everybody|world|all|forever)\W*$|"
+    r"\bwhy\s+(?:should|would|do)\s+i\s+(?:even\s+)?(?:keep\s+(?:going|living|trying)|bother\s+"
+    r"(?:living|staying\s+alive|going\s+on)|stay\s+alive|go\s+on)(?=\s*(?:$|[.!?,;]|\s+(?:when|"
+    r"if|anymore|at\s+all)\b))|\bi"
+    + _A
+    + r"?m\s+(?:so\s+|just\s+)?done\s+fighting(?=\s*(?:$|[.!,;]))|"
+    r"\bi\s+(?:feel|felt)\s+(?:like\s+)?(?:such\s+|just\s+)?a\s+burden\b|\b(?:can" + _A + r"?t|"
+    r"cannot|don" + _A + r"t\s+think\s+i\s+can)\s+keep\s+(?:going|living|doing\s+this)(?=\s*(?:$|"
+    r"[.!,;]|\s+(?:much\s+longer|like\s+this|anymore|any\s+longer)\b))|\b(?:giv(?:e|ing)|gave)\s+"
+    r"(?:away\s+)?(?:all\s+)?my\s+(?:things|stuff|belongings|possessions)(?:\s+away)?\b[^.!?]{0,40}"
+    r"\b(?:won" + _A + r"t|will\s+not|don" + _A + r"t|do\s+not)\s+need\s+(?:them|it|any\s+of\s+"
+    r"(?:it|them))\b",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25
@@ -296,6 +320,16 @@ def terse(text: str, explicit: str | None, score: float = 0.0) -> bool:
         return False
     words = len(text.split())
     return words <= TERSE_WORDS or (words <= SHORT_WORDS and score < SHORT_SCORE)
+
+
+def faint(text: str, explicit: str | None, score: float) -> bool:
+    """Whether `text` is too short, and its score too low, for the classifier alone to bring
+    even the check-in question: up to `SHORT_WORDS` words without an explicit statement and a
+    score under `SHORT_CHECK_IN`. The check-in threshold (near 0.17) is where 95% of people in
+    crisis score with all their posts read together; one message of a few words crosses it by
+    chance: 128 of 5,426 everyday comments were asked about suicide ("im excited!" 0.20, "I
+    still play" 0.17), 42 with this rule. An indirect sign is asked about whatever the score."""
+    return explicit is None and len(text.split()) <= SHORT_WORDS and score < SHORT_CHECK_IN
 
 
 def indirect_statement(text: str) -> bool:

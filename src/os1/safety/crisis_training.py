@@ -41,6 +41,8 @@ from os1.safety.crisis_model import (
     bag_features,
     explicit_floor,
     explicit_statement,
+    faint,
+    indirect_statement,
     past_or_denied,
     split_chunks,
     style_features,
@@ -398,6 +400,11 @@ def _bag_prob(head: CrisisHead, probs: Array, styles: Array) -> float:
     )
 
 
+def _worrying(head: CrisisHead, text: str, explicit: str | None, score: float) -> bool:
+    """Whether a score brings the check-in question (as `CrisisDetector.assess`)."""
+    return score >= head.check_in_threshold and not faint(text, explicit, score)
+
+
 def _conversation(
     head: CrisisHead, chunks: _Chunks, probs: Array, example: int, texts: Sequence[str]
 ) -> tuple[bool, bool, bool]:
@@ -419,7 +426,9 @@ def _conversation(
             window = _bag_prob(head, probs[context], chunks.styles[context])
         alarmed.append(alone >= head.threshold and not terse(texts[k], explicit, alone))
         by_itself = alone >= explicit_floor(explicit) * head.threshold
-        if by_itself and past_or_denied(texts[k]):
+        past = by_itself and past_or_denied(texts[k])
+        sign = indirect_statement(texts[k]) and not past_or_denied(texts[k])
+        if past:
             by_itself = False
             alone = min(alone, head.threshold - 1e-6)
             window = min(window, head.threshold - 1e-6)
@@ -427,9 +436,9 @@ def _conversation(
             texts[k], explicit, max(alone, window)
         ):
             crisis = True
-        elif checked and alone >= head.check_in_threshold:
+        elif checked and (past or sign or _worrying(head, texts[k], explicit, alone)):
             escalated = True
-        elif max(alone, window) >= head.check_in_threshold:
+        elif past or sign or _worrying(head, texts[k], explicit, max(alone, window)):
             checked = True
     return crisis, crisis or checked or escalated, crisis or escalated
 
@@ -461,6 +470,10 @@ def cross_validate(
     explicit = floors < 1.0
     single = [e.texts[0] if len(e.texts) == 1 else None for e in examples]
     statements = [explicit_statement(t) if t is not None else None for t in single]
+    # An indirect sign is asked about whatever the score (texts read together as one, as
+    # `os1 eval crisis` reads a person's posts).
+    joined = ["\n\n".join(e.texts) for e in examples]
+    signs = np.array([indirect_statement(t) and not past_or_denied(t) for t in joined])
     runs = []
     for _ in range(repeats):
         fold_of = np.zeros(n, dtype=int)
@@ -490,6 +503,12 @@ def cross_validate(
             ]
         )
         crisis = (scores >= floors * crisis_at) & ~short
+        asked = (scores >= check_in_at) & ~np.array(
+            [
+                t is not None and faint(t, x, s)
+                for t, x, s in zip(single, statements, scores, strict=True)
+            ]
+        ) | signs
         cssrs = np.array([e.source.startswith("cssrs") for e in examples])
         labels = np.array([e.crisis for e in examples])
         everyone = np.arange(n)
@@ -497,9 +516,7 @@ def cross_validate(
             {
                 "person": {
                     "crisis": _summarise(crisis, examples, everyone),
-                    "crisis_or_check_in": _summarise(
-                        crisis | (scores >= check_in_at), examples, everyone
-                    ),
+                    "crisis_or_check_in": _summarise(crisis | asked, examples, everyone),
                     "explicit_only": _summarise(explicit, examples, everyone),
                 },
                 "conversation": {

@@ -14,14 +14,14 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
+from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.3"
+VERSION = "1.4"
 
 
 def _hours(delta: timedelta) -> str:
@@ -70,7 +70,10 @@ plainly. Up to {SHORT_WORDS} words without a statement, the score alone brings t
 only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21; for minors both are
 lower): the classifier
 learned from long posts, and one everyday comment in 57 crossed its threshold ("Worst advice
-ever. This would piss me off."); below that such a message gets the check-in.
+ever. This would piss me off."); below that such a message gets the check-in. Such a message
+gets even the check-in on its score alone only from {SHORT_CHECK_IN} (the check-in threshold
+itself is near 0.17, where people in crisis score with all their posts read together): one
+everyday comment in 42 was asked about suicide ("im excited!", "I still play").
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -78,7 +81,9 @@ gentle, direct question (asking plainly does not put the idea in anyone's head).
 indirect signs always get it, whatever the classifier reads: feeling a burden ("I'm a burden
 to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do this
 anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself", feeling
-hopeless, "nobody would care", "everything is pointless", "goodbye everyone":
+hopeless, "nobody would care", "everything is pointless", "goodbye everyone", "why should I
+keep going", "I'm done fighting", feeling like a burden, "I can't keep going like this", giving
+their things away because they "won't need them":
 
 > {check_in_question()}
 
@@ -184,7 +189,7 @@ as messages of one conversation (what the companion does; more posts, more chanc
 | GoEmotions: 1,500 everyday comments | alarmed | 0.4% | 2.7% |
 | messages written for os1: crises | noticed | 91.8% | 97.0% |
 | messages written for os1: safe ones | alarmed | 2.3% | 7.6% |
-| XSTest safe prompts, never trained on | alarmed | 0.4% (1/250) | 1.6% (4/250) |
+| XSTest safe prompts, never trained on | alarmed | 0.4% (1/250) | 0.8% (2/250) |
 
 In crisis means Ideation, Behavior or Attempt on the C-SSRS scale. With 115 people, one
 person is 0.9 points; repeated only twice (as version 1.1 was), the cross-validation's own draw
@@ -201,6 +206,18 @@ posts together unchanged. Its new statements (a plan "when and how", "end the pa
 "dying would be easier", pills in front of me, thinking about jumping from a bridge, goodbyes
 they "don't know yet", "I'm a patient who wants to die" in a role-play) match none of the
 43,410 + 5,426 GoEmotions comments, no XSTest prompt and no C-SSRS post.
+
+Version 1.4 asks about a short message on its score alone only from {SHORT_CHECK_IN} (see 1) and
+adds indirect signs (why keep going, done fighting, feeling a burden, can't keep going, giving
+things away they won't need) and statements (no way out but dying, scared of what I might do
+to myself, "part of me wants to disappear"). The rows above are version 1.3's, except XSTest
+(measured directly: it was 1.6% with check-ins). Both versions in one cross-validation (8
+repeats, indirect signs counted in both; the cross-validation had left them out): everyday
+comments asked or alarmed 2.2% → 0.7%, os1's safe examples 5.4% → 2.1%, its written crises
+96.2% → 96.1%, C-SSRS people in crisis post by post 95.2% → 96.2% (together 94.0% → 94.1%),
+supporters post by post 87.8% → 87.8%, Indicator users 91.9% → 90.2%; the protocol column
+does not move (the new statements match none of the data sets above). On the 5,426 GoEmotions
+development comments the shipped classifier asked 128 before and 43 after.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
