@@ -228,6 +228,23 @@ async def test_the_same_words_are_quoted_once(setup: Setup, clock: FakeClock) ->
     assert notes.count("My sister Anna moved to Lisbon last month.") == 1, "said twice, quoted once"
 
 
+async def test_a_fact_in_their_own_words_is_not_quoted_beside_the_message_it_copies(
+    setup: Setup, clock: FakeClock
+) -> None:
+    # The model often copies what the person said as the fact; kept in their words it reads
+    # `Theo said: "…"`, and quoting it under the message itself doubled the line's cost.
+    said = "I work as a nurse at the city hospital, nights mostly."
+    await setup.say(said, "Nights are hard.", facts_json(("user", said, 4, [])))
+    assert setup.user is not None
+    facts = [m.text for m in await setup.memories.list(setup.user.id, kind="fact")]
+    assert facts == [f'Theo said: "{said}"']
+    clock.advance(days=3)
+    await setup.new_conversation()
+    await setup.say("Do you remember where I work as a nurse?", "The city hospital.")
+    notes = setup.prompt_of_last_reply().split("\n\n", 1)[0]
+    assert notes.count("nurse at the city hospital") == 1, notes
+
+
 async def test_the_embedded_models_small_recall_budget_still_finds_the_answer(
     setup: Setup, clock: FakeClock
 ) -> None:

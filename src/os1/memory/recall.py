@@ -228,6 +228,7 @@ def _plain(text: str) -> str:
 
 # Shorter texts count as repeated only when equal: "yes" is inside "yesterday".
 _CONTAINED_MIN_CHARS = 20
+_QUOTE_FACT = re.compile(r'^[^"]{1,80} said: "(.+)"$')
 
 
 @dataclass(slots=True)
@@ -258,6 +259,11 @@ class _InPrompt:
         if memory.sources and all(source in self.message_ids for source in memory.sources):
             return True  # a fact drawn only from messages still in the prompt
         text = _plain(memory.text)
+        # A fact kept in the person's own words (`Theo said: "…"`) repeats the message it
+        # copies: compare what is inside the quotation marks.
+        quoted = _QUOTE_FACT.match(text)
+        if quoted is not None:
+            text = quoted.group(1)
         if len(text) < _CONTAINED_MIN_CHARS:
             return text in self.texts
         return any(text in shown for shown in self.texts)
