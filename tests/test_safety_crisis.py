@@ -555,6 +555,34 @@ def test_a_short_everyday_message_is_not_asked_about_suicide_on_a_faint_score() 
     assert past.assess("I used to want to die when I was a teen.").level == "check-in"
 
 
+class CheerfulWhen:
+    """A tone reader that finds a message cheerful when it holds one of the given words."""
+
+    def __init__(self, *words: str) -> None:
+        self.words = words
+
+    def cheerful(self, text: str) -> bool:
+        return any(w in text.lower() for w in self.words)
+
+
+def test_a_short_cheerful_message_is_asked_about_not_answered_with_the_protocol() -> None:
+    """The classifier read "That's awesome, what do you do if you don't mind me asking?" as
+    0.59, sure enough for the protocol; seven of the 5,426 GoEmotions dev comments it alarmed
+    on read as plainly cheerful to the emotion model. They get the check-in instead, unless
+    something worrying came just before (sudden calm can be a warning sign) or it states
+    intent."""
+    scores = UnsureScores({"awesome": 0.6, "heavy": 0.35})
+    detector = CrisisDetector(scores, tone=CheerfulWhen("awesome"))
+    assert detector.assess("That's awesome, what do you do?").level == "check-in"
+    after = detector.assess("That's awesome, thank you so much.", ["Everything feels so heavy."])
+    assert after.level == "crisis"
+    assert detector.assess("awesome, I'm going to kill myself tonight").level == "crisis"
+    long_post = "awesome " + "and then the day went on and on " * 5
+    assert detector.assess(long_post).level == "crisis"
+    # Without an emotion model nothing changes.
+    assert CrisisDetector(scores).assess("That's awesome, what do you do?").level == "crisis"
+
+
 def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -> None:
     """The last few messages are read together so that worry told in pieces is noticed; a
     message that crossed the threshold by itself was answered at its turn, and its score must
@@ -575,3 +603,12 @@ def test_the_shipped_classifier_does_not_ask_everyday_messages_about_suicide() -
     for text in ("im excited!", "I still play", "Having a friend helped me", "I would lol"):
         assert detector.assess(text).level == "none", text
     assert detector.assess("I feel like a burden to everyone around me.").level != "none"
+
+
+@needs_classifier
+def test_the_shipped_models_ask_rather_than_alarm_on_a_cheerful_question() -> None:
+    detector = CrisisDetector()
+    asked = detector.assess("That's awesome, what do you do if you don't mind me asking?")
+    assert asked.score >= 0.5, "the classifier alone is sure of it"
+    assert asked.level == "check-in"
+    assert detector.assess("Just want to die.").level == "crisis"

@@ -25,9 +25,12 @@ from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_model import (
+    SHORT_WORDS,
     URGENT_KINDS,
     CrisisClassifier,
     CrisisScorer,
+    EmotionTone,
+    ToneReader,
     explicit_floor,
     explicit_statement,
     faint,
@@ -273,9 +276,17 @@ class CrisisDetector:
     """Explicit statements plus the trained classifier; patterns alone when the classifier's
     parts (the `memory` extra) are not installed."""
 
-    def __init__(self, classifier: CrisisScorer | None = None, *, load: bool = True) -> None:
+    def __init__(
+        self,
+        classifier: CrisisScorer | None = None,
+        *,
+        tone: ToneReader | None = None,
+        load: bool = True,
+    ) -> None:
         self._classifier: CrisisScorer | None = classifier
         self._load = load and classifier is None
+        self._tone = tone
+        self._load_tone = load and classifier is None and tone is None
         self._lock = threading.Lock()
         self.problem: str | None = None
 
@@ -294,6 +305,17 @@ class CrisisDetector:
                 except (MissingExtra, ModelError, ImportError, OSError) as err:
                     self.problem = str(err)
             return self._classifier
+
+    def tone(self) -> ToneReader | None:
+        """The emotion model as a tone reader, loaded on first use; None without it."""
+        with self._lock:
+            if self._load_tone:
+                self._load_tone = False
+                try:
+                    self._tone = EmotionTone()
+                except (MissingExtra, ModelError, ImportError, OSError):
+                    self._tone = None
+            return self._tone
 
     def assess(
         self, text: str, earlier: Sequence[str] = (), *, sensitivity: float = 1.0
@@ -329,6 +351,10 @@ class CrisisDetector:
             # were answered at their turn.
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
+        if crisis and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at):
+            # A short, plainly cheerful message after nothing worrying ("That's awesome, what
+            # do you do?" scored 0.59) is asked about, not answered with the protocol.
+            alone = crisis = False
 
         def worrying(value: float) -> bool:
             # (A short message needs a higher score to be asked about; see `faint`.)
@@ -347,6 +373,25 @@ class CrisisDetector:
             check_in,
             worrying(score) or indirect or past,
         )
+
+
+def _cheerful_alone(
+    detector: CrisisDetector,
+    classifier: CrisisScorer,
+    text: str,
+    explicit: str | None,
+    recent: Sequence[str],
+    check_in_at: float,
+) -> bool:
+    """Whether `text` is short, states nothing, reads as plainly cheerful and follows no
+    worrying message (sudden calm after distress is a warning sign, so then it still counts).
+    The emotion model runs only here, for the rare short message the classifier alarms on."""
+    if explicit is not None or len(text.split()) > SHORT_WORDS:
+        return False
+    if any(classifier.score([m]) >= check_in_at for m in recent):
+        return False
+    tone = detector.tone()
+    return tone is not None and tone.cheerful(text)
 
 
 def _alarmed_alone(classifier: CrisisScorer, text: str, threshold: float) -> bool:

@@ -45,6 +45,8 @@ __all__ = [
     "CrisisClassifier",
     "CrisisHead",
     "CrisisScorer",
+    "EmotionTone",
+    "ToneReader",
     "explicit_floor",
     "explicit_statement",
     "faint",
@@ -61,6 +63,8 @@ TERSE_WORDS = 4
 SHORT_WORDS = 30
 SHORT_SCORE = 0.5
 SHORT_CHECK_IN = 0.3
+CHEERFUL_POSITIVE = 0.9
+CHEERFUL_NEGATIVE = 0.1
 STYLE_FEATURES = 4
 BAG_FEATURES = 19
 
@@ -592,3 +596,33 @@ class CrisisClassifier:
         """The probability that the writer of these messages (taken together) is in crisis."""
         vectors, styles = self._chunks(list(texts))
         return self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
+
+
+class ToneReader(Protocol):
+    """Tells a plainly cheerful message from the rest."""
+
+    def cheerful(self, text: str) -> bool:
+        """Whether `text` reads as plainly positive, with nothing negative in it."""
+        ...
+
+
+class EmotionTone:
+    """The heart's emotion model as a `ToneReader`: positive sentiment at least
+    `CHEERFUL_POSITIVE` and negative at most `CHEERFUL_NEGATIVE` (the same int8 model the heart
+    reads every message with; loaded once per process)."""
+
+    def __init__(self) -> None:
+        from os1.heart.emotion import GROUPS, emotion_classifier
+        from os1.heart.labels import SENTIMENT
+
+        self._model = emotion_classifier()
+        start = GROUPS["sentiment"][0]
+        self._positive = start + SENTIMENT.index("positive")
+        self._negative = start + SENTIMENT.index("negative")
+
+    def cheerful(self, text: str) -> bool:
+        probs = self._model.probabilities([text])[0]
+        return bool(
+            probs[self._positive] >= CHEERFUL_POSITIVE
+            and probs[self._negative] <= CHEERFUL_NEGATIVE
+        )

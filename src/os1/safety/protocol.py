@@ -73,7 +73,10 @@ learned from long posts, and one everyday comment in 57 crossed its threshold ("
 ever. This would piss me off."); below that such a message gets the check-in. Such a message
 gets even the check-in on its score alone only from {SHORT_CHECK_IN} (the check-in threshold
 itself is near 0.17, where people in crisis score with all their posts read together): one
-everyday comment in 42 was asked about suicide ("im excited!", "I still play").
+everyday comment in 42 was asked about suicide ("im excited!", "I still play"). A short message
+that the emotion model reads as plainly cheerful (positive, nothing negative) gets the check-in
+rather than the protocol, unless something worrying came just before it ("That's awesome, what
+do you do if you don't mind me asking?" scored 0.59).
 
 **Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -217,7 +220,12 @@ comments asked or alarmed 2.2% → 0.7%, os1's safe examples 5.4% → 2.1%, its 
 96.2% → 96.1%, C-SSRS people in crisis post by post 95.2% → 96.2% (together 94.0% → 94.1%),
 supporters post by post 87.8% → 87.8%, Indicator users 91.9% → 90.2%; the protocol column
 does not move (the new statements match none of the data sets above). On the 5,426 GoEmotions
-development comments the shipped classifier asked 128 before and 43 after.
+development comments the shipped classifier asked 128 before and 43 after. Reading plainly
+cheerful short messages as a question rather than a crisis (measured directly, the emotion model
+is not part of the cross-validation): of those 5,426 comments 18 → 11 get the protocol; os1's
+written crises 94 → 93 of 96 (the other three are asked; "I've decided. I'm going to do it."
+alone is now asked, and still brings the protocol after a worrying message); C-SSRS people
+noticed and supporters alarmed, post by post with the shipped classifier, unchanged.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
