@@ -17,6 +17,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import (
+    CHECK_IN_NOTE,
     CrisisDetector,
     CrisisPolicy,
     answers_check_in,
@@ -86,11 +87,13 @@ class Chat:
         return finished.reply.content
 
 
-@pytest.fixture
-async def chat(
-    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+def crisis_chat(
+    detector: CrisisDetector,
+    tmp_path: Path,
+    store: SQLiteStore,
+    backend: ScriptedBackend,
+    clock: FakeClock,
 ) -> Chat:
-    detector = CrisisDetector(FixedScores(SCORES))
     companion = Companion(
         Settings(home=tmp_path / "home"),
         store=store,
@@ -101,11 +104,19 @@ async def chat(
     return Chat(companion, backend)
 
 
+@pytest.fixture
+async def chat(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> Chat:
+    return crisis_chat(CrisisDetector(FixedScores(SCORES)), tmp_path, store, backend, clock)
+
+
 async def test_a_worrying_message_gets_her_reply_and_one_gentle_question(chat: Chat) -> None:
     reply = await chat.say("everything feels so heavy lately", "That sounds exhausting.")
     assert reply.startswith("That sounds exhausting.")
     assert reply.endswith(check_in_question())
     assert "988" not in reply, "a check-in is a question, not a list of hotlines"
+    assert CHECK_IN_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
     assert counts == {2026: {"crisis_check_in": 1}}, "a check-in is not counted as a referral"
 
@@ -124,6 +135,17 @@ async def test_a_no_to_the_check_in_is_believed(chat: Chat) -> None:
     assert reply == "I'm listening."
     later = await chat.say("it all feels pointless")
     assert later.endswith(check_in_question()), "after a no, new worry gets a question again"
+
+
+async def test_the_model_copying_her_question_is_not_taken_as_asking_it(chat: Chat) -> None:
+    """Qwen, seeing the check-in question under its earlier reply, wrote it again under its
+    answer to "no, not at all": a question the policy did not ask, which would have made the
+    next "yeah" bring the protocol. Her copied question is taken out of the reply."""
+    await chat.say("everything feels so heavy lately", "That sounds exhausting.")
+    copied = f"Okay, I'm glad to hear that. Tell me about your day.\n\n{check_in_question()}"
+    reply = await chat.say("no, nothing like that, just curious", copied)
+    assert reply == "Okay, I'm glad to hear that. Tell me about your day."
+    assert await chat.say("yeah, sometimes I go running") == "I'm listening."
 
 
 async def test_worry_that_repeats_in_a_conversation_escalates(chat: Chat, clock: FakeClock) -> None:
@@ -581,6 +603,23 @@ def test_a_short_cheerful_message_is_asked_about_not_answered_with_the_protocol(
     assert detector.assess(long_post).level == "crisis"
     # Without an emotion model nothing changes.
     assert CrisisDetector(scores).assess("That's awesome, what do you do?").level == "crisis"
+
+
+async def test_a_cheerful_message_she_asks_about_gets_her_ordinary_reply_first(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    """Told that "That's awesome, what do you do?" "may carry something heavy", Qwen answered
+    it with talk of heavy things; a cheerful message gets no such note, only the question."""
+    detector = CrisisDetector(
+        UnsureScores({"awesome": 0.6, "heavy": 0.35}), tone=CheerfulWhen("awesome")
+    )
+    chat = crisis_chat(detector, tmp_path, store, backend, clock)
+    reply = await chat.say("That's awesome, what do you do for fun?", "Mostly I read.")
+    assert reply.startswith("Mostly I read.")
+    assert reply.endswith(check_in_question())
+    assert CHECK_IN_NOTE not in "\n".join(m.content for m in backend.requests[-1].messages)
+    worried = await chat.say("Everything feels so heavy today, honestly.", "I'm here.")
+    assert worried == protocol_reply("US"), "worry after her question escalates as before"
 
 
 def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -> None:

@@ -19,7 +19,7 @@ import asyncio
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
@@ -265,6 +265,8 @@ class CrisisAssessment:
     """Not a crisis, but worrying enough for a gentle question (a moderate score)."""
     message_check_in: bool = False
     """The new message alone is worrying (not only the window that still holds earlier ones)."""
+    cheerful: bool = False
+    """Short and plainly cheerful: the classifier alone would have brought the protocol."""
 
     @property
     def level(self) -> Literal["crisis", "check-in", "none"]:
@@ -351,7 +353,8 @@ class CrisisDetector:
             # were answered at their turn.
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
-        if crisis and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at):
+        cheerful = crisis and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at)
+        if cheerful:
             # A short, plainly cheerful message after nothing worrying ("That's awesome, what
             # do you do?" scored 0.59) is asked about, not answered with the protocol.
             alone = crisis = False
@@ -372,6 +375,7 @@ class CrisisDetector:
             alone,
             check_in,
             worrying(score) or indirect or past,
+            cheerful,
         )
 
 
@@ -413,6 +417,15 @@ class CrisisPolicy:
 
     async def check(self, turn: PolicyTurn) -> PolicyAction:
         """The protocol reply on a new crisis; follow-up care while one is recent."""
+        action = await self._check(turn)
+        if _asked_lately(turn):
+            # She has asked one of her questions lately, and the model copies what it sees in
+            # its own earlier replies (Qwen asked the check-in question again under "no, not
+            # at all"): a question the policy did not ask is taken out of her reply.
+            action = replace(action, checks=(*action.checks, EchoCheck()))
+        return action
+
+    async def _check(self, turn: PolicyTurn) -> PolicyAction:
         earlier = turn.earlier_user_texts(WINDOW_TURNS)
         sensitivity = MINOR_SENSITIVITY if turn.account.minor else 1.0
         found = await asyncio.to_thread(
@@ -475,9 +488,14 @@ class CrisisPolicy:
             return PolicyAction(events=(("crisis_check_in_declined", facts),), data=facts)
         # Asked once already (and not answered no): the window still holding that message is
         # not a reason to ask again.
-        if found.check_in and state != "open":
+        # After a no, only the new message itself is a reason to ask again: the window still
+        # holds the one they answered about ("yeah, I went running" was asked again).
+        if found.check_in and state != "open" and (state != "declined" or found.message_check_in):
             return PolicyAction(
-                notes=(CHECK_IN_NOTE,),
+                # Told that a cheerful message "may carry something heavy", the model answered
+                # "That's awesome, what do you do?" with talk of heavy things: it answers as to
+                # any message, and the question follows.
+                notes=() if found.cheerful else (CHECK_IN_NOTE,),
                 postscript=(check_in_question(),),
                 checks=(MethodContentCheck(self.locale),),
                 flags=("crisis-check-in",),
@@ -490,7 +508,7 @@ class CrisisPolicy:
     async def _check_in_state(self, turn: PolicyTurn) -> str:
         """Where this conversation stands with her check-in question: "answered yes" or
         "answered no" (this message answers it), "open" (asked in the last day and not
-        answered no), or ""."""
+        answered no), "declined" (asked in the last day and answered no), or ""."""
         last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
         questions = (check_in_question(), misheard_question())
         if last_reply is not None and any(q in last_reply.content for q in questions):
@@ -504,8 +522,39 @@ class CrisisPolicy:
         if asked is None or turn.now - asked.created_at >= CHECK_IN_MEMORY:
             return ""
         if declined is not None and declined.created_at >= asked.created_at:
-            return ""
+            return "declined"
         return "open"
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"(?<=[.?!])\s", text, maxsplit=1)[0]
+
+
+_ASKS = re.compile(
+    "|".join(
+        re.escape(_first_sentence(q)).replace(r"\ ", r"\s+")
+        for q in (check_in_question(), misheard_question())
+    ),
+    re.IGNORECASE,
+)
+_ASKED_WITHIN = 6
+"""How many of her latest replies are looked at for a question she asked."""
+
+
+def _asked_lately(turn: PolicyTurn) -> bool:
+    replies = [m.content for m in turn.history if m.role == "assistant"][-_ASKED_WITHIN:]
+    return any(_ASKS.search(r) for r in replies)
+
+
+class EchoCheck:
+    """Takes her check-in (or "did I hear you right") question out of a reply the model wrote:
+    only the policy asks it, and an echo would make the next "yes" read as an answer to it."""
+
+    hold: Hold = "sentence"
+
+    def review(self, text: str, done: bool) -> str | None:
+        """Nothing more (the rest of the reply is dropped) once the model starts the question."""
+        return "" if _ASKS.search(text) else None
 
 
 def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:

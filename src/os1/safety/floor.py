@@ -242,7 +242,11 @@ class ReplyGate:
         if self.hold == "all":
             return self._released
         ends = [m.end() for m in _SENTENCE_END.finditer(self._text, self._released)]
-        return ends[-1] if ends else self._released
+        cut = ends[-1] if ends else self._released
+        # The space after a sentence goes out with the next one: a reply cut there ends clean.
+        while cut > self._released and self._text[cut - 1].isspace():
+            cut -= 1
+        return cut
 
     def _release(self, cut: int) -> str:
         if cut <= self._released:
@@ -263,6 +267,8 @@ class ReplyGate:
 
     def _replace(self, name: str, replacement: str) -> str:
         self.replaced_by = name
+        if not replacement:
+            return ""  # the rest is dropped, nothing said instead
         if not self.shown:
             out = replacement
         elif not self._started:

@@ -92,9 +92,12 @@ their things away because they "won't need them":
 
 The conversation remembers it for {_hours(CHECK_IN_MEMORY)} hours. A yes, a "sometimes" or an "I
 don't know" gets the crisis protocol; so does another worrying message in that time, unless
-they answered no. A no is believed. Thoughts told only in the past or denied ("I used to want
-to die when I was a teenager", "I would never kill myself") get the check-in too, not the
-protocol, unless something brings them to now ("and now it's back").
+they answered no. A no is believed: after it, only a new worrying message is asked about, not
+the earlier one still in view. The question is only ever hers, from this protocol: when the
+model copies it from her earlier replies, it is taken out of what the model wrote. Thoughts
+told only in the past or denied ("I used to want to die when I was a teenager", "I would never
+kill myself") get the check-in too, not the protocol, unless something brings them to now
+("and now it's back").
 
 **Spoken messages.** Speech-to-text can mishear ("something nice to cook tonight" once came out
 as "something I stuck to hide"). When a spoken message sounds like a crisis only because of
