@@ -459,6 +459,12 @@ async def test_she_calls_you_what_you_answer_to_her_first_question(
     back = await companion.greet(user.id, conversation.id)
     assert back is not None
     assert back.content.startswith("Hey Theo, welcome back.")
+    # A new conversation with someone she knows: no "glad to meet you", no name asked again.
+    profile = await companion.store.get_companion(user.id, conversation.companion_id)
+    fresh = await companion.new_conversation(user, profile)
+    again = await companion.greet(user.id, fresh.id)
+    assert again is not None
+    assert again.content == "Hi Theo, it's Sol, your AI companion. What's on your mind?"
 
 
 async def test_an_answer_without_a_name_leaves_the_account_unnamed(

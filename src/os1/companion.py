@@ -103,6 +103,9 @@ GREETING_NAMED = (
     "glad to meet you. What should I call you?"
 )
 GREETING_BACK = "Hey{you}, welcome back. It's {name}, your AI companion. How have you been?"
+GREETING_AGAIN = "Hi {you}, it's {name}, your AI companion. What's on your mind?"
+"""A new conversation with someone she knows by name (not "glad to meet you", nor their name
+asked again)."""
 GREETING_GAP_S = 30 * 60
 TIME_NOTE_GAP_S = 30 * 60
 
@@ -239,6 +242,8 @@ class Companion:
         elif opening := opening_message(await self.journal.for_profile(profile), user_name):
             # A card's own first message, after the disclosure os1's greetings always carry.
             text = f"{AI_DISCLOSURE}\n\n{opening}"
+        elif user_name and len(await self.store.list_conversations(user_id, profile.id)) > 1:
+            text = GREETING_AGAIN.format(name=profile.name, you=user_name)
         else:
             first = GREETINGS_FIRST
             if chooses_own_name(self.settings) and await self._first_meeting(profile):
