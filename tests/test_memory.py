@@ -25,6 +25,7 @@ from os1.memory.extraction import (
     ExtractedFact,
     FactExtractor,
     attributed,
+    ends,
     ground,
     parse_facts,
 )
@@ -480,6 +481,52 @@ def test_a_line_of_theirs_copied_out_whole_is_kept_in_their_words() -> None:
     assert attributed(kept[0][0], names).text == (
         'Maya said: "I just started a new job as a pastry chef. Nervous but excited."'
     )
+
+
+async def test_a_job_they_quit_is_past_even_when_the_model_does_not_say_so(
+    setup: Setup, clock: FakeClock
+) -> None:
+    """The embedded model wrote "Maya quit her job as a pastry chef…" and left "I work as a
+    pastry chef" current (no `replaces`): what was quit, word for word in an earlier fact,
+    ends it. Her questions reported as facts ("Sol asked Theo about…") are not kept."""
+    await setup.say(
+        "I work as a pastry chef, mostly early mornings.",
+        "Early starts!",
+        facts_json(("user", "Theo works as a pastry chef.", 4, [])),
+    )
+    clock.advance(days=10)
+    await setup.say(
+        "I quit my job as a pastry chef last week. I'm a barista at a cafe now.",
+        "What do you like about being a barista?",
+        facts_json(
+            ("user", "Theo quit his job as a pastry chef last week and is a barista now.", 4, []),
+            ("user", "Sol asked Theo about his new job as a barista.", 2, []),
+        ),
+    )
+    assert setup.user is not None
+    facts = {m.text: m for m in await setup.memories.list(setup.user.id, kind="fact")}
+    assert set(facts) == {
+        "Theo works as a pastry chef.",
+        "Theo quit his job as a pastry chef last week and is a barista now.",
+    }
+    assert facts["Theo works as a pastry chef."].invalid_at == clock()
+
+
+@pytest.mark.parametrize(
+    ("new", "old", "ended"),
+    [
+        ("Theo said: \"I broke up with Sam last month.\"", "Theo is dating Sam.", True),
+        ("Theo no longer lives in Boston.", "Theo lives in Boston with his cat.", True),
+        ("Theo got laid off from Acme.", "Theo works at Acme as an engineer.", True),
+        ("Theo left his job at the bakery.", "Theo works at the bakery.", True),
+        ("Theo left the party early.", "Theo is planning a party early next month.", False),
+        ("Theo quit smoking last year.", "Theo works as a nurse.", False),
+        ("Theo quit his job as a nurse.", "Theo's sister is a nurse in Lisbon.", False),
+        ("Theo quit his job as a nurse.", "Theo quit his job as a nurse.", False),
+    ],
+)
+def test_what_ends_an_earlier_fact(new: str, old: str, ended: bool) -> None:
+    assert ends(new, old) is ended
 
 
 async def test_a_fact_said_twice_is_remembered_once_with_both_sources(setup: Setup) -> None:

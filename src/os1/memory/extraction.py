@@ -156,6 +156,49 @@ def same_thing(a: str, b: str, similarity: float) -> bool:
     return similarity >= DUPLICATE_SIMILARITY and _numbers(a) == _numbers(b)
 
 
+# What ends a fact about someone's life, and what it ends: "quit her job as a pastry chef",
+# "no longer lives in Boston", "broke up with Sam". (Not "left": "left the party early".)
+_ENDING = re.compile(
+    r"\b(?:quit|quitting|resigned\s+from|stopped\s+(?:working\s+(?:as|at|for)|being)|"
+    r"no\s+longer\s+(?:works?\s+(?:as|at|for)|lives?\s+in|is|am|with|dating)|"
+    r"(?:left|leaving)(?=\s+(?:my|her|his|their|the)\s+(?:job|position|role|company|firm)\b)|"
+    r"moved\s+(?:out\s+of|away\s+from)|broke\s+up\s+with|split\s+up\s+with|divorced|"
+    r"(?:got|was|been)\s+(?:fired|laid\s+off)\s+from|lost\s+(?:my|her|his|their)\s+job\s+"
+    r"(?:as|at))\s+(.{3,80}?)(?=[.,;:!?\"]|\s+(?:and|but|last|this|in|on|to|because|since|"
+    r"after|so|a\s+few|two|three|yesterday|today|recently|now)\b|$)",
+    re.IGNORECASE,
+)
+_GENERIC = frozenset(
+    {"job", "posi", "role", "work", "comp", "firm", "team", "my", "her", "his", "thei", "the"}
+)
+
+
+# Someone else in a fact ("Theo's sister is a nurse"): what Theo quits does not end it.
+_OTHERS = frozenset(
+    word[:4]
+    for word in (
+        *("sister", "brother", "mother", "mom", "dad", "father", "friend", "partner", "wife"),
+        *("husband", "boyfriend", "girlfriend", "son", "daughter", "boss", "colleague"),
+        *("cousin", "aunt", "uncle", "grandma", "grandpa", "roommate"),
+    )
+)
+
+
+def ends(new: str, old: str) -> bool:
+    """Whether the fact `new` says that what the fact `old` states has ended: "Maya quit her
+    job as a pastry chef" ends "Maya works as a pastry chef" (every word of what was quit is
+    in it). The embedded model often leaves the earlier fact current, and a job they left
+    would come back as what they do; this catches the plain cases without it."""
+    old_words = _stems(old)
+    if _ENDING.search(old) or (old_words & _OTHERS) - _stems(new):
+        return False
+    for match in _ENDING.finditer(new):
+        ended = _stems(match.group(1), _GENERIC)
+        if ended and ended <= old_words:
+            return True
+    return False
+
+
 def _numbers(text: str) -> set[str]:
     return set(re.findall(r"\d+", text))
 
@@ -201,6 +244,8 @@ def ground(
     about them, whichever subject the model named.
     """
     named = _stems(" ".join(names.values()))
+    if _asked(fact.text, names):
+        return None  # "Sol asked Maya about her new job": the talk itself, not a fact
     if fact.text.startswith(f"{names['assistant']}:"):
         return None  # her own line copied out whole: chat, not a fact about her
     if fact.text.startswith(prefix := f"{names['user']}:"):
@@ -223,6 +268,18 @@ def ground(
     if fact.about == "companion" and _stems(names["assistant"]) & _stems(fact.text):
         return None
     return (replace(fact, about="user"), said)
+
+
+def _asked(text: str, names: dict[str, str]) -> bool:
+    """Whether `text` reports a question of the conversation: "Sol asked Maya about her job",
+    "Maya asked Sol what she thinks" (not "Maya asked her boss for a raise")."""
+    her, them = re.escape(names["assistant"]), re.escape(names["user"])
+    verb = r"\s+(?:asked|wondered|inquired|wanted\s+to\s+know|was\s+curious)\b"
+    text = text.strip()
+    return bool(
+        re.match(her + verb, text, re.IGNORECASE)
+        or re.match(rf"{them}{verb}\s+(?:{her}|you)\b", text, re.IGNORECASE)
+    )
 
 
 _FIRST_PERSON = re.compile(
@@ -423,12 +480,22 @@ class FactExtractor:
             sources=sources,
             vector=vector,
         )
-        for number in fact.replaces:
-            if 1 <= number <= len(known) and known[number - 1].invalid_at is None:
-                await memories.store.update_memory(
-                    user_id,
-                    known[number - 1].id,
-                    invalid_at=when,
-                    meta={"replaced_by": stored.id},
-                )
+        replaced = [
+            known[number - 1]
+            for number in fact.replaces
+            if 1 <= number <= len(known) and known[number - 1].invalid_at is None
+        ]
+        replaced += [
+            other
+            for other in near
+            if other.kind == "fact"
+            and other.invalid_at is None
+            and other.about == fact.about
+            and other not in replaced
+            and ends(fact.text, other.text)
+        ]
+        for old in replaced:
+            await memories.store.update_memory(
+                user_id, old.id, invalid_at=when, meta={"replaced_by": stored.id}
+            )
         return stored
