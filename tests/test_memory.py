@@ -515,7 +515,7 @@ async def test_a_job_they_quit_is_past_even_when_the_model_does_not_say_so(
 @pytest.mark.parametrize(
     ("new", "old", "ended"),
     [
-        ("Theo said: \"I broke up with Sam last month.\"", "Theo is dating Sam.", True),
+        ('Theo said: "I broke up with Sam last month."', "Theo is dating Sam.", True),
         ("Theo no longer lives in Boston.", "Theo lives in Boston with his cat.", True),
         ("Theo got laid off from Acme.", "Theo works at Acme as an engineer.", True),
         ("Theo left his job at the bakery.", "Theo works at the bakery.", True),

@@ -456,6 +456,8 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I feel like a burden to everyone around me.",
         "I don't think I can keep going much longer.",
         "I've started giving my things away because I won't need them.",
+        "I've been feeling really down lately, like nothing matters.",
+        "I just feel numb all the time and I don't see the point.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -491,6 +493,8 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I can't keep going to the gym at 6am",
         "I'm giving my stuff away because I'm moving to Berlin",
         "I don't feel like a burden anymore",
+        "Nothing matters more to me than my kids",
+        "I don't see the point of this meeting",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:

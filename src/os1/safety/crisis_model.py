@@ -236,7 +236,14 @@ _INDIRECT_RE = re.compile(
     r"[.!,;]|\s+(?:much\s+longer|like\s+this|anymore|any\s+longer)\b))|\b(?:giv(?:e|ing)|gave)\s+"
     r"(?:away\s+)?(?:all\s+)?my\s+(?:things|stuff|belongings|possessions)(?:\s+away)?\b[^.!?]{0,40}"
     r"\b(?:won" + _A + r"t|will\s+not|don" + _A + r"t|do\s+not)\s+need\s+(?:them|it|any\s+of\s+"
-    r"(?:it|them))\b",
+    r"(?:it|them))\b|\bnothing\s+(?:really\s+|even\s+)?matters(?:\s+(?:any\s*more|to\s+me))?"
+    r"(?=\s*(?:$|[.!,;]))|\b(?:don"
+    + _A
+    + r"t|do\s+not|can"
+    + _A
+    + r"?t|cannot)\s+see\s+(?:the|any)\s+"
+    r"point(?:\s+(?:any\s*more|of\s+(?:anything|living|life|going\s+on|trying|it\s+all)|in\s+"
+    r"(?:anything|living|life|trying|going\s+on)))?(?=\s*(?:$|[.!,;]))",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25

@@ -86,7 +86,7 @@ to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do
 anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself", feeling
 hopeless, "nobody would care", "everything is pointless", "goodbye everyone", "why should I
 keep going", "I'm done fighting", feeling like a burden, "I can't keep going like this", giving
-their things away because they "won't need them":
+their things away because they "won't need them", "nothing matters", "I don't see the point":
 
 > {check_in_question()}
 
@@ -228,7 +228,9 @@ cheerful short messages as a question rather than a crisis (measured directly, t
 is not part of the cross-validation): of those 5,426 comments 18 → 11 get the protocol; os1's
 written crises 94 → 93 of 96 (the other three are asked; "I've decided. I'm going to do it."
 alone is now asked, and still brings the protocol after a worrying message); C-SSRS people
-noticed and supporters alarmed, post by post with the shipped classifier, unchanged.
+noticed and supporters alarmed, post by post with the shipped classifier, unchanged. With all
+of 1.4, the 5,426 comments get the protocol 11 times and the question 50 times (18 and 128 with
+1.3): 1.1% of everyday messages meet either, from 2.7%.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
