@@ -458,6 +458,9 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I've started giving my things away because I won't need them.",
         "I've been feeling really down lately, like nothing matters.",
         "I just feel numb all the time and I don't see the point.",
+        "I've been crying every night and I don't know how much longer I can do this.",
+        "I feel so alone and empty all the time, like nothing will ever get better.",
+        "Some days I wonder why I bother.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -495,6 +498,9 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I don't feel like a burden anymore",
         "Nothing matters more to me than my kids",
         "I don't see the point of this meeting",
+        "I don't know how much longer I can wait for the bus",
+        "Why do I bother with this recipe when it never works",
+        "My cooking will never get better than my mom's lol",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:

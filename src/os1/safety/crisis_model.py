@@ -243,7 +243,12 @@ _INDIRECT_RE = re.compile(
     + _A
     + r"?t|cannot)\s+see\s+(?:the|any)\s+"
     r"point(?:\s+(?:any\s*more|of\s+(?:anything|living|life|going\s+on|trying|it\s+all)|in\s+"
-    r"(?:anything|living|life|trying|going\s+on)))?(?=\s*(?:$|[.!,;]))",
+    r"(?:anything|living|life|trying|going\s+on)))?(?=\s*(?:$|[.!,;]))|\b(?:don" + _A + r"t\s+know|"
+    r"not\s+sure|no\s+idea)\s+how\s+(?:much\s+)?long(?:er)?\s+i\s+can\s+(?:do\s+this|keep\s+(?:going|"
+    r"doing\s+this|this\s+up)|take\s+(?:it|this)|go\s+on|hold\s+on|last)\b|\b(?:nothing|things|"
+    r"it|life)\s+(?:is\s+|are\s+)?(?:will\s+)?(?:ever\s+|never\s+)(?:going\s+to\s+|gonna\s+)?gets?\s+"
+    r"better\b|\bnothing\s+will\s+ever\s+(?:get\s+better|change)\b|\bwhy\s+(?:do\s+)?i\s+(?:even\s+)?"
+    r"(?:bother|try)(?=\s*(?:$|[.!?,;]|\s+any\s*more))",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25

@@ -78,7 +78,7 @@ that the emotion model reads as plainly cheerful (positive, nothing negative) ge
 rather than the protocol, unless something worrying came just before it ("That's awesome, what
 do you do if you don't mind me asking?" scored 0.59).
 
-**Check-in.** A message that is worrying but not clear ("everything feels so heavy lately")
+**Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
 gentle, direct question (asking plainly does not put the idea in anyone's head). Some short
 indirect signs always get it, whatever the classifier reads: feeling a burden ("I'm a burden
@@ -86,7 +86,9 @@ to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do
 anymore", "I can't go on", "this is my goodbye", "I don't see a future for myself", feeling
 hopeless, "nobody would care", "everything is pointless", "goodbye everyone", "why should I
 keep going", "I'm done fighting", feeling like a burden, "I can't keep going like this", giving
-their things away because they "won't need them", "nothing matters", "I don't see the point":
+their things away because they "won't need them", "nothing matters", "I don't see the point",
+"I don't know how much longer I can do this", "nothing will ever get better", "why do I
+bother":
 
 > {check_in_question()}
 
