@@ -384,6 +384,7 @@ async def test_thoughts_long_past_get_a_question_about_now_not_the_protocol(
         "just swallowed a handful of sleeping pills",
         "I've got the noose ready",
         "I've been saving up my pills for weeks",
+        "I've been stockpiling my sleeping pills.",
         "I'm holding the gun to my head",
         "I have my dad's gun next to me",
         "I have pills in front of me right now.",
@@ -426,6 +427,12 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I don't see a way out other than dying.", "burden"),
         ("I'm scared of what I might do to myself tonight.", "self-harm"),
         ("Part of me wants to just disappear and never come back.", "intent"),
+        ("Everyone would be fine without me honestly.", "burden"),
+        ("They'd be happier without me in their lives.", "burden"),
+        ("I keep thinking everyone would be happier if I wasn't here.", "burden"),
+        ("Nobody cares if I live or die.", "burden"),
+        ("I don't think I want to be here anymore.", "intent"),
+        ("I'm exhausted, I just want everything to stop.", "intent"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -461,6 +468,11 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I've been crying every night and I don't know how much longer I can do this.",
         "I feel so alone and empty all the time, like nothing will ever get better.",
         "Some days I wonder why I bother.",
+        "What's even the point of trying anymore",
+        "I feel trapped and there's no way out.",
+        "I can't take this pain anymore.",
+        "i hate my life so much",
+        "I'm worthless and everyone knows it.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -501,6 +513,9 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I don't know how much longer I can wait for the bus",
         "Why do I bother with this recipe when it never works",
         "My cooking will never get better than my mom's lol",
+        "Everyone would be fine without me at the party, I'm staying home",
+        "The team will be fine without me next week while I'm on vacation.",
+        "I want everything to stop beeping in this kitchen",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:

@@ -102,8 +102,9 @@ _EXPLICIT: dict[str, str] = {
         r"\bend\s+it\s+all\b|\b(?:going|gonna|want|wanna|plan(?:ning)?|about)\s+(?:to\s+)?"
         r"(?:take|swallow)\s+all\s+(?:of\s+)?my\s+(?:pills|meds|medication|tablets)\b(?!\s+(?:with|"
         r"at|in\s+the\s+morning|on\s+time|today|as))|\bhat(?:e|ing)\s+(?:being\s+alive|existing|living(?=\s*(?:$|[.!,;])))|"
-        r"\b(?:don" + _A + r"t|do\s+not)\s+want\s+to\s+(?:live|be\s+alive|exist|wake\s+up|"
-        r"be\s+here\s+anymore)\b|\b(?:am|m)\s+(?:so\s+|very\s+|really\s+|pretty\s+|kind\s+of\s+|"
+        r"\b(?:don" + _A + r"t|do\s+not)\s+(?:think\s+i\s+)?want\s+to\s+(?:live|be\s+alive|exist|"
+        r"wake\s+up|be\s+here\s+any\s*more)\b|\bwant\s+(?:everything|it\s+all)\s+to\s+(?:stop|end|"
+        r"be\s+over)(?=\s*(?:$|[.!,]|\s+(?:already|now|for\s+good)))|\b(?:am|m)\s+(?:so\s+|very\s+|really\s+|pretty\s+|kind\s+of\s+|"
         r"kinda\s+|a\s+bit\s+|feeling\s+)?suicidal\b|\b(?:feel|feeling|been)\s+"
         r"(?:so\s+|very\s+|really\s+)?suicidal\b|\b(?:attempted|tried)\s+(?:suicide|to\s+kill\s+"
         r"myself|to\s+end\s+(?:it|my\s+life))\b|\bself[-\s]?harm(?:ing|ed)?\b|"
@@ -138,8 +139,17 @@ _EXPLICIT: dict[str, str] = {
         r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b|\b(?:life|living)\s+"
         r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b|"
         r"\bbetter\s+without\s+me\s+in\s+it\b|\bpoint\s+(?:of|in)\s+me\s+(?:being\s+alive|"
-        r"living|existing|being\s+here)\b|\b(?:world|everyone|everybody|my\s+family|they)\s+"
-        r"(?:would|will|d)\s+be\s+better\s+without\s+me\b|\bnot\s+(?:going\s+to|gonna)\s+be\s+a\s+"
+        r"living|existing|being\s+here)\b|\b(?:world|everyone|everybody|my\s+family|they|people|"
+        r"all\s+of\s+them)(?:\s+would|\s+will|['’]?d)\s+be\s+(?:so\s+much\s+|much\s+)?(?:better|fine|"
+        r"happier|okay|ok)\s+(?:off\s+)?without\s+me(?=\s*(?:$|[.!,;]|\s+(?:honestly|anyway|tbh|"
+        r"really|around|here|in\s+(?:it|their\s+lives?|the\s+world))\b))|\b(?:happier|better\s+off|easier|fine|better)"
+        r"\s+if\s+i\s+(?:was(?:n"
+        + _A
+        + r"t|\s+not)|were(?:n"
+        + _A
+        + r"t|\s+not))\s+(?:here|around|"
+        r"alive)\b|\b(?:nobody|no\s+one|no-one)\s+(?:cares|would\s+care|will\s+care)\s+(?:if|"
+        r"whether)\s+i\s+(?:live|die|lived|died)\b|\bnot\s+(?:going\s+to|gonna)\s+be\s+a\s+"
         r"(?:problem|burden)\s+(?:for|to)\s+(?:anyone|anybody|you|them|my\s+family)\s+(?:after|"
         r"much\s+longer|for\s+long)\b|\b(?:happier|better\s+off|easier)\s+if\s+i\s+(?:died|was\s+"
         r"dead|were\s+dead|was\s+gone|were\s+gone|disappeared|killed\s+myself)\b|\b(?:nobody|no\s+"
@@ -203,7 +213,7 @@ _EXPLICIT: dict[str, str] = {
         r"handful|lot|bunch|box|pack)|the\s+whole\s+(?:bottle|box|pack)|(?:way\s+)?too\s+many)\s+"
         r"(?:of\s+)?(?:my\s+|the\s+|these\s+)?(?:\w+\s+)?(?:pills|tablets|meds|painkillers)\b|"
         r"\bengine\s+running\b[^.!?]{0,40}\bgarage\b|\bgarage\b[^.!?]{0,40}\bengine\s+running\b|"
-        r"\b(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+)?(?:pills|tablets|meds)\b"
+        r"\b(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+)?(?:\w+\s+)?(?:pills|tablets|meds)\b"
     ),
 }
 _EXPLICIT_RE = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in _EXPLICIT.items()}
@@ -214,7 +224,9 @@ _INDIRECT_RE = re.compile(
     r"\bi" + _A + r"m\s+(?:such\s+|just\s+|only\s+|nothing\s+but\s+)?a\s+(?:burden|waste\s+of\s+"
     r"(?:space|air))\b|\bi\s+am\s+(?:such\s+|just\s+|only\s+)?a\s+burden\b|"
     r"\b(?:nobody|no\s+one|no-one)\s+(?:would|will|d)\s+(?:even\s+)?(?:miss|notice)\s+"
-    r"(?:me|if\s+i)\b|\bwhat" + _A + r"s\s+the\s+point\s+(?:of\s+(?:anything|it\s+all|living|"
+    r"(?:me|if\s+i)\b|\bwhat"
+    + _A
+    + r"s\s+(?:even\s+)?the\s+point\s+(?:of\s+(?:anything|it\s+all|living|"
     r"life|going\s+on|trying|me)|in\s+(?:anything|living|going\s+on)|any\s*more)\b|"
     r"^\W*what" + _A + r"s\s+(?:even\s+)?the\s+point\W*$|"
     r"\bi\s+can" + _A + r"?t\s+(?:do|take|handle)\s+(?:this|it)\s+any\s*more\W*$|"
@@ -248,7 +260,12 @@ _INDIRECT_RE = re.compile(
     r"doing\s+this|this\s+up)|take\s+(?:it|this)|go\s+on|hold\s+on|last)\b|\b(?:nothing|things|"
     r"it|life)\s+(?:is\s+|are\s+)?(?:will\s+)?(?:ever\s+|never\s+)(?:going\s+to\s+|gonna\s+)?gets?\s+"
     r"better\b|\bnothing\s+will\s+ever\s+(?:get\s+better|change)\b|\bwhy\s+(?:do\s+)?i\s+(?:even\s+)?"
-    r"(?:bother|try)(?=\s*(?:$|[.!?,;]|\s+any\s*more))",
+    r"(?:bother|try)(?=\s*(?:$|[.!?,;]|\s+any\s*more))|\bno\s+way\s+out(?!\s+of\b)(?=\s*(?:$|"
+    r"[.!,;]|\s+(?:for\s+me|any\s*more)))|\bcan"
+    + _A
+    + r"?t\s+(?:take|handle|bear|stand)\s+(?:this|"
+    r"the|my)\s+pain\s+any\s*more\b|\bi\s+(?:really\s+|just\s+|fucking\s+)?hate\s+my\s+(?:life|"
+    r"existence)\b|\bi" + _A + r"?m\s+(?:so\s+|just\s+|completely\s+|totally\s+)?worthless\b",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25

@@ -88,7 +88,8 @@ hopeless, "nobody would care", "everything is pointless", "goodbye everyone", "w
 keep going", "I'm done fighting", feeling like a burden, "I can't keep going like this", giving
 their things away because they "won't need them", "nothing matters", "I don't see the point",
 "I don't know how much longer I can do this", "nothing will ever get better", "why do I
-bother":
+bother", "there's no way out", "I can't take this pain anymore", "I hate my life", "I'm
+worthless":
 
 > {check_in_question()}
 
@@ -217,21 +218,27 @@ they "don't know yet", "I'm a patient who wants to die" in a role-play) match no
 
 Version 1.4 asks about a short message on its score alone only from {SHORT_CHECK_IN} (see 1) and
 adds indirect signs (why keep going, done fighting, feeling a burden, can't keep going, giving
-things away they won't need) and statements (no way out but dying, scared of what I might do
-to myself, "part of me wants to disappear"). The rows above are version 1.3's, except XSTest
+things away they won't need, nothing matters, hopelessness said plainly, "I hate my life", "I'm
+worthless"; see 1) and statements (no way out but dying, scared of what I might do
+to myself, "part of me wants to disappear", "everyone would be fine without me", "happier if I
+wasn't here", "nobody cares if I live or die", "I don't think I want to be here anymore", "I
+just want everything to stop"). The rows above are version 1.3's, except XSTest
 (measured directly: it was 1.6% with check-ins). Both versions in one cross-validation (8
 repeats, indirect signs counted in both; the cross-validation had left them out): everyday
 comments asked or alarmed 2.2% → 0.7%, os1's safe examples 5.4% → 2.1%, its written crises
 96.2% → 96.1%, C-SSRS people in crisis post by post 95.2% → 96.2% (together 94.0% → 94.1%),
 supporters post by post 87.8% → 87.8%, Indicator users 91.9% → 90.2%; the protocol column
-does not move (the new statements match none of the data sets above). On the 5,426 GoEmotions
-development comments the shipped classifier asked 128 before and 43 after. Reading plainly
+does not move. Of the 48,836 GoEmotions comments the new signs and statements match three ("I
+hate my life" twice, "Nothing matters. The world was burning…"), all asked about; of the C-SSRS
+posts, 7 by people in crisis and 2 by Indicator users, none by a supporter; no XSTest prompt.
+On the 5,426 GoEmotions development comments the shipped classifier asked 128 before and 43
+after the short-message rule. Reading plainly
 cheerful short messages as a question rather than a crisis (measured directly, the emotion model
 is not part of the cross-validation): of those 5,426 comments 18 → 11 get the protocol; os1's
 written crises 94 → 93 of 96 (the other three are asked; "I've decided. I'm going to do it."
 alone is now asked, and still brings the protocol after a worrying message); C-SSRS people
 noticed and supporters alarmed, post by post with the shipped classifier, unchanged. With all
-of 1.4, the 5,426 comments get the protocol 11 times and the question 50 times (18 and 128 with
+of 1.4, the 5,426 comments get the protocol 11 times and the question 51 times (18 and 128 with
 1.3): 1.1% of everyday messages meet either, from 2.7%.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
