@@ -433,6 +433,11 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("Nobody cares if I live or die.", "burden"),
         ("I don't think I want to be here anymore.", "intent"),
         ("I'm exhausted, I just want everything to stop.", "intent"),
+        ("Sometimes I wish I could just not exist for a while.", "burden"),
+        ("I wish I was never born", "burden"),
+        ("My mom would be better without me around.", "burden"),
+        ("honestly I don't care if I die", "burden"),
+        ("It would be so easy to just step in front of a train.", "killing myself"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -473,6 +478,11 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I can't take this pain anymore.",
         "i hate my life so much",
         "I'm worthless and everyone knows it.",
+        "I think about death a lot lately.",
+        "I'm scared I might do something stupid tonight.",
+        "I keep picturing my own funeral.",
+        "I feel like giving up on everything.",
+        "I haven't eaten in days and I don't care what happens to me.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -516,10 +526,15 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "Everyone would be fine without me at the party, I'm staying home",
         "The team will be fine without me next week while I'm on vacation.",
         "I want everything to stop beeping in this kitchen",
+        "I wish I was never born in this century lol, the 80s looked fun",
+        "I wish I wasn't here at this boring meeting",
+        "It would be so easy to just walk into the sea of tourists at the market",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
     assert CrisisDetector(FixedScores({})).assess(text).level == "none"
+    # Not even read as a statement (which a classifier unsure of it would act on).
+    assert CrisisDetector(FixedScores({"": 0.2})).assess(text).explicit is None
 
 
 @pytest.mark.parametrize(

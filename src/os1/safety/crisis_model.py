@@ -130,7 +130,10 @@ _EXPLICIT: dict[str, str] = {
         r"note\b|\bsuicidal\s+(?:thoughts|urges|feelings)\b|\bmy\s+(?:last|first|second|third|"
         r"latest)\s+(?:suicide\s+)?attempt\b|\b(?:bridge|roof|rooftop|ledge|cliff|balcony|"
         r"overpass|tracks)\b[^.!?]{0,60}\b(?:thinking|thought)\s+(?:about|of)\s+(?:jumping|"
-        r"throwing\s+myself)(?=\s*(?:$|[.!,;]|\s+(?:off|from|in\s+front)))"
+        r"throwing\s+myself)(?=\s*(?:$|[.!,;]|\s+(?:off|from|in\s+front)))|\b(?:easy|easier)\s+(?:it\s+"
+        r"would\s+be\s+)?to\s+(?:just\s+)?(?:step|jump|walk|drive)\s+(?:in\s+front\s+of\s+(?:a|the)\s+"
+        r"(?:train|bus|truck|car|subway)|off\s+(?:a|the|this|that)\s+(?:bridge|roof|building|cliff|"
+        r"ledge|balcony)|into\s+(?:the\s+)?(?:traffic|a\s+wall|river|sea|ocean|lake)(?!\s+of))\b"
     ),
     "burden": (
         r"\bwish\s+(?:i|i" + _A + r"d)\s+(?:was|were|had\s+)?\s*(?:dead|never\s+been\s+born|"
@@ -159,7 +162,21 @@ _EXPLICIT: dict[str, str] = {
         + _A
         + r"?t|cannot)\s+see\s+(?:a|any)|no)\s+(?:other\s+)?way\s+out\s+(?:other\s+than|"
         r"but|except(?:\s+for)?)\s+(?:dying|death|to\s+die|suicide|killing\s+myself|ending\s+"
-        r"(?:it\s+all|my\s+life))\b"
+        r"(?:it\s+all|my\s+life))\b|\bwish\s+(?:that\s+)?i\s+(?:could\s+(?:just\s+)?(?:not\s+exist|stop\s+"
+        r"existing|disappear(?:\s+forever)?|die|sleep\s+forever|not\s+wake\s+up)|did(?:n"
+        + _A
+        + r"t|\s+"
+        r"not)\s+exist|(?:was|were)(?:n"
+        + _A
+        + r"t|\s+not|\s+never)\s+(?:born(?!\s+(?:in|into|during|as|a|an|the|with|on)\b)|alive|"
+        r"here(?=\s*(?:$|[.!,;]|\s+any\s*more)))|had(?:n" + _A + r"t|\s+not)\s+been"
+        r"\s+born)\b|\bmy\s+(?:mom|mum|dad|parents|kids|children|friends|wife|husband|partner)(?:\s+"
+        r"would|\s+will|['’]?d)\s+be\s+(?:so\s+much\s+|much\s+)?(?:better|fine|happier|okay|ok)\s+"
+        r"(?:off\s+)?without\s+me(?=\s*(?:$|[.!,;]|\s+(?:honestly|anyway|tbh|really|around|here|in\s+"
+        r"(?:it|their\s+lives?|the\s+world))\b))|\bi\s+(?:don"
+        + _A
+        + r"t|do\s+not)\s+(?:even\s+)?care\s+"
+        r"if\s+i\s+(?:live|die|wake\s+up|don" + _A + r"t\s+wake\s+up)\b"
     ),
     "self-harm": (
         r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?|starv(?:e|ing)|hit(?:ting)?)\s+"
@@ -265,7 +282,16 @@ _INDIRECT_RE = re.compile(
     + _A
     + r"?t\s+(?:take|handle|bear|stand)\s+(?:this|"
     r"the|my)\s+pain\s+any\s*more\b|\bi\s+(?:really\s+|just\s+|fucking\s+)?hate\s+my\s+(?:life|"
-    r"existence)\b|\bi" + _A + r"?m\s+(?:so\s+|just\s+|completely\s+|totally\s+)?worthless\b",
+    r"existence)\b|\bi" + _A + r"?m\s+(?:so\s+|just\s+|completely\s+|totally\s+)?worthless\b|"
+    r"\b(?:think|thinking|thought)\s+(?:about|of)\s+(?:death|dying)\s+(?:a\s+lot|all\s+the\s+time|"
+    r"constantly|every\s+day|so\s+much|lately|more\s+and\s+more)\b|\b(?:scared|afraid|worried|"
+    r"terrified)\s+(?:that\s+)?i\s+(?:might|will|could|"
+    + _A
+    + r"ll|may)\s+do\s+something\s+(?:stupid|"
+    r"bad|drastic|terrible)\b|\b(?:picturing|imagining|planning|thinking\s+about|think\s+about)\s+"
+    r"my\s+(?:own\s+)?funeral\b|\bgiv(?:e|ing)\s+up\s+on\s+(?:everything|myself)\b|\bi\s+(?:don"
+    + _A
+    + r"t|do\s+not)\s+(?:even\s+)?care\s+what\s+happens\s+to\s+me\b",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25

@@ -89,7 +89,8 @@ keep going", "I'm done fighting", feeling like a burden, "I can't keep going lik
 their things away because they "won't need them", "nothing matters", "I don't see the point",
 "I don't know how much longer I can do this", "nothing will ever get better", "why do I
 bother", "there's no way out", "I can't take this pain anymore", "I hate my life", "I'm
-worthless":
+worthless", thinking about death a lot, "scared I might do something stupid", picturing their own
+funeral, giving up on everything, "I don't care what happens to me":
 
 > {check_in_question()}
 
@@ -222,15 +223,21 @@ things away they won't need, nothing matters, hopelessness said plainly, "I hate
 worthless"; see 1) and statements (no way out but dying, scared of what I might do
 to myself, "part of me wants to disappear", "everyone would be fine without me", "happier if I
 wasn't here", "nobody cares if I live or die", "I don't think I want to be here anymore", "I
-just want everything to stop"). The rows above are version 1.3's, except XSTest
-(measured directly: it was 1.6% with check-ins). Both versions in one cross-validation (8
-repeats, indirect signs counted in both; the cross-validation had left them out): everyday
+just want everything to stop", "I wish I could just not exist", "I wish I was never born", "I
+don't care if I die", "it would be so easy to step in front of a train"). The rows above are
+version 1.3's, except XSTest (measured directly: it was 1.6% with check-ins). Both versions in
+one cross-validation (8 repeats, indirect signs counted in both; the cross-validation had left
+them out): everyday
 comments asked or alarmed 2.2% → 0.7%, os1's safe examples 5.4% → 2.1%, its written crises
 96.2% → 96.1%, C-SSRS people in crisis post by post 95.2% → 96.2% (together 94.0% → 94.1%),
 supporters post by post 87.8% → 87.8%, Indicator users 91.9% → 90.2%; the protocol column
 does not move. Of the 48,836 GoEmotions comments the new signs and statements match three ("I
 hate my life" twice, "Nothing matters. The world was burning…"), all asked about; of the C-SSRS
-posts, 7 by people in crisis and 2 by Indicator users, none by a supporter; no XSTest prompt.
+posts, 8 by people in crisis and 2 by Indicator users, none by a supporter; no XSTest prompt.
+Most were found by writing plain chat messages of despair and reading what the classifier gave
+them ("Nobody cares if I live or die." 0.02, "I wish I was never born" 0.05), with look-alikes
+written beside them ("the team will be fine without me next week", "I wish I wasn't here at
+this boring meeting"), which stay quiet.
 On the 5,426 GoEmotions development comments the shipped classifier asked 128 before and 43
 after the short-message rule. Reading plainly
 cheerful short messages as a question rather than a crisis (measured directly, the emotion model
