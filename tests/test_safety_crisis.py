@@ -483,6 +483,12 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I keep picturing my own funeral.",
         "I feel like giving up on everything.",
         "I haven't eaten in days and I don't care what happens to me.",
+        "I'm so done with life.",
+        "There's nothing left for me here.",
+        "I feel like I'm just waiting to die.",
+        "I don't see myself being alive next year.",
+        "My life is meaningless and it always will be.",
+        "Why am I even still here?",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -529,6 +535,10 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I wish I was never born in this century lol, the 80s looked fun",
         "I wish I wasn't here at this boring meeting",
         "It would be so easy to just walk into the sea of tourists at the market",
+        "I'm done with everything for today, going to bed",
+        "waiting to die of boredom in this lecture",
+        "there's nothing left for me to do at work today",
+        "I don't see myself living in this city next year.",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:

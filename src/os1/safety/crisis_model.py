@@ -252,7 +252,7 @@ _INDIRECT_RE = re.compile(
     r"\b(?:feel|feeling|felt|am|i" + _A + r"m)\s+(?:so\s+|completely\s+|totally\s+|utterly\s+|"
     r"just\s+)?hopeless(?=\s*(?:$|[.!,;]|\s+(?:and|lately|again|today|tonight|all\s+the\s+time|"
     r"these\s+days|right\s+now)\b))|\b(?:everything|life|it\s+all)\s+(?:is|feels|seems)\s+"
-    r"(?:so\s+)?(?:pointless|hopeless|meaningless)(?=\s*(?:$|[.!,;]))|\b(?:nobody|no\s+one|"
+    r"(?:so\s+)?(?:pointless|hopeless|meaningless)(?=\s*(?:$|[.!,;]|\s+and\b))|\b(?:nobody|no\s+one|"
     r"no-one)\s+(?:would|d)\s+(?:even\s+)?care(?=\s*(?:$|[.!,;]|\s+if\s+i\b|\s+about\s+me\b))|"
     r"^\W*(?:good\s*bye|bye)\s+(?:everyone|everybody|world|all|forever)\W*$|"
     r"\bwhy\s+(?:should|would|do)\s+i\s+(?:even\s+)?(?:keep\s+(?:going|living|trying)|bother\s+"
@@ -291,7 +291,12 @@ _INDIRECT_RE = re.compile(
     r"bad|drastic|terrible)\b|\b(?:picturing|imagining|planning|thinking\s+about|think\s+about)\s+"
     r"my\s+(?:own\s+)?funeral\b|\bgiv(?:e|ing)\s+up\s+on\s+(?:everything|myself)\b|\bi\s+(?:don"
     + _A
-    + r"t|do\s+not)\s+(?:even\s+)?care\s+what\s+happens\s+to\s+me\b",
+    + r"t|do\s+not)\s+(?:even\s+)?care\s+what\s+happens\s+to\s+me\b|\bdone\s+with\s+(?:life|living|"
+    r"everything|it\s+all)(?=\s*(?:$|[.!,;]))|\b(?:just\s+)?waiting\s+to\s+die(?!\s+(?:of|laughing|"
+    r"from))\b|\bnothing\s+left\s+for\s+me(?=\s*(?:$|[.!,;]|\s+(?:here|any\s*more|in\s+this\s+"
+    r"(?:world|life))\b))|\b(?:don" + _A + r"t|can" + _A + r"?t)\s+see\s+myself\s+"
+    r"(?:being\s+)?(?:alive|around)\b|\bwhy\s+am\s+i\s+(?:even\s+)?still\s+(?:here|alive|around)"
+    r"(?=\s*(?:$|[.!?,;]))",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25

@@ -90,7 +90,9 @@ their things away because they "won't need them", "nothing matters", "I don't se
 "I don't know how much longer I can do this", "nothing will ever get better", "why do I
 bother", "there's no way out", "I can't take this pain anymore", "I hate my life", "I'm
 worthless", thinking about death a lot, "scared I might do something stupid", picturing their own
-funeral, giving up on everything, "I don't care what happens to me":
+funeral, giving up on everything, "I don't care what happens to me", "I'm done with life",
+"nothing left for me here", "just waiting to die", "I don't see myself being alive next year",
+"why am I even still here?":
 
 > {check_in_question()}
 
@@ -237,7 +239,11 @@ posts, 8 by people in crisis and 2 by Indicator users, none by a supporter; no X
 Most were found by writing plain chat messages of despair and reading what the classifier gave
 them ("Nobody cares if I live or die." 0.02, "I wish I was never born" 0.05), with look-alikes
 written beside them ("the team will be fine without me next week", "I wish I wasn't here at
-this boring meeting"), which stay quiet.
+this boring meeting"), which stay quiet. A last set of 15 such messages, written fresh after
+these additions and before the last few (the "done with life" row of signs), was read as
+protocol 4, check-in 5, nothing 6, and 15 everyday look-alikes as nothing: the statements reach
+the plain phrasings, not the variety of how people put it; a classifier trained on chat-style
+messages is what would.
 On the 5,426 GoEmotions development comments the shipped classifier asked 128 before and 43
 after the short-message rule. Reading plainly
 cheerful short messages as a question rather than a crisis (measured directly, the emotion model
