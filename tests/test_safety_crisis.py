@@ -437,6 +437,7 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I wish I was never born", "burden"),
         ("My mom would be better without me around.", "burden"),
         ("honestly I don't care if I die", "burden"),
+        ("I don't want to wake up tomorrow.", "intent"),
         ("It would be so easy to just step in front of a train.", "killing myself"),
     ],
 )
@@ -539,6 +540,8 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "waiting to die of boredom in this lecture",
         "there's nothing left for me to do at work today",
         "I don't see myself living in this city next year.",
+        "That is a face i do not want to wake up to in the morning",
+        "I don't want to wake up at 6am for this",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:

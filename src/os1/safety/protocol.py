@@ -251,8 +251,9 @@ is not part of the cross-validation): of those 5,426 comments 18 → 11 get the 
 written crises 94 → 93 of 96 (the other three are asked; "I've decided. I'm going to do it."
 alone is now asked, and still brings the protocol after a worrying message); C-SSRS people
 noticed and supporters alarmed, post by post with the shipped classifier, unchanged. With all
-of 1.4, the 5,426 comments get the protocol 11 times and the question 51 times (18 and 128 with
-1.3): 1.1% of everyday messages meet either, from 2.7%.
+of 1.4, the 5,426 comments get the protocol 10 times and the question 51 times (18 and 128 with
+1.3): 1.1% of everyday messages meet either, from 2.7% ("a face I do not want to wake up to"
+no longer reads as a statement).
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
