@@ -144,7 +144,8 @@ async def test_the_model_copying_her_question_is_not_taken_as_asking_it(chat: Ch
     await chat.say("everything feels so heavy lately", "That sounds exhausting.")
     copied = f"Okay, I'm glad to hear that. Tell me about your day.\n\n{check_in_question()}"
     reply = await chat.say("no, nothing like that, just curious", copied)
-    assert reply == "Okay, I'm glad to hear that. Tell me about your day."
+    # (The paragraph break before the copy was shown already; a voice is not held back for it.)
+    assert reply.rstrip() == "Okay, I'm glad to hear that. Tell me about your day."
     assert await chat.say("yeah, sometimes I go running") == "I'm listening."
 
 

@@ -242,11 +242,7 @@ class ReplyGate:
         if self.hold == "all":
             return self._released
         ends = [m.end() for m in _SENTENCE_END.finditer(self._text, self._released)]
-        cut = ends[-1] if ends else self._released
-        # The space after a sentence goes out with the next one: a reply cut there ends clean.
-        while cut > self._released and self._text[cut - 1].isspace():
-            cut -= 1
-        return cut
+        return ends[-1] if ends else self._released
 
     def _release(self, cut: int) -> str:
         if cut <= self._released:
