@@ -33,25 +33,48 @@ def _factory(group: str, name: str) -> Any:
     return found[0].load()
 
 
+def _checked(made: Any, protocol: type, kind: str, name: str) -> Any:
+    """`made`, or a ConfigError naming what it lacks of `protocol` (a plugin written against an
+    older os1 would otherwise fail mid-conversation, when the missing method is first used)."""
+    wanted = {
+        member
+        for cls in protocol.__mro__
+        if cls.__module__.startswith("os1.")
+        for member in vars(cls)
+        if not member.startswith("_")
+    }
+    missing = sorted(member for member in wanted if not hasattr(made, member))
+    if missing:
+        raise ConfigError(
+            f"the {kind} '{name}' lacks {', '.join(missing)} "
+            f"(os1's {protocol.__name__} protocol asks for them)"
+        )
+    return made
+
+
 def load_backend(settings: Settings) -> Backend:
     """Create the backend named by `settings.backend`."""
-    backend: Backend = _factory("os1.backends", settings.backend)(settings)
+    made = _factory("os1.backends", settings.backend)(settings)
+    backend: Backend = _checked(made, Backend, "backend", settings.backend)
     return backend
 
 
 def load_store(settings: Settings) -> Store:
     """Create the store named by `settings.store`."""
-    store: Store = _factory("os1.stores", settings.store)(settings)
+    made = _factory("os1.stores", settings.store)(settings)
+    store: Store = _checked(made, Store, "store", settings.store)
     return store
 
 
 def load_tts(settings: Settings) -> TextToSpeech:
     """Create the voice engine named by `settings.tts` (group 'os1.tts')."""
-    tts: TextToSpeech = _factory("os1.tts", settings.tts)(settings)
+    made = _factory("os1.tts", settings.tts)(settings)
+    tts: TextToSpeech = _checked(made, TextToSpeech, "voice engine", settings.tts)
     return tts
 
 
 def load_stt(settings: Settings) -> SpeechToText:
     """Create the speech-to-text engine named by `settings.stt` (group 'os1.stt')."""
-    stt: SpeechToText = _factory("os1.stt", settings.stt)(settings)
+    made = _factory("os1.stt", settings.stt)(settings)
+    stt: SpeechToText = _checked(made, SpeechToText, "speech-to-text engine", settings.stt)
     return stt
