@@ -439,6 +439,7 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("My mom would be better without me around.", "burden"),
         ("honestly I don't care if I die", "burden"),
         ("I don't want to wake up tomorrow.", "intent"),
+        ("I think it would be easier for everyone if I just wasn't here", "burden"),
         ("It would be so easy to just step in front of a train.", "killing myself"),
     ],
 )
@@ -543,6 +544,7 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "I don't see myself living in this city next year.",
         "That is a face i do not want to wake up to in the morning",
         "I don't want to wake up at 6am for this",
+        "it would be easier for everyone if I wasn't here at the meeting",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
@@ -657,6 +659,19 @@ def test_a_short_cheerful_message_is_asked_about_not_answered_with_the_protocol(
     assert detector.assess(long_post).level == "crisis"
     # Without an emotion model nothing changes.
     assert CrisisDetector(scores).assess("That's awesome, what do you do?").level == "crisis"
+
+
+def test_a_short_cheerful_message_is_not_asked_about_on_its_score_alone() -> None:
+    """ "thanks, that helps. I think I'll go for a walk." scored 0.34, enough for the question;
+    read as plainly cheerful, it gets none, unless something worrying came just before."""
+    scores = UnsureScores({"walk": 0.34, "heavy": 0.35})
+    detector = CrisisDetector(scores, tone=CheerfulWhen("thanks"))
+    assert detector.assess("thanks, that helps. I'll go for a walk.").level == "none"
+    after = detector.assess("thanks, that helps. I'll go for a walk.", ["So heavy, all of it."])
+    assert after.level == "check-in"
+    assert CrisisDetector(scores).assess("thanks, I'll go for a walk.").level == "check-in"
+    # A sign is asked about whatever the tone.
+    assert detector.assess("thanks, but nothing matters anymore.").level == "check-in"
 
 
 async def test_a_cheerful_message_she_asks_about_gets_her_ordinary_reply_first(

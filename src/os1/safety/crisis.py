@@ -365,7 +365,17 @@ class CrisisDetector:
 
         # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.
         indirect = indirect_statement(text) and not past_or_denied(text)
-        check_in = not crisis and (worrying(max(score, window)) or indirect or past)
+        sign = indirect or past
+        # A short, plainly cheerful message asked about on its score alone is not asked about
+        # ("thanks, that helps. I think I'll go for a walk." scored 0.34).
+        quiet = (
+            not crisis
+            and not cheerful
+            and not sign
+            and worrying(max(score, window))
+            and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at)
+        )
+        check_in = not crisis and not quiet and (worrying(max(score, window)) or sign)
         return CrisisAssessment(
             crisis,
             score,
@@ -374,7 +384,7 @@ class CrisisDetector:
             "classifier",
             alone,
             check_in,
-            worrying(score) or indirect or past,
+            not quiet and (worrying(score) or sign),
             cheerful,
         )
 
@@ -426,7 +436,14 @@ class CrisisPolicy:
         return action
 
     async def _check(self, turn: PolicyTurn) -> PolicyAction:
-        earlier = turn.earlier_user_texts(WINDOW_TURNS)
+        # A no is believed: what they said before answering it is not read again with what
+        # they say now ("thanks, I'll go for a walk" was asked again after "no, just work").
+        declined = await turn.store.last_safety_event(
+            turn.user_id, ["crisis_check_in_declined"], turn.conversation_id
+        )
+        earlier = turn.earlier_user_texts(
+            WINDOW_TURNS, after=declined.created_at if declined is not None else None
+        )
         sensitivity = MINOR_SENSITIVITY if turn.account.minor else 1.0
         found = await asyncio.to_thread(
             self.detector.assess, turn.text, earlier, sensitivity=sensitivity

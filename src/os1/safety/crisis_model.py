@@ -147,12 +147,12 @@ _EXPLICIT: dict[str, str] = {
         r"all\s+of\s+them)(?:\s+would|\s+will|['’]?d)\s+be\s+(?:so\s+much\s+|much\s+)?(?:better|fine|"
         r"happier|okay|ok)\s+(?:off\s+)?without\s+me(?=\s*(?:$|[.!,;]|\s+(?:honestly|anyway|tbh|"
         r"really|around|here|in\s+(?:it|their\s+lives?|the\s+world))\b))|\b(?:happier|better\s+off|easier|fine|better)"
-        r"\s+if\s+i\s+(?:was(?:n"
+        r"(?:\s+for\s+(?:everyone|everybody|them|my\s+family))?\s+if\s+i\s+(?:just\s+|simply\s+)?(?:was(?:n"
         + _A
         + r"t|\s+not)|were(?:n"
         + _A
-        + r"t|\s+not))\s+(?:here|around|"
-        r"alive)\b|\b(?:nobody|no\s+one|no-one)\s+(?:cares|would\s+care|will\s+care)\s+(?:if|"
+        + r"t|\s+not))\s+(?:(?:here|around)(?=\s*(?:$|[.!,;]|\s+any\s*more))|"
+        r"alive\b)|\b(?:nobody|no\s+one|no-one)\s+(?:cares|would\s+care|will\s+care)\s+(?:if|"
         r"whether)\s+i\s+(?:live|die|lived|died)\b|\bnot\s+(?:going\s+to|gonna)\s+be\s+a\s+"
         r"(?:problem|burden)\s+(?:for|to)\s+(?:anyone|anybody|you|them|my\s+family)\s+(?:after|"
         r"much\s+longer|for\s+long)\b|\b(?:happier|better\s+off|easier)\s+if\s+i\s+(?:died|was\s+"

@@ -61,14 +61,16 @@ class PolicyTurn:
     """For a spoken message, its words with those speech-to-text may have misheard shown as
     "…"; None for typed text (and speech the engine cannot grade)."""
 
-    def earlier_user_texts(self, count: int) -> list[str]:
-        """The person's last `count` messages before this one in this interaction, oldest
-        first (what they said last week is not read as part of today)."""
+    def earlier_user_texts(self, count: int, after: datetime | None = None) -> list[str]:
+        """The person's last `count` messages before this one in this interaction (and, if
+        given, after `after`), oldest first (what they said last week is not read as part of
+        today)."""
         texts = [
             m.content
             for m in self.history
             if m.role == "user"
             and m.created_at >= self.session_start
+            and (after is None or m.created_at > after)
             # A message she may have misheard and asked about is not read again as context.
             and MISHEARD_FLAG not in m.meta.get("safety", ())
         ]

@@ -74,9 +74,10 @@ ever. This would piss me off."); below that such a message gets the check-in. Su
 gets even the check-in on its score alone only from {SHORT_CHECK_IN} (the check-in threshold
 itself is near 0.17, where people in crisis score with all their posts read together): one
 everyday comment in 42 was asked about suicide ("im excited!", "I still play"). A short message
-that the emotion model reads as plainly cheerful (positive, nothing negative) gets the check-in
-rather than the protocol, unless something worrying came just before it ("That's awesome, what
-do you do if you don't mind me asking?" scored 0.59).
+that the emotion model reads as plainly cheerful (positive, nothing negative) goes one tier down,
+unless something worrying came just before it or it holds a sign: the check-in rather than the
+protocol ("That's awesome, what do you do if you don't mind me asking?" scored 0.59), nothing
+rather than the check-in ("thanks, that helps. I think I'll go for a walk." scored 0.34).
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -98,9 +99,10 @@ funeral, giving up on everything, "I don't care what happens to me", "I'm done w
 
 The conversation remembers it for {_hours(CHECK_IN_MEMORY)} hours. A yes, a "sometimes" or an "I
 don't know" gets the crisis protocol; so does another worrying message in that time, unless
-they answered no. A no is believed: after it, only a new worrying message is asked about, not
-the earlier one still in view. The question is only ever hers, from this protocol: when the
-model copies it from her earlier replies, it is taken out of what the model wrote. Thoughts
+they answered no. A no is believed: after it, only a new worrying message is asked about, and
+what they said before answering is not read again with what they say next. The question is
+only ever hers, from this protocol: when the model copies it from her earlier replies, it is
+taken out of what the model wrote. Thoughts
 told only in the past or denied ("I used to want to die when I was a teenager", "I would never
 kill myself") get the check-in too, not the protocol, unless something brings them to now
 ("and now it's back").
@@ -251,8 +253,8 @@ is not part of the cross-validation): of those 5,426 comments 18 → 11 get the 
 written crises 94 → 93 of 96 (the other three are asked; "I've decided. I'm going to do it."
 alone is now asked, and still brings the protocol after a worrying message); C-SSRS people
 noticed and supporters alarmed, post by post with the shipped classifier, unchanged. With all
-of 1.4, the 5,426 comments get the protocol 10 times and the question 51 times (18 and 128 with
-1.3): 1.1% of everyday messages meet either, from 2.7% ("a face I do not want to wake up to"
+of 1.4, the 5,426 comments get the protocol 10 times and the question 39 times (18 and 128 with
+1.3): 0.9% of everyday messages meet either, from 2.7% ("a face I do not want to wake up to"
 no longer reads as a statement).
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
