@@ -128,10 +128,12 @@ def heart_train(
     from os1.heart.train import TrainConfig, export_checkpoint, train_emotion_model
 
     console = Console(highlight=False)
+
+    def log(line: str) -> None:
+        console.print(escape(line))
+
     if checkpoint is not None:
-        export_checkpoint(
-            checkpoint, data_dir, out_dir, log=lambda line: console.print(escape(line))
-        )
+        export_checkpoint(checkpoint, data_dir, out_dir, log=log)
         console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")
         return
     train_emotion_model(
@@ -150,7 +152,7 @@ def heart_train(
             distill=distill,
             export=export,
         ),
-        log=lambda line: console.print(escape(line)),
+        log=log,
     )
     if export:
         console.print(f"wrote {escape(str(out_dir / 'emotion.onnx'))} and emotion.json")

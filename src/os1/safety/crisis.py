@@ -39,6 +39,7 @@ from os1.safety.crisis_model import (
     terse,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
+from os1.types import SafetyEvent
 
 __all__ = [
     "LOCALES",
@@ -319,6 +320,16 @@ class CrisisDetector:
                     self._tone = None
             return self._tone
 
+    def _plainly_cheerful(self, text: str, explicit: str | None, calm_before: bool) -> bool:
+        """Whether `text` is short, states nothing, reads as plainly cheerful and follows no
+        worrying message (sudden calm after distress is a warning sign, so then it still
+        counts). The emotion model runs only here, for the rare short message the classifier
+        would act on."""
+        if explicit is not None or len(text.split()) > SHORT_WORDS or not calm_before:
+            return False
+        tone = self.tone()
+        return tone is not None and tone.cheerful(text)
+
     def assess(
         self, text: str, earlier: Sequence[str] = (), *, sensitivity: float = 1.0
     ) -> CrisisAssessment:
@@ -333,7 +344,9 @@ class CrisisDetector:
         alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
         recent = list(earlier)[-WINDOW_TURNS:]
         window = classifier.score([*recent, text]) if recent else score
-        if any(_alarmed_alone(classifier, m, threshold) for m in recent):
+        # Each earlier message alone (its embedding is cached: nothing new is embedded here).
+        before = [classifier.score([m]) for m in recent]
+        if any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True)):
             # The window is for messages that worry only together ("I gave my cat to my sister",
             # then "I won't be around much longer"). An earlier message whose score alone brought
             # the protocol was answered at its turn, and it would otherwise alarm again on
@@ -353,7 +366,8 @@ class CrisisDetector:
             # were answered at their turn.
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
-        cheerful = crisis and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at)
+        calm_before = all(s < check_in_at for s in before)
+        cheerful = crisis and self._plainly_cheerful(text, explicit, calm_before)
         if cheerful:
             # A short, plainly cheerful message after nothing worrying ("That's awesome, what
             # do you do?" scored 0.59) is asked about, not answered with the protocol.
@@ -368,14 +382,15 @@ class CrisisDetector:
         sign = indirect or past
         # A short, plainly cheerful message asked about on its score alone is not asked about
         # ("thanks, that helps. I think I'll go for a walk." scored 0.34).
+        asked = worrying(max(score, window))
         quiet = (
             not crisis
-            and not cheerful
+            and not cheerful  # (already one tier down)
             and not sign
-            and worrying(max(score, window))
-            and _cheerful_alone(self, classifier, text, explicit, recent, check_in_at)
+            and asked
+            and self._plainly_cheerful(text, explicit, calm_before)
         )
-        check_in = not crisis and not quiet and (worrying(max(score, window)) or sign)
+        check_in = not crisis and not quiet and (asked or sign)
         return CrisisAssessment(
             crisis,
             score,
@@ -389,28 +404,8 @@ class CrisisDetector:
         )
 
 
-def _cheerful_alone(
-    detector: CrisisDetector,
-    classifier: CrisisScorer,
-    text: str,
-    explicit: str | None,
-    recent: Sequence[str],
-    check_in_at: float,
-) -> bool:
-    """Whether `text` is short, states nothing, reads as plainly cheerful and follows no
-    worrying message (sudden calm after distress is a warning sign, so then it still counts).
-    The emotion model runs only here, for the rare short message the classifier alarms on."""
-    if explicit is not None or len(text.split()) > SHORT_WORDS:
-        return False
-    if any(classifier.score([m]) >= check_in_at for m in recent):
-        return False
-    tone = detector.tone()
-    return tone is not None and tone.cheerful(text)
-
-
-def _alarmed_alone(classifier: CrisisScorer, text: str, threshold: float) -> bool:
-    """Whether the classifier's score for `text` alone brought the protocol at its turn."""
-    score = classifier.score([text])
+def _alarmed_alone(text: str, score: float, threshold: float) -> bool:
+    """Whether an earlier message, scored `score` alone, brought the protocol at its turn."""
     return score >= threshold and not terse(text, explicit_statement(text), score)
 
 
@@ -458,7 +453,7 @@ class CrisisPolicy:
             "explicit": found.explicit or "",
             "mode": found.mode,
         }
-        state = "" if recent or found.crisis else await self._check_in_state(turn)
+        state = "" if recent or found.crisis else await self._check_in_state(turn, declined)
         if state == "answered no" and found.message_check_in:
             state = ""  # "no, but…" and still worrying: ask again rather than take the no
         escalate = ""
@@ -522,10 +517,11 @@ class CrisisPolicy:
             )
         return PolicyAction(data=facts)
 
-    async def _check_in_state(self, turn: PolicyTurn) -> str:
-        """Where this conversation stands with her check-in question: "answered yes" or
-        "answered no" (this message answers it), "open" (asked in the last day and not
-        answered no), "declined" (asked in the last day and answered no), or ""."""
+    async def _check_in_state(self, turn: PolicyTurn, declined: SafetyEvent | None) -> str:
+        """Where this conversation stands with her check-in question (`declined`: the last
+        "no" to it): "answered yes" or "answered no" (this message answers it), "open" (asked
+        in the last day and not answered no), "declined" (asked in the last day and answered
+        no), or ""."""
         last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
         questions = (check_in_question(), misheard_question())
         if last_reply is not None and any(q in last_reply.content for q in questions):
@@ -535,7 +531,6 @@ class CrisisPolicy:
                 return "answered no"
         store, user, conversation = turn.store, turn.user_id, turn.conversation_id
         asked = await store.last_safety_event(user, ["crisis_check_in"], conversation)
-        declined = await store.last_safety_event(user, ["crisis_check_in_declined"], conversation)
         if asked is None or turn.now - asked.created_at >= CHECK_IN_MEMORY:
             return ""
         if declined is not None and declined.created_at >= asked.created_at:
