@@ -47,6 +47,46 @@ def test_training_without_the_data_says_so_and_writes_nothing(tmp_path: Path) ->
     assert not out.exists()
 
 
+def test_training_the_message_model_without_the_data_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "messages.onnx"
+    result = CliRunner().invoke(
+        main,
+        ["safety", "train-messages", "--data-dir", str(tmp_path / "none"), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped: the training data is not there" in result.output
+    assert not out.exists()
+    bad = CliRunner().invoke(main, ["safety", "train-messages", "--epochs", "0"])
+    assert bad.exit_code == 2
+    assert "must be at least 1" in bad.output
+
+
+def test_the_message_model_learns_from_written_chat_and_everyday_comments(
+    tmp_path: Path,
+) -> None:
+    from os1.safety.message_training import _split, load_message_examples
+
+    (tmp_path / "goemotions").mkdir()
+    comments = [f"comment number {i} about lunch" for i in range(400)]
+    comments.append("I want to kill myself")  # says it outright: not a safe example
+    (tmp_path / "goemotions" / "train.tsv").write_text(
+        "".join(f"{c}\t27\tid{i}\n" for i, c in enumerate(comments)), encoding="utf-8"
+    )
+
+    examples, check = load_message_examples(tmp_path)
+
+    assert {e.source for e in examples} == {"own", "chat", "goemotions"}
+    taught = {e.text for e in examples if e.source == "goemotions"}
+    assert "I want to kill myself" not in taught | set(check)
+    assert not taught & set(check), "the comments for the thresholds are never trained on"
+    assert len(taught) + len(check) == 400
+    assert any(e.crisis for e in examples if e.source == "chat")
+    assert all(" || " not in e.text for e in examples), "single messages only"
+    train, held = _split(examples, seed=1)
+    assert not set(train) & set(held)
+    assert {examples[i].source for i in held} == {"own", "chat"}, "comments: all trained on"
+
+
 needs_classifier = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None,
     reason="the crisis classifier needs the memory extra (./test.sh installs it)",

@@ -54,6 +54,9 @@ class FixedScores:
             (s for word, s in self.scores.items() for t in texts if word in t.lower()), default=0.0
         )
 
+    def message_score(self, text: str) -> float:
+        return 0.0
+
 
 SCORES = {"heavy": 0.3, "pointless": 0.3, "crisis": 0.9}
 
@@ -441,6 +444,10 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I don't want to wake up tomorrow.", "intent"),
         ("I think it would be easier for everyone if I just wasn't here", "burden"),
         ("It would be so easy to just step in front of a train.", "killing myself"),
+        ("I burned myself again last night", "self-harm"),
+        ("I starved myself all week", "self-harm"),
+        ("they'd all be better off without me.", "burden"),
+        ("I want to sleep and never wake up", "burden"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -545,6 +552,13 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "That is a face i do not want to wake up to in the morning",
         "I don't want to wake up at 6am for this",
         "it would be easier for everyone if I wasn't here at the meeting",
+        "I cut myself chopping onions again, I need a better knife.",
+        "I accidentally cut myself shaving",
+        "I burned myself on the oven tray again",
+        "I burned myself out at work this year",
+        "I hurt myself at the gym, my knee is swollen",
+        "everyone would honestly be better off without me at the meeting, i'm so unprepared lol",
+        "i just want to go to sleep and not wake up until noon on saturday",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
@@ -674,6 +688,96 @@ def test_a_short_cheerful_message_is_not_asked_about_on_its_score_alone() -> Non
     assert detector.assess("thanks, but nothing matters anymore.").level == "check-in"
 
 
+class SureOfChat(UnsureScores):
+    """A head unsure of everything, and a message model sure of the messages it lists."""
+
+    def __init__(self, scores: dict[str, float], chat: dict[str, float]) -> None:
+        super().__init__(scores)
+        self.chat = chat
+
+    def message_score(self, text: str) -> float:
+        return max((s for word, s in self.chat.items() if word in text.lower()), default=0.0)
+
+    def score(self, texts: Sequence[str]) -> float:
+        alone = self.message_score(texts[0]) if len(texts) == 1 else 0.0
+        return max(super().score(texts), alone)
+
+
+def test_the_cheerful_rule_does_not_overrule_the_model_of_chat_messages() -> None:
+    """The emotion model reads "i am so done. with everything. with life" as 98% positive; the
+    cheerful rule corrects the head (trained on Reddit histories), not the model trained on
+    chat, which is sure of that message."""
+    scores = SureOfChat({"awesome": 0.6}, {"done": 0.9, "walk": 0.35})
+    detector = CrisisDetector(scores, tone=CheerfulWhen("awesome", "done", "walk"))
+    assert detector.assess("i am so done. with everything. with life").level == "crisis"
+    assert detector.assess("That's awesome, what do you do?").level == "check-in"
+    assert detector.assess("going for a walk, thanks").level == "check-in"
+
+
+def _blank_head() -> object:
+    """A head that reads every chunk as nothing (all weights zero, bias far below)."""
+    import numpy as np
+
+    from os1.embedder import DIMENSIONS
+    from os1.safety.crisis_model import BAG_FEATURES, STYLE_FEATURES, CrisisHead
+
+    return CrisisHead(
+        chunk_weights=np.zeros((2, DIMENSIONS + STYLE_FEATURES), dtype=np.float32),
+        chunk_bias=np.full(2, -10.0, dtype=np.float32),
+        bag_weights=np.zeros(BAG_FEATURES, dtype=np.float32),
+        bag_bias=-10.0,
+        bag_mean=np.zeros(BAG_FEATURES, dtype=np.float32),
+        bag_scale=np.ones(BAG_FEATURES, dtype=np.float32),
+        threshold=0.2,
+        check_in_threshold=0.15,
+        info={},
+    )
+
+
+class ChatModel:
+    """A message model: probability 0.95 for messages holding "pills", 0.5 for "tired"."""
+
+    threshold = 0.9
+    check_in_threshold = 0.4
+
+    def probability(self, text: str) -> float:
+        return 0.95 if "pills" in text else 0.5 if "tired" in text else 0.01
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None:
+    """ "Been staring at the bottle of pills on my desk for an hour." scored 0.02 with the head
+    alone; the message model's own thresholds land on the detector's: its protocol threshold
+    on the score a short message needs for the protocol, its check-in on the check-in's."""
+    import numpy as np
+
+    from os1.safety.crisis_model import (
+        SHORT_CHECK_IN,
+        SHORT_SCORE,
+        CrisisClassifier,
+        on_scale,
+    )
+    from os1.testing import FakeEmbedder
+
+    classifier = CrisisClassifier(_blank_head(), FakeEmbedder(), ChatModel())  # type: ignore[arg-type]
+    pills = "Been staring at the bottle of pills on my desk for an hour."
+    assert classifier.score([pills]) >= SHORT_SCORE
+    assert SHORT_CHECK_IN <= classifier.score(["so tired of it all"]) < SHORT_SCORE
+    assert classifier.score(["lunch was nice"]) < SHORT_CHECK_IN
+    # A window of several messages is the head's to read; so is a long post.
+    assert classifier.score(["hi", pills]) < 0.01
+    assert classifier.score([pills + " and then" * 40]) < 0.01
+    detector = CrisisDetector(classifier, tone=CheerfulWhen())
+    assert detector.assess(pills).level == "crisis"
+    assert detector.assess("so tired of it all").level == "check-in"
+    assert detector.assess("lunch was nice").level == "none"
+    assert on_scale(0.9, (0.4, 0.9), (0.3, 0.5)) == pytest.approx(0.5)
+    assert on_scale(0.4, (0.4, 0.9), (0.3, 0.5)) == pytest.approx(0.3)
+    assert on_scale(1.0, (0.4, 0.9), (0.3, 0.5)) == pytest.approx(1.0)
+    values = [on_scale(v, (0.4, 0.9), (0.3, 0.5)) for v in np.linspace(0, 1, 21)]
+    assert values == sorted(values), "the order of scores is kept"
+
+
 async def test_a_cheerful_message_she_asks_about_gets_her_ordinary_reply_first(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
@@ -711,6 +815,40 @@ def test_the_shipped_classifier_does_not_ask_everyday_messages_about_suicide() -
     for text in ("im excited!", "I still play", "Having a friend helped me", "I would lol"):
         assert detector.assess(text).level == "none", text
     assert detector.assess("I feel like a burden to everyone around me.").level != "none"
+
+
+@needs_classifier
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Been staring at the bottle of pills on my desk for an hour.",
+        "Don't worry about me after tonight.",
+        "Nobody would come to my funeral anyway.",
+        "I'm going to walk into the sea tonight.",
+    ],
+)
+def test_crises_typed_the_way_people_hint_at_them_get_the_protocol(text: str) -> None:
+    """Written for os1's held-out chat set (bench/); the classifier of Reddit histories read
+    each as nothing, the model of chat messages reads each as a crisis."""
+    from os1.safety.crisis_model import CrisisClassifier
+
+    assert CrisisDetector().assess(text).level == "crisis"
+    head_only = CrisisDetector(CrisisClassifier(load_messages=False), tone=CheerfulWhen())
+    assert head_only.assess(text).level == "none"
+
+
+@needs_classifier
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I've made up my mind, this weekend I'm painting the kitchen.",
+        "I'm going to walk along the sea tonight, the moon is full.",
+        "Good morning! I slept really well for once.",
+        "I cut myself chopping onions again, I need a better knife.",
+    ],
+)
+def test_their_everyday_look_alikes_do_not_get_the_protocol(text: str) -> None:
+    assert CrisisDetector().assess(text).level != "crisis"
 
 
 @needs_classifier

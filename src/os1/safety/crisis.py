@@ -25,6 +25,8 @@ from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_model import (
+    SHORT_CHECK_IN,
+    SHORT_SCORE,
     SHORT_WORDS,
     URGENT_KINDS,
     CrisisClassifier,
@@ -367,7 +369,15 @@ class CrisisDetector:
             alone = crisis = False
         check_in_at = classifier.check_in_threshold * sensitivity
         calm_before = all(s < check_in_at for s in before)
-        cheerful = crisis and self._plainly_cheerful(text, explicit, calm_before)
+        # The cheerful rule corrects the head (trained on Reddit histories, it misreads some
+        # short happy messages); the message model, trained on chat, is not overruled by it:
+        # the emotion model reads "i am so done. with everything. with life" as 98% positive.
+        by_message = classifier.message_score(text) / sensitivity
+        cheerful = (
+            crisis
+            and by_message < SHORT_SCORE
+            and self._plainly_cheerful(text, explicit, calm_before)
+        )
         if cheerful:
             # A short, plainly cheerful message after nothing worrying ("That's awesome, what
             # do you do?" scored 0.59) is asked about, not answered with the protocol.
@@ -388,6 +398,7 @@ class CrisisDetector:
             and not cheerful  # (already one tier down)
             and not sign
             and asked
+            and by_message < SHORT_CHECK_IN
             and self._plainly_cheerful(text, explicit, calm_before)
         )
         check_in = not crisis and not quiet and (asked or sign)

@@ -24,6 +24,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPLICIT_FLOOR",
+    "MESSAGE_WORDS",
     "SHORT_CHECK_IN",
     "SHORT_SCORE",
     "SHORT_WORDS",
@@ -46,11 +48,13 @@ __all__ = [
     "CrisisHead",
     "CrisisScorer",
     "EmotionTone",
+    "MessageScorer",
     "ToneReader",
     "explicit_floor",
     "explicit_statement",
     "faint",
     "indirect_statement",
+    "on_scale",
     "past_or_denied",
     "split_chunks",
     "style_features",
@@ -63,6 +67,8 @@ TERSE_WORDS = 4
 SHORT_WORDS = 30
 SHORT_SCORE = 0.5
 SHORT_CHECK_IN = 0.3
+MESSAGE_WORDS = 64
+"""A message of up to this many words is read by the message model too (`CrisisClassifier`)."""
 CHEERFUL_POSITIVE = 0.9
 CHEERFUL_NEGATIVE = 0.1
 STYLE_FEATURES = 4
@@ -138,9 +144,12 @@ _EXPLICIT: dict[str, str] = {
     ),
     "burden": (
         r"\bwish\s+(?:i|i" + _A + r"d)\s+(?:was|were|had\s+)?\s*(?:dead|never\s+been\s+born|"
-        r"not\s+alive|gone|died)\b|\bbetter\s+off\s+(?:dead|without\s+me)\b|\bno\s+"
+        r"not\s+alive|gone|died)\b|\bbetter\s+off\s+(?:dead\b|without\s+me(?=\s*(?:$|[.!,;]|\s+"
+        r"(?:honestly|anyway|tbh|really|around|here|in\s+(?:it|their\s+lives?|the\s+world))\b)))|"
+        r"\bno\s+"
         r"(?:reason|point)\s+(?:for\s+me\s+)?(?:to|in)\s+(?:keep\s+)?(?:live|living|being\s+alive|"
-        r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b|\b(?:life|living)\s+"
+        r"going\s+on)\b|\bsleep\s+and\s+(?:never|not)\s+wake\s+up\b(?!\s+(?:until|till|before|"
+        r"early|at\s+(?:\d|noon|dawn)|for\s+(?:a\s+while|hours|days|a\s+week)))|\b(?:life|living)\s+"
         r"(?:isn" + _A + r"t|is\s+not|ain" + _A + r"t)\s+worth\s+(?:it|living)\b|"
         r"\bbetter\s+without\s+me\s+in\s+it\b|\bpoint\s+(?:of|in)\s+me\s+(?:being\s+alive|"
         r"living|existing|being\s+here)\b|\b(?:world|everyone|everybody|my\s+family|they|people|"
@@ -180,8 +189,11 @@ _EXPLICIT: dict[str, str] = {
         r"if\s+i\s+(?:live|die|wake\s+up|don" + _A + r"t\s+wake\s+up)\b"
     ),
     "self-harm": (
-        r"\b(?:hurt(?:ing)?|harm(?:ing)?|cut(?:ting)?|burn(?:ing)?|starv(?:e|ing)|hit(?:ting)?)\s+"
-        r"myself\b|\b(?:cut|cutting)\s+"
+        r"(?<!accidentally\s)\b(?:hurt(?:ing)?|harm(?:ing|ed)?|cut(?:ting)?|burn(?:ed|t|ing)?|"
+        r"starv(?:e|ed|ing)|hit(?:ting)?)\s+myself\b(?!\s+(?:again\s+)?(?:while\s+|when\s+)?"
+        r"(?:chopping|shaving|slicing|peeling|dicing|cooking|playing|lifting|running|skiing|"
+        r"laughing|out\b|on\s+(?:a|an|the|some)\b|at\s+(?:the\s+)?(?:gym|work|practice)|by\s+"
+        r"accident|accidentally|in\s+the\s+kitchen))|\b(?:cut|cutting)\s+"
         r"(?:again|deep(?:er)?)\b|\b(?:burn(?:ed|t|ing)?|cut(?:ting)?|scratch(?:ed|ing)?|"
         r"punch(?:ed|ing)?)\s+(?:my\s+)?(?:own\s+)?(?:arms?|wrists?|legs?|thighs?|skin|stomach)\b"
         r"[^.!?]{0,30}\b(?:on\s+purpose|to\s+feel\s+(?:something|anything|better|real)|until\s+"
@@ -603,6 +615,11 @@ class CrisisScorer(Protocol):
         """The probability that the writer of these messages (oldest first) is in crisis."""
         ...
 
+    def message_score(self, text: str) -> float:
+        """The part of `score([text])` that comes from a model of single chat messages, on the
+        same scale (0.0 without one)."""
+        ...
+
 
 class CrisisClassifier:
     """Scores messages (alone or as a multi-turn window) with the shipped head.
@@ -610,14 +627,31 @@ class CrisisClassifier:
     Embeddings of recent messages are cached, so a turn embeds only the new message.
     """
 
-    def __init__(self, head: CrisisHead | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        head: CrisisHead | None = None,
+        embedder: Embedder | None = None,
+        messages: MessageScorer | None = None,
+        *,
+        load_messages: bool = True,
+    ) -> None:
         if embedder is None:
             from os1.embedder import embedder as shared_embedder
 
             embedder = shared_embedder()
         self.head = head or CrisisHead.load()
         self.embedder = embedder
+        if messages is None and load_messages:
+            from os1.errors import ModelError
+            from os1.safety.crisis_messages import message_model
+
+            try:
+                messages = message_model()
+            except ModelError:
+                messages = None  # the head alone, as before the message model shipped
+        self.messages = messages
         self._cache: OrderedDict[str, tuple[Vector, Vector]] = OrderedDict()
+        self._message_cache: OrderedDict[str, float] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -654,9 +688,65 @@ class CrisisClassifier:
         return vectors, styles
 
     def score(self, texts: Sequence[str]) -> float:
-        """The probability that the writer of these messages (taken together) is in crisis."""
+        """The probability that the writer of these messages (taken together) is in crisis.
+
+        One message of up to `MESSAGE_WORDS` words is also read by the message model, and the
+        higher of the two counts: its probability is put on the head's scale so that its own
+        thresholds land where the detector's rules act (`SHORT_CHECK_IN` and `SHORT_SCORE` up
+        to `SHORT_WORDS` words, the head's thresholds above)."""
         vectors, styles = self._chunks(list(texts))
-        return self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
+        bag = self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
+        return max(bag, self.message_score(texts[0])) if len(texts) == 1 else bag
+
+    def message_score(self, text: str) -> float:
+        """The message model's score for `text` on the head's scale (0.0 without the model,
+        or for a message longer than `MESSAGE_WORDS` words)."""
+        words = len(text.split())
+        if self.messages is None or words > MESSAGE_WORDS:
+            return 0.0
+        if words <= SHORT_WORDS:
+            return self._message_score(text, SHORT_CHECK_IN, SHORT_SCORE)
+        return self._message_score(text, self.head.check_in_threshold, self.head.threshold)
+
+    def _message_score(self, text: str, check_in: float, protocol: float) -> float:
+        assert self.messages is not None
+        with self._lock:
+            probability = self._message_cache.get(text)
+        if probability is None:
+            probability = self.messages.probability(text)
+            with self._lock:
+                self._message_cache[text] = probability
+                while len(self._message_cache) > 256:
+                    self._message_cache.popitem(last=False)
+        return on_scale(
+            probability,
+            (self.messages.check_in_threshold, self.messages.threshold),
+            (check_in, protocol),
+        )
+
+
+def on_scale(value: float, source: tuple[float, float], target: tuple[float, float]) -> float:
+    """`value` moved from one model's (check-in, protocol) thresholds to another's, linearly
+    between them and towards 0 and 1, so that each threshold lands on its counterpart."""
+    (low, high), (to_low, to_high) = source, target
+    low = min(low, high)
+    points = [(0.0, 0.0), (low, to_low), (high, to_high), (1.0, 1.0)]
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if value <= x1:
+            return y1 if x1 <= x0 else y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+    return 1.0
+
+
+class MessageScorer(Protocol):
+    """A model of single chat messages (`CrisisMessageModel`): a probability and the two
+    thresholds chosen for it."""
+
+    threshold: float
+    check_in_threshold: float
+
+    def probability(self, text: str) -> float:
+        """The probability that one message is from someone in crisis."""
+        ...
 
 
 class ToneReader(Protocol):

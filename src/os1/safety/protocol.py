@@ -14,14 +14,20 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
+from os1.safety.crisis_model import (
+    MESSAGE_WORDS,
+    SHORT_CHECK_IN,
+    SHORT_SCORE,
+    SHORT_WORDS,
+    TERSE_WORDS,
+)
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.4"
+VERSION = "1.5"
 
 
 def _hours(delta: timedelta) -> str:
@@ -78,6 +84,18 @@ that the emotion model reads as plainly cheerful (positive, nothing negative) go
 unless something worrying came just before it or it holds a sign: the check-in rather than the
 protocol ("That's awesome, what do you do if you don't mind me asking?" scored 0.59), nothing
 rather than the check-in ("thanks, that helps. I think I'll go for a walk." scored 0.34).
+
+**Chat messages.** The classifier learned from Reddit histories and reads one chat message
+poorly ("Been staring at the bottle of pills on my desk for an hour." scored 0.02). Since 1.5 a
+second model reads every message of up to {MESSAGE_WORDS} words on its own: all-MiniLM-L6-v2
+fine-tuned on chat messages written for os1 (crises said the way people hint at them, and
+everyday look-alikes that share their words: "I cut myself chopping onions") and 6,000 everyday
+comments (`os1 safety train-messages`). Its protocol threshold lets 0.3% of 37,397 everyday
+comments it never trained on through, its check-in threshold 1%; its score is put on the
+classifier's scale (its thresholds land on {SHORT_SCORE} and {SHORT_CHECK_IN} for a message of
+up to {SHORT_WORDS} words, on the classifier's own above), so every rule here applies to it
+alike, and the higher of the two scores counts. The cheerful rule corrects the classifier only:
+the emotion model reads "i am so done. with everything. with life" as cheerful.
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -256,6 +274,32 @@ noticed and supporters alarmed, post by post with the shipped classifier, unchan
 of 1.4, the 5,426 comments get the protocol 10 times and the question 39 times (18 and 128 with
 1.3): 0.9% of everyday messages meet either, from 2.7% ("a face I do not want to wake up to"
 no longer reads as a statement).
+
+Version 1.5 adds the model of chat messages (see 1). The C-SSRS and cross-validation figures
+above are the classifier's and do not include it; it was measured on two sets of chat messages
+it never trained on (`bench/` in the source: 40 crises and 40 look-alikes written for os1
+before it was trained, and 60 + 60 written separately by a writer who saw neither its training
+messages nor the first set), on the GoEmotions development comments and on XSTest, with
+everything in this protocol, before (1.4) and after:
+
+| data | counted | protocol 1.4 → 1.5 | or check-in 1.4 → 1.5 |
+|------|---------|--------------------|-----------------------|
+| chat, first set: 40 crises | noticed | 19 → 36 | 23 → 39 |
+| chat, first set: 40 look-alikes | alarmed | 2 → 3 | 3 → 12 |
+| chat, second set: 60 crises | noticed | 21 → 48 | 28 → 54 |
+| chat, second set: 60 look-alikes | alarmed | 3 → 2 | 7 → 10 |
+| GoEmotions dev: 5,426 everyday comments | alarmed | 10 → 21 | 49 → 107 |
+| XSTest: 250 safe prompts | alarmed | 1 → 2 | 2 → 6 |
+| C-SSRS dev post by post (in-sample): 115 in crisis | noticed | 95.7% → 96.5% | 97.4% → 98.3% |
+| the same: 48 supporters | alarmed | 87.5% → 87.5% | 91.7% → 93.8% |
+
+Everyday messages are asked about twice as often as with 1.4 (2.0% of the comments meet the
+protocol or the question, from 0.9%); a check-in threshold at 0.5% of the comments instead of
+1% would ask 55 of them rather than 86 and notice 51 of the second set's 60 crises rather
+than 54. Three statements were narrowed after the look-alikes were read ("cut myself chopping
+onions", "better off without me at the meeting", "sleep and not wake up until noon"); on the
+48,836 GoEmotions comments, the C-SSRS posts and XSTest they match exactly what they matched
+before.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises

@@ -1,0 +1,234 @@
+"""Training the crisis message model (`os1 safety train-messages`): MiniLM fine-tuned on chat.
+
+The crisis head (`crisis_training`) learned from Reddit histories; one short chat message is
+not what it was made for ("Been staring at the bottle of pills on my desk for an hour." scored
+0.02). This model reads one message as people type it to a companion. It is all-MiniLM-L6-v2
+fine-tuned with one logit, exported to int8 ONNX (`crisis_messages.onnx`), trained on:
+
+- the messages written for os1: `crisis_examples.txt` (single turns) and
+  `crisis_chat_examples.txt` (chat crises said indirectly, and everyday look-alikes that share
+  their words), both in the package;
+- a fixed sample of everyday GoEmotions comments (from the data folder), all safe.
+
+A share of the written messages and every comment not in the sample (about 37,000) are held
+out of training: the thresholds are chosen on the comments with the quantised model, the one
+that ships (the protocol's lets `EVERYDAY_PROTOCOL` of them through, the check-in's
+`EVERYDAY_CHECK_IN`: so many comments keep those far ends steady), and the written ones show
+what they catch. Needs the `train` extra (torch); about 10 minutes on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from os1.safety.crisis_model import explicit_statement
+
+__all__ = [
+    "MessageExample",
+    "load_message_examples",
+    "measure_message_model",
+    "train_message_model",
+]
+
+CHAT_FILE = "crisis_chat_examples.txt"
+GOEMOTIONS_FILE = Path("goemotions") / "train.tsv"
+GOEMOTIONS_TRAIN = 6000
+HELD_OUT = 0.15
+EVERYDAY_PROTOCOL = 0.003
+EVERYDAY_CHECK_IN = 0.01
+MAX_TOKENS = 64
+
+
+@dataclass(frozen=True, slots=True)
+class MessageExample:
+    """One message, its label and where it came from ("own", "chat" or "goemotions")."""
+
+    text: str
+    crisis: bool
+    source: str
+
+
+def _written(name: str, source: str) -> list[MessageExample]:
+    text = files("os1.safety").joinpath(name).read_text(encoding="utf-8")
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        label, body = line.split("\t", 1)
+        if " || " not in body:  # single messages only (the multi-turn ones teach the head)
+            out.append(MessageExample(body.strip(), label == "crisis", source))
+    return out
+
+
+def load_message_examples(data_dir: Path, seed: int = 13) -> tuple[list[MessageExample], list[str]]:
+    """The training messages, and every other everyday comment (for the thresholds).
+    Raises FileNotFoundError naming the GoEmotions file when it is missing."""
+    path = data_dir / GOEMOTIONS_FILE
+    if not path.is_file():
+        raise FileNotFoundError(str(path))
+    with path.open(encoding="utf-8") as handle:
+        comments = [line.split("\t", 1)[0] for line in handle if line.strip()]
+    # A comment that states intent outright is not a safe example; leave it out.
+    comments = [c for c in comments if explicit_statement(c) is None]
+    shuffled = random.Random(seed).sample(comments, len(comments))
+    cut = min(GOEMOTIONS_TRAIN, len(shuffled) * 2 // 3)
+    examples = _written("crisis_examples.txt", "own") + _written(CHAT_FILE, "chat")
+    examples += [MessageExample(c, False, "goemotions") for c in shuffled[:cut]]
+    return examples, shuffled[cut:]
+
+
+def _split(examples: list[MessageExample], seed: int) -> tuple[list[int], list[int]]:
+    """Training and held-out indices: `HELD_OUT` of each written group (by source and label)."""
+    rng = random.Random(seed)
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for i, e in enumerate(examples):
+        groups.setdefault((e.source, e.crisis), []).append(i)
+    train: list[int] = []
+    held: list[int] = []
+    for (source, _), members in sorted(groups.items()):
+        rng.shuffle(members)
+        cut = 0 if source == "goemotions" else round(HELD_OUT * len(members))
+        held += members[:cut]
+        train += members[cut:]
+    return sorted(train), sorted(held)
+
+
+def _threshold(scores: Any, share: float) -> float:
+    """The lowest score at which at most `share` of `scores` reach it."""
+    import numpy as np
+
+    values = np.sort(np.asarray(scores))[::-1]
+    allowed = math.floor(share * len(values))
+    return float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+
+
+def train_message_model(
+    data_dir: Path,
+    out: Path,
+    *,
+    epochs: int = 4,
+    learning_rate: float = 5e-5,
+    batch_size: int = 32,
+    seed: int = 13,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Fine-tune, export `out` (int8 ONNX) and its thresholds and figures (`out` as .json)."""
+    from os1.heart.train import (
+        _require_torch,
+        batches,
+        build_model,
+        encode,
+        export_onnx,
+        minilm_dir,
+        pad,
+        tokenizer_for,
+    )
+
+    torch = _require_torch()
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from safetensors.torch import load_file
+
+    random.seed(seed)
+    torch.manual_seed(seed)
+    examples, check = load_message_examples(data_dir, seed)
+    train, held = _split(examples, seed)
+    minilm = minilm_dir()
+    tokenizer = tokenizer_for(minilm)
+    ids = encode(tokenizer, [examples[i].text for i in train])
+    labels = torch.tensor([float(examples[i].crisis) for i in train])
+    positives = float(labels.sum())
+    # Crises are one message in ten here; weighing them up keeps the gradient balanced.
+    loss_fn = torch.nn.BCEWithLogitsLoss(
+        pos_weight=torch.tensor(math.sqrt((len(train) - positives) / positives))
+    )
+    model = build_model(torch, outputs=1)
+    missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
+    if [m for m in missing if not m.startswith("head")]:
+        raise RuntimeError(f"MiniLM weights did not load: missing {missing}")
+    model.embeddings.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optim = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.01)
+    total = math.ceil(len(ids) / batch_size) * epochs
+    warm = max(1, int(total * 0.06))
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
+    )
+    log(f"{len(train)} messages ({int(positives)} crises), {len(held)} written ones held out")
+    started = time.monotonic()
+    for epoch in range(epochs):
+        model.train()
+        order = list(range(len(ids)))
+        random.shuffle(order)
+        epoch_batches = batches(ids, order, batch_size)
+        random.shuffle(epoch_batches)
+        running = 0.0
+        for batch in epoch_batches:
+            tokens, mask = pad(torch, [ids[i] for i in batch])
+            loss = loss_fn(model(tokens, mask)[:, 0], labels[batch])
+            optim.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optim.step()
+            sched.step()
+            running += float(loss.detach())
+        minutes = (time.monotonic() - started) / 60
+        mean = running / len(epoch_batches)
+        log(f"epoch {epoch + 1}/{epochs}: loss {mean:.4f}, {minutes:.1f} min")
+    raw = out.with_name(out.stem + "-fp32.onnx")
+    export_onnx(torch, model, tokenizer, raw)
+    quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)
+    raw.unlink()
+    meta = measure_message_model(out, examples, check, held) | {
+        "train": {
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "seed": seed,
+            "messages": len(train),
+            "crises": int(positives),
+            "minutes": round((time.monotonic() - started) / 60, 1),
+        },
+    }
+    out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    log(f"thresholds: protocol {meta['threshold']}, check-in {meta['check_in_threshold']}")
+    return meta
+
+
+def measure_message_model(
+    path: Path, examples: list[MessageExample], check: list[str], held: list[int]
+) -> dict[str, Any]:
+    """The thresholds of the model at `path`, chosen on the everyday comments `check`, and what
+    they catch of the written messages held out (`held`, indices into `examples`)."""
+    import numpy as np
+
+    from os1.safety.crisis_messages import CrisisMessageModel
+
+    scorer = CrisisMessageModel(path, thresholds=(0.5, 0.5))
+    everyday = scorer.probabilities(check)[:, 0]
+    protocol = _threshold(everyday, EVERYDAY_PROTOCOL)
+    check_in = min(protocol, _threshold(everyday, EVERYDAY_CHECK_IN))
+    held_scores = scorer.probabilities([examples[i].text for i in held])[:, 0]
+    groups: dict[str, list[float]] = {}
+    for i, score in zip(held, held_scores, strict=True):
+        e = examples[i]
+        groups.setdefault(f"{e.source}_{'crisis' if e.crisis else 'safe'}", []).append(score)
+    figures: dict[str, Any] = {"everyday_comments": len(check)}
+    for name, at in (("protocol", protocol), ("check_in", check_in)):
+        figures[name] = {"everyday": round(float((everyday >= at).mean()), 4)} | {
+            group: round(float(np.mean(np.asarray(scores) >= at)), 3)
+            for group, scores in sorted(groups.items())
+        }
+    return {
+        "threshold": round(protocol, 4),
+        "check_in_threshold": round(check_in, 4),
+        "max_tokens": MAX_TOKENS,
+        "held_out": figures,
+    }
