@@ -110,6 +110,7 @@ def test_eval_crisis_writes_recall_and_false_alarms(tmp_path: Path) -> None:
     assert "false_alarm_rate" in result.output
     report = json.loads(out.read_text(encoding="utf-8"))
     assert (report["recall"], report["false_alarm_rate"], report["n"]) == (1.0, 0.0, 4)
+    assert report["message_model"] is True, "the model of chat messages ships in the package"
 
 
 def test_eval_crisis_explains_a_bad_file(tmp_path: Path) -> None:

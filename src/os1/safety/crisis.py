@@ -198,7 +198,14 @@ _AFFIRMATIVE = re.compile(
     r"a\s+lot|often|lately|more\s+than)\b",
     re.IGNORECASE,
 )
-_NEGATIVE = re.compile(r"^\W*(?:no|nope|nah|not\s+at\s+all|never)\b", re.IGNORECASE)
+# A no, after a laugh or an "oh" ("haha no, just clumsy" went unread, and her next worry
+# about "Don't worry about me tonight, I'm staying at Jen's." escalated to the protocol).
+_NEGATIVE = re.compile(
+    r"^\W*(?:(?:ha(?:ha)*|he(?:he)+|lol|lmao|oh|omg|ah+|aw+|um+|uh+|hm+|wait|god|oh\s+god|"
+    r"sorry)\W+)*(?:no|nope|nah|not\s+at\s+all|not\s+really|never|definitely\s+not|of\s+course\s+"
+    r"not|no\s+way|god\s+no|hell\s+no)\b",
+    re.IGNORECASE,
+)
 
 
 def answers_check_in(text: str) -> bool:
@@ -270,6 +277,9 @@ class CrisisAssessment:
     """The new message alone is worrying (not only the window that still holds earlier ones)."""
     cheerful: bool = False
     """Short and plainly cheerful: the classifier alone would have brought the protocol."""
+    pressing: bool = False
+    """The new message alone is clearly worrying: a sign or a statement, or a score at least
+    halfway from the check-in to the protocol (enough to ask again after a no)."""
 
     @property
     def level(self) -> Literal["crisis", "check-in", "none"]:
@@ -299,6 +309,12 @@ class CrisisDetector:
     def mode(self) -> Literal["classifier", "patterns"]:
         """Whether the classifier is in use (loading it on first use)."""
         return "classifier" if self.classifier() is not None else "patterns"
+
+    @property
+    def reads_chat_messages(self) -> bool:
+        """Whether the shipped model of single chat messages is in use beside the classifier."""
+        classifier = self.classifier()
+        return isinstance(classifier, CrisisClassifier) and classifier.messages is not None
 
     def classifier(self) -> CrisisScorer | None:
         """The classifier, loaded on first use; None if its parts are missing."""
@@ -402,6 +418,11 @@ class CrisisDetector:
             and self._plainly_cheerful(text, explicit, calm_before)
         )
         check_in = not crisis and not quiet and (asked or sign)
+        if len(text.split()) <= SHORT_WORDS and explicit is None:
+            halfway = (SHORT_CHECK_IN + SHORT_SCORE) / 2 * sensitivity
+        else:
+            halfway = (check_in_at + threshold) / 2
+        pressing = sign or explicit is not None or (score >= halfway and not quiet)
         return CrisisAssessment(
             crisis,
             score,
@@ -412,6 +433,7 @@ class CrisisDetector:
             check_in,
             not quiet and (worrying(score) or sign),
             cheerful,
+            pressing,
         )
 
 
@@ -511,9 +533,11 @@ class CrisisPolicy:
             return PolicyAction(events=(("crisis_check_in_declined", facts),), data=facts)
         # Asked once already (and not answered no): the window still holding that message is
         # not a reason to ask again.
-        # After a no, only the new message itself is a reason to ask again: the window still
-        # holds the one they answered about ("yeah, I went running" was asked again).
-        if found.check_in and state != "open" and (state != "declined" or found.message_check_in):
+        # After a no, only the new message itself is a reason to ask again, and only when it is
+        # clearly worrying: the window still holds the one they answered about ("yeah, I went
+        # running" was asked again), and "Don't worry about me tonight, I'm staying at Jen's."
+        # (0.33) was asked right after "haha no, just clumsy".
+        if found.check_in and state != "open" and (state != "declined" or found.pressing):
             return PolicyAction(
                 # Told that a cheerful message "may carry something heavy", the model answered
                 # "That's awesome, what do you do?" with talk of heavy things: it answers as to

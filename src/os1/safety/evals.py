@@ -128,6 +128,7 @@ def eval_crisis(
         "false_alarms": hits[False],
         "check_ins": asked[True] + asked[False],
         "mode": detector.mode,
+        "message_model": detector.reads_chat_messages,
     }
 
 

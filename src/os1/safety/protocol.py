@@ -117,8 +117,10 @@ funeral, giving up on everything, "I don't care what happens to me", "I'm done w
 
 The conversation remembers it for {_hours(CHECK_IN_MEMORY)} hours. A yes, a "sometimes" or an "I
 don't know" gets the crisis protocol; so does another worrying message in that time, unless
-they answered no. A no is believed: after it, only a new worrying message is asked about, and
-what they said before answering is not read again with what they say next. The question is
+they answered no. A no is believed (also after a laugh: "haha no, just clumsy"): after it, only
+a new message that is clearly worrying is asked about (a sign or a statement, or a score at
+least halfway from the check-in to the protocol), and what they said before answering is not
+read again with what they say next. The question is
 only ever hers, from this protocol: when the model copies it from her earlier replies, it is
 taken out of what the model wrote. Thoughts
 told only in the past or denied ("I used to want to die when I was a teenager", "I would never
