@@ -829,8 +829,26 @@ def test_a_message_that_alarmed_at_its_turn_does_not_alarm_again_on_the_next() -
     after = detector.assess("My dog died this morning.", ["That is awesome, what do you do?"])
     assert after.level == "none"
     # Pieces that each stay under the threshold still count together (scored as their most
-    # worrying one by this fake, so the window here shows what is read, not how).
-    assert detector.assess("ok", ["I gave my cat away"]).window_score == pytest.approx(0.1)
+    # worrying one by this fake, so the window here shows what is read, not how), when the
+    # last piece is itself worrying; "ok" is not.
+    detector = CrisisDetector(UnsureScores({"cat": 0.3, "around": 0.16}))
+    after_cat = detector.assess("I won't be around much longer", ["I gave my cat away"])
+    assert after_cat.window_score == pytest.approx(0.3)
+    assert after_cat.level == "crisis"
+    assert detector.assess("ok", ["I gave my cat away"]).window_score == 0.0
+
+
+def test_everyday_chat_about_hard_times_does_not_add_up_to_a_crisis() -> None:
+    """Read together, four turns of everyday chat about hard times looked like a Reddit
+    history of crisis (38 protocols and 55 questions in 1,451 LoCoMo turns, none worrying
+    alone); the window counts when the newest message is itself worrying."""
+    detector = CrisisDetector(UnsureScores({"support": 0.25, "tough": 0.25, "heavy": 0.35}))
+    earlier = ["the support group helped me a lot", "it was tough at first"]
+    calm = detector.assess("now I volunteer there every week", earlier)
+    assert (calm.window_score, calm.level) == (0.0, "none")
+    worried = detector.assess("but lately it all feels heavy again", earlier)
+    assert worried.window_score == pytest.approx(0.35)
+    assert worried.level == "check-in"
 
 
 @needs_classifier
@@ -880,6 +898,11 @@ def test_their_everyday_look_alikes_do_not_get_the_protocol(text: str) -> None:
 def test_the_shipped_models_ask_rather_than_alarm_on_a_cheerful_question() -> None:
     detector = CrisisDetector()
     asked = detector.assess("That's awesome, what do you do if you don't mind me asking?")
-    assert asked.score >= 0.5, "the classifier alone is sure of it"
+    assert asked.level == "none", "the model of chat messages reads it as everyday (0.59 before)"
+    from os1.safety.crisis_model import CrisisClassifier, EmotionTone
+
+    head_only = CrisisDetector(CrisisClassifier(load_messages=False), tone=EmotionTone())
+    asked = head_only.assess("That's awesome, what do you do if you don't mind me asking?")
+    assert asked.score >= 0.5, "the classifier of histories alone is sure of it"
     assert asked.level == "check-in"
     assert detector.assess("Just want to die.").level == "crisis"

@@ -168,9 +168,9 @@ async def test_a_crisis_told_over_several_turns_is_noticed(
         await safe.store.append_message(user.id, conversation.id, "user", text)
         await safe.store.append_message(user.id, conversation.id, "assistant", "Mm, I hear you.")
     alone = safe.safety.policies[1]
-    assert not alone.detector.assess("I've made my peace with it").crisis  # type: ignore[attr-defined]
+    assert not alone.detector.assess("honestly I'm just so tired").crisis  # type: ignore[attr-defined]
     asked = len(backend.requests)
-    reply = await say(safe, chat, "I've made my peace with it")
+    reply = await say(safe, chat, "honestly I'm just so tired")
     assert len(backend.requests) == asked
     assert "988" in reply.reply.content
 

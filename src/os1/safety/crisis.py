@@ -37,6 +37,7 @@ from os1.safety.crisis_model import (
     explicit_statement,
     faint,
     indirect_statement,
+    names_statement,
     past_or_denied,
     terse,
 )
@@ -364,13 +365,25 @@ class CrisisDetector:
         window = classifier.score([*recent, text]) if recent else score
         # Each earlier message alone (its embedding is cached: nothing new is embedded here).
         before = [classifier.score([m]) for m in recent]
+        check_in_at = classifier.check_in_threshold * sensitivity
         if any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True)):
             # The window is for messages that worry only together ("I gave my cat to my sister",
             # then "I won't be around much longer"). An earlier message whose score alone brought
             # the protocol was answered at its turn, and it would otherwise alarm again on
             # "thanks" or "my dog died". (One that was only asked about still counts.)
             window = score
-        past = alone and past_or_denied(text)
+        elif not (
+            explicit is not None
+            or indirect_statement(text)
+            or (score >= check_in_at and not faint(text, explicit, score / sensitivity))
+        ):
+            # Worry told in pieces still ends in a worrying piece. Read together, four turns of
+            # everyday chat about hard times looked like a Reddit history of crisis to the head
+            # (38 protocols and 55 questions in 1,451 LoCoMo turns, none of them worrying alone).
+            window = score
+        # (Whatever the score when it names thoughts of suicide: the message model reads them
+        # long past as safe, and the question is about now.)
+        past = past_or_denied(text) and (alone or names_statement(text))
         if past:
             # "I used to want to die, years ago": a gentle question about now, not the protocol
             # (earlier messages that were a crisis by themselves were answered at their turn).
@@ -383,7 +396,6 @@ class CrisisDetector:
             # the protocol, unless the classifier is sure; earlier messages that were a crisis
             # were answered at their turn.
             alone = crisis = False
-        check_in_at = classifier.check_in_threshold * sensitivity
         calm_before = all(s < check_in_at for s in before)
         # The cheerful rule corrects the head (trained on Reddit histories, it misreads some
         # short happy messages); the message model, trained on chat, is not overruled by it:

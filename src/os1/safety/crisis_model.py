@@ -54,6 +54,7 @@ __all__ = [
     "explicit_statement",
     "faint",
     "indirect_statement",
+    "names_statement",
     "on_scale",
     "past_or_denied",
     "split_chunks",
@@ -433,6 +434,13 @@ _NOW = re.compile(
 )
 
 
+def names_statement(text: str) -> bool:
+    """Whether `text` holds one of the explicit statements, negated or not ("I used to want
+    to die" names one; `explicit_statement` does not count it)."""
+    unquoted = _QUOTES.sub(" ", text)
+    return any(pattern.search(unquoted) for pattern in _EXPLICIT_RE.values())
+
+
 def past_or_denied(text: str) -> bool:
     """Whether a message tells of suicidal thoughts only in the past or to deny them ("I used
     to want to die when I was a teenager", "I would never kill myself"), with nothing that
@@ -690,21 +698,27 @@ class CrisisClassifier:
     def score(self, texts: Sequence[str]) -> float:
         """The probability that the writer of these messages (taken together) is in crisis.
 
-        One message of up to `MESSAGE_WORDS` words is also read by the message model, and the
-        higher of the two counts: its probability is put on the head's scale so that its own
-        thresholds land where the detector's rules act (`SHORT_CHECK_IN` and `SHORT_SCORE` up
-        to `SHORT_WORDS` words, the head's thresholds above)."""
+        One message of up to `MESSAGE_WORDS` words is read by the message model (trained on
+        chat) instead of the head (trained on Reddit histories, it read everyday chat about
+        hard times as a crisis: 57 of 1,451 LoCoMo turns). Its probability is put on the head's
+        scale so that its own thresholds land where the detector's rules act (`SHORT_CHECK_IN`
+        and `SHORT_SCORE` up to `SHORT_WORDS` words, the head's thresholds above). Longer
+        messages and windows of several are the head's."""
+        if len(texts) == 1 and self.reads_alone(texts[0]):
+            return self.message_score(texts[0])
         vectors, styles = self._chunks(list(texts))
-        bag = self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
-        return max(bag, self.message_score(texts[0])) if len(texts) == 1 else bag
+        return self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
+
+    def reads_alone(self, text: str) -> bool:
+        """Whether one message is read by the message model (see `score`)."""
+        return self.messages is not None and len(text.split()) <= MESSAGE_WORDS
 
     def message_score(self, text: str) -> float:
         """The message model's score for `text` on the head's scale (0.0 without the model,
         or for a message longer than `MESSAGE_WORDS` words)."""
-        words = len(text.split())
-        if self.messages is None or words > MESSAGE_WORDS:
+        if not self.reads_alone(text):
             return 0.0
-        if words <= SHORT_WORDS:
+        if len(text.split()) <= SHORT_WORDS:
             return self._message_score(text, SHORT_CHECK_IN, SHORT_SCORE)
         return self._message_score(text, self.head.check_in_threshold, self.head.threshold)
 

@@ -86,16 +86,23 @@ protocol ("That's awesome, what do you do if you don't mind me asking?" scored 0
 rather than the check-in ("thanks, that helps. I think I'll go for a walk." scored 0.34).
 
 **Chat messages.** The classifier learned from Reddit histories and reads one chat message
-poorly ("Been staring at the bottle of pills on my desk for an hour." scored 0.02). Since 1.5 a
-second model reads every message of up to {MESSAGE_WORDS} words on its own: all-MiniLM-L6-v2
-fine-tuned on chat messages written for os1 (crises said the way people hint at them, and
-everyday look-alikes that share their words: "I cut myself chopping onions") and 6,000 everyday
-comments (`os1 safety train-messages`). Its protocol threshold lets 0.3% of 37,397 everyday
-comments it never trained on through, its check-in threshold 1%; its score is put on the
-classifier's scale (its thresholds land on {SHORT_SCORE} and {SHORT_CHECK_IN} for a message of
-up to {SHORT_WORDS} words, on the classifier's own above), so every rule here applies to it
-alike, and the higher of the two scores counts. The cheerful rule corrects the classifier only:
-the emotion model reads "i am so done. with everything. with life" as cheerful.
+poorly both ways: "Been staring at the bottle of pills on my desk for an hour." scored 0.02,
+and everyday chat about hard times ("Thanks, Melanie. Transitioning wasn't easy…") scored
+above its threshold. Since 1.5 a second model reads every message of up to {MESSAGE_WORDS}
+words instead: all-MiniLM-L6-v2 fine-tuned on chat messages written for os1 (crises said the
+way people hint at them, and everyday look-alikes that share their words: "I cut myself
+chopping onions") and 6,000 everyday comments (`os1 safety train-messages`). Its protocol
+threshold lets 0.3% of 37,397 everyday comments it never trained on through, its check-in
+threshold 1%; its score is put on the classifier's scale (its thresholds land on {SHORT_SCORE}
+and {SHORT_CHECK_IN} for a message of up to {SHORT_WORDS} words, on the classifier's own above),
+so the rules here apply to it alike. Longer messages, and the last few messages read together,
+are still the classifier's, and the messages read together count only when the newest one is
+itself worrying (what would get the check-in alone, a sign or a statement): worry told in
+pieces still ends in a worrying piece, and four turns of everyday chat about hard times read
+together looked like a crisis to the classifier. Thoughts of suicide told only in the past
+("I used to want to die when I was a teenager, but therapy really helped") get the check-in
+whatever the score. The cheerful rule above is for the classifier alone (used when the message
+model is missing); the message model reads cheerful messages itself.
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -277,31 +284,36 @@ of 1.4, the 5,426 comments get the protocol 10 times and the question 39 times (
 1.3): 0.9% of everyday messages meet either, from 2.7% ("a face I do not want to wake up to"
 no longer reads as a statement).
 
-Version 1.5 adds the model of chat messages (see 1). The C-SSRS and cross-validation figures
-above are the classifier's and do not include it; it was measured on two sets of chat messages
-it never trained on (`bench/` in the source: 40 crises and 40 look-alikes written for os1
-before it was trained, and 60 + 60 written separately by a writer who saw neither its training
-messages nor the first set), on the GoEmotions development comments and on XSTest, with
+Version 1.5 adds the model of chat messages and the rule for messages read together (see 1).
+The C-SSRS and cross-validation figures above are the classifier's and do not include them;
+they were measured on two sets of chat messages the model never trained on (`bench/` in the
+source: 40 crises and 40 look-alikes written for os1 before it was trained, and 60 + 60
+written separately by a writer who saw neither its training messages nor the first set), on
+everyday chat (the 1,451 turns of the three LoCoMo development conversations, each read with
+the speaker's previous three), on the GoEmotions development comments and on XSTest, with
 everything in this protocol, before (1.4) and after:
 
 | data | counted | protocol 1.4 → 1.5 | or check-in 1.4 → 1.5 |
 |------|---------|--------------------|-----------------------|
 | chat, first set: 40 crises | noticed | 19 → 36 | 23 → 39 |
-| chat, first set: 40 look-alikes | alarmed | 2 → 3 | 3 → 12 |
-| chat, second set: 60 crises | noticed | 21 → 48 | 28 → 54 |
-| chat, second set: 60 look-alikes | alarmed | 3 → 2 | 7 → 10 |
-| GoEmotions dev: 5,426 everyday comments | alarmed | 10 → 21 | 49 → 107 |
-| XSTest: 250 safe prompts | alarmed | 1 → 2 | 2 → 6 |
-| C-SSRS dev post by post (in-sample): 115 in crisis | noticed | 95.7% → 96.5% | 97.4% → 98.3% |
-| the same: 48 supporters | alarmed | 87.5% → 87.5% | 91.7% → 93.8% |
+| chat, first set: 40 look-alikes | alarmed | 2 → 3 | 3 → 11 |
+| chat, second set: 60 crises | noticed | 21 → 47 | 28 → 53 |
+| chat, second set: 60 look-alikes | alarmed | 3 → 1 | 7 → 7 |
+| LoCoMo: 1,451 turns of everyday chat | alarmed | 96 → 7 | 191 → 16 |
+| GoEmotions dev: 5,426 everyday comments | alarmed | 10 → 13 | 49 → 68 |
+| XSTest: 250 safe prompts | alarmed | 1 → 1 | 2 → 4 |
+| C-SSRS dev post by post (in-sample): 115 in crisis | noticed | 95.7% → 93.0% | 97.4% → 97.4% |
+| the same: 48 supporters | alarmed | 87.5% → 75.0% | 91.7% → 81.2% |
 
-Everyday messages are asked about twice as often as with 1.4 (2.0% of the comments meet the
-protocol or the question, from 0.9%); a check-in threshold at 0.5% of the comments instead of
-1% would ask 55 of them rather than 86 and notice 51 of the second set's 60 crises rather
-than 54. Three statements were narrowed after the look-alikes were read ("cut myself chopping
-onions", "better off without me at the meeting", "sleep and not wake up until noon"); on the
-48,836 GoEmotions comments, the C-SSRS posts and XSTest they match exactly what they matched
-before.
+Three C-SSRS people read post by post get the question rather than the protocol now (short
+posts are the message model's, and a window needs a worrying newest post); six fewer
+supporters are alarmed. The first draft of 1.5 kept the higher of the two models' scores for
+a single message and read the window as before: everyday chat was still alarmed as often (96
+protocols in LoCoMo), and the GoEmotions comments got the protocol 21 times and the question
+86 times. Three statements
+were narrowed after the look-alikes were read ("cut myself chopping onions", "better off
+without me at the meeting", "sleep and not wake up until noon"); on the 48,836 GoEmotions
+comments, the C-SSRS posts and XSTest they match exactly what they matched before.
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
@@ -319,7 +331,9 @@ count as safe; its unsafe ones are harmful requests, not statements of crisis, s
 out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together). On the development files the shipped classifier gives XSTest
 0.4% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
-optimistic figure; the table above is the held-out one), recall 94.8% (96.5% with check-ins).
+optimistic figure; the table above is the held-out one), recall 93.9% (96.5% with check-ins;
+94.8% with 1.4: three people whose posts come to 36-48 words in all are now read by the
+message model, which notices one more of them and two fewer).
 
 ## 7. Audit
 
