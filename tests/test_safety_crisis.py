@@ -512,6 +512,7 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I feel trapped and there's no way out.",
         "I can't take this pain anymore.",
         "i hate my life so much",
+        "nothing really matters now",
         "I'm worthless and everyone knows it.",
         "I think about death a lot lately.",
         "I'm scared I might do something stupid tonight.",

@@ -279,7 +279,8 @@ _INDIRECT_RE = re.compile(
     r"[.!,;]|\s+(?:much\s+longer|like\s+this|anymore|any\s+longer)\b))|\b(?:giv(?:e|ing)|gave)\s+"
     r"(?:away\s+)?(?:all\s+)?my\s+(?:things|stuff|belongings|possessions)(?:\s+away)?\b[^.!?]{0,40}"
     r"\b(?:won" + _A + r"t|will\s+not|don" + _A + r"t|do\s+not)\s+need\s+(?:them|it|any\s+of\s+"
-    r"(?:it|them))\b|\bnothing\s+(?:really\s+|even\s+)?matters(?:\s+(?:any\s*more|to\s+me))?"
+    r"(?:it|them))\b|\bnothing\s+(?:really\s+|even\s+)?matters(?:\s+(?:any\s*more|to\s+me|now|these\s+"
+    r"days|lately))?"
     r"(?=\s*(?:$|[.!,;]))|\b(?:don"
     + _A
     + r"t|do\s+not|can"
