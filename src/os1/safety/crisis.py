@@ -289,8 +289,9 @@ class CrisisAssessment:
 
 
 class CrisisDetector:
-    """Explicit statements plus the trained classifier; patterns alone when the classifier's
-    parts (the `memory` extra) are not installed."""
+    """Explicit statements plus the trained classifier (the model of chat messages for a
+    single message, the head of histories for longer ones and for the last few together);
+    patterns alone when the classifier's parts (the `memory` extra) are not installed."""
 
     def __init__(
         self,

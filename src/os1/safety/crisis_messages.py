@@ -2,8 +2,8 @@
 
 all-MiniLM-L6-v2 fine-tuned on chat messages (see `message_training`), int8 ONNX, shipped as
 `crisis_messages.onnx` with its two thresholds in `crisis_messages.json`. The crisis classifier
-reads a single message with it beside the head (which learned from Reddit histories) and keeps
-the higher of the two, each on its own scale (`CrisisClassifier.score`).
+reads a single message of up to `MESSAGE_WORDS` words with it instead of the head (which
+learned from Reddit histories), its score put on the head's scale (`CrisisClassifier.score`).
 """
 
 from __future__ import annotations

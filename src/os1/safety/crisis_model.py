@@ -625,8 +625,8 @@ class CrisisScorer(Protocol):
         ...
 
     def message_score(self, text: str) -> float:
-        """The part of `score([text])` that comes from a model of single chat messages, on the
-        same scale (0.0 without one)."""
+        """`score([text])` when a model of single chat messages reads `text` (0.0 when none
+        does: no such model, or a message too long for it)."""
         ...
 
 
