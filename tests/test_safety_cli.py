@@ -152,3 +152,19 @@ def test_eval_crisis_reads_xstest_and_cssrs_files_as_published(tmp_path: Path) -
     report = json.loads(out.read_text(encoding="utf-8"))
     assert (report["format"], report["crisis_rows"], report["safe_rows"]) == ("c-ssrs", 1, 1)
     assert (report["recall"], report["false_alarm_rate"]) == (1.0, 0.0)
+
+
+@needs_classifier
+def test_a_missing_message_model_is_a_clear_error_and_the_head_reads_alone(
+    tmp_path: Path,
+) -> None:
+    from os1.errors import ModelError
+    from os1.safety.crisis_messages import CrisisMessageModel, message_model
+
+    with pytest.raises(ModelError, match="os1 safety train-messages"):
+        CrisisMessageModel(tmp_path / "crisis_messages.onnx", thresholds=(0.5, 0.9))
+    with pytest.raises(ModelError, match="no thresholds"):
+        CrisisMessageModel(tmp_path / "crisis_messages.onnx")
+    shipped = message_model()
+    assert 0.0 < shipped.check_in_threshold <= shipped.threshold < 1.0
+    assert shipped.probability("Good morning! I slept really well.") < shipped.check_in_threshold

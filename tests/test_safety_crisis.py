@@ -804,6 +804,25 @@ def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None
     assert values == sorted(values), "the order of scores is kept"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_without_the_message_model_the_head_reads_single_messages(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from os1.errors import ModelError
+    from os1.safety import crisis_messages
+    from os1.safety.crisis_model import CrisisClassifier
+    from os1.testing import FakeEmbedder
+
+    def missing() -> object:
+        raise ModelError("the crisis message model is missing")
+
+    monkeypatch.setattr(crisis_messages, "message_model", missing)
+    classifier = CrisisClassifier(_blank_head(), FakeEmbedder())  # type: ignore[arg-type]
+    assert classifier.messages is None
+    assert classifier.message_score("Been staring at the pills.") == 0.0
+    assert classifier.score(["Been staring at the pills."]) < 0.01, "the head's reading"
+
+
 async def test_a_cheerful_message_she_asks_about_gets_her_ordinary_reply_first(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
