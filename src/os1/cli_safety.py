@@ -109,7 +109,6 @@ def safety_train_messages(
     data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
 ) -> None:
     """Fine-tune the crisis message model (MiniLM on chat messages; needs the train extra)."""
-    from os1.errors import MissingExtra
     from os1.safety.crisis_messages import MESSAGE_MODEL_FILE
     from os1.safety.message_training import load_message_examples, train_message_model
 
@@ -121,10 +120,6 @@ def safety_train_messages(
     except FileNotFoundError as err:
         console.print(f"skipped: the training data is not there ({escape(str(err))})")
         return
-    try:
-        import torch  # noqa: F401
-    except ImportError:
-        raise MissingExtra("training the crisis message model", "train") from None
     target = out or MESSAGE_MODEL_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
     meta = train_message_model(

@@ -98,11 +98,12 @@ def _teacher_settings(path: str | Path) -> dict[str, Any] | str:
     return str(path)
 
 
-def _require_torch() -> Any:
+def require_torch(what: str = "training the emotion model") -> Any:
+    """torch, or one clear error naming the `train` extra."""
     try:
         import torch
     except ImportError:
-        raise MissingExtra("training the emotion model", "train") from None
+        raise MissingExtra(what, "train") from None
     return torch
 
 
@@ -325,7 +326,7 @@ def train_emotion_model(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fine-tune, export `emotion.onnx` (int8) and `emotion.json` (labels, thresholds, scores)."""
-    torch = _require_torch()
+    torch = require_torch()
     import numpy as np
     from safetensors.torch import load_file
 
@@ -476,7 +477,7 @@ def export_checkpoint(
 ) -> dict[str, Any]:
     """Export a run's checkpoint (trained elsewhere, e.g. on a GPU with `--no-export`): ONNX,
     int8, thresholds tuned on dev. Its settings are read from the run's scores next to it."""
-    torch = _require_torch()
+    torch = require_torch()
     if not checkpoint.is_file():
         raise Os1Error(f"no checkpoint at {checkpoint}")
     settings: dict[str, Any] = {}
@@ -527,7 +528,7 @@ def export_emotion_model(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """ONNX export, int8 quantisation, thresholds tuned on dev with the quantised model."""
-    torch = _require_torch()
+    torch = require_torch()
     import numpy as np
 
     from os1.heart.emotion import EmotionClassifier, tune_thresholds

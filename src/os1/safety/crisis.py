@@ -360,31 +360,32 @@ class CrisisDetector:
             found = explicit is not None
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
         threshold = classifier.threshold * sensitivity
+        check_in_at = classifier.check_in_threshold * sensitivity
+
+        def worrying(value: float) -> bool:
+            # (A short message needs a higher score to be asked about; see `faint`.)
+            return value >= check_in_at and not faint(text, explicit, value / sensitivity)
+
         score = classifier.score([text])
         alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
+        said_sign = indirect_statement(text)
+        told_past = past_or_denied(text)
         recent = list(earlier)[-WINDOW_TURNS:]
-        window = classifier.score([*recent, text]) if recent else score
-        # Each earlier message alone (its embedding is cached: nothing new is embedded here).
+        # Each earlier message alone (cached: nothing new is read here).
         before = [classifier.score([m]) for m in recent]
-        check_in_at = classifier.check_in_threshold * sensitivity
-        if any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True)):
-            # The window is for messages that worry only together ("I gave my cat to my sister",
-            # then "I won't be around much longer"). An earlier message whose score alone brought
-            # the protocol was answered at its turn, and it would otherwise alarm again on
-            # "thanks" or "my dog died". (One that was only asked about still counts.)
-            window = score
-        elif not (
-            explicit is not None
-            or indirect_statement(text)
-            or (score >= check_in_at and not faint(text, explicit, score / sensitivity))
-        ):
-            # Worry told in pieces still ends in a worrying piece. Read together, four turns of
-            # everyday chat about hard times looked like a Reddit history of crisis to the head
-            # (38 protocols and 55 questions in 1,451 LoCoMo turns, none of them worrying alone).
-            window = score
+        # The window is for messages that worry only together ("I gave my cat to my sister", then
+        # "I won't be around much longer"), and it is read only when the newest is worrying
+        # itself: read together, four turns of everyday chat about hard times looked like a
+        # Reddit history of crisis to the head (38 protocols and 55 questions in 1,451 LoCoMo
+        # turns, none of them worrying alone). An earlier message whose score alone brought the
+        # protocol was answered at its turn, and it would otherwise alarm again on "thanks" or
+        # "my dog died" (one that was only asked about still counts).
+        answered = any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True))
+        worried = explicit is not None or said_sign or worrying(score)
+        window = classifier.score([*recent, text]) if recent and worried and not answered else score
         # (Whatever the score when it names thoughts of suicide: the message model reads them
         # long past as safe, and the question is about now.)
-        past = past_or_denied(text) and (alone or names_statement(text))
+        past = told_past and (alone or names_statement(text))
         if past:
             # "I used to want to die, years ago": a gentle question about now, not the protocol
             # (earlier messages that were a crisis by themselves were answered at their turn).
@@ -412,12 +413,8 @@ class CrisisDetector:
             # do you do?" scored 0.59) is asked about, not answered with the protocol.
             alone = crisis = False
 
-        def worrying(value: float) -> bool:
-            # (A short message needs a higher score to be asked about; see `faint`.)
-            return value >= check_in_at and not faint(text, explicit, value / sensitivity)
-
         # An indirect sign ("I'm a burden to everyone") is asked about whatever the score.
-        indirect = indirect_statement(text) and not past_or_denied(text)
+        indirect = said_sign and not told_past
         sign = indirect or past
         # A short, plainly cheerful message asked about on its score alone is not asked about
         # ("thanks, that helps. I think I'll go for a walk." scored 0.34).

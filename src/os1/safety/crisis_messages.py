@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
 from pathlib import Path
 
 from os1.errors import ModelError
@@ -53,10 +52,6 @@ class CrisisMessageModel(MiniLMClassifier):
     def probability(self, text: str) -> float:
         """The model's probability for one message."""
         return float(self.probabilities([text])[0, 0])
-
-    def scores(self, texts: Sequence[str]) -> list[float]:
-        """The probability of each message."""
-        return [float(p) for p in self.probabilities(texts)[:, 0]]
 
 
 _shared: CrisisMessageModel | None = None

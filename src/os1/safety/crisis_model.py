@@ -688,8 +688,7 @@ class CrisisClassifier:
                     end = start + len(chunks)
                     self._cache[text] = (vectors[start:end], styles[start:end])
                     start = end
-                while len(self._cache) > 256:
-                    self._cache.popitem(last=False)
+                _trim(self._cache)
         with self._lock:
             parts = [self._cache[t] for t in texts]
         vectors = np.vstack([p[0] for p in parts]).reshape(-1, DIMENSIONS)
@@ -731,13 +730,21 @@ class CrisisClassifier:
             probability = self.messages.probability(text)
             with self._lock:
                 self._message_cache[text] = probability
-                while len(self._message_cache) > 256:
-                    self._message_cache.popitem(last=False)
+                _trim(self._message_cache)
         return on_scale(
             probability,
             (self.messages.check_in_threshold, self.messages.threshold),
             (check_in, protocol),
         )
+
+
+CACHED_MESSAGES = 256
+"""How many recent messages the classifier keeps read (the window needs the last few)."""
+
+
+def _trim(cache: OrderedDict[str, Any]) -> None:
+    while len(cache) > CACHED_MESSAGES:
+        cache.popitem(last=False)
 
 
 def on_scale(value: float, source: tuple[float, float], target: tuple[float, float]) -> float:

@@ -61,6 +61,7 @@ __all__ = [
     "cross_validate",
     "load_training_data",
     "parse_posts",
+    "threshold_letting",
     "train_head",
 ]
 
@@ -331,6 +332,15 @@ def _scores(head: CrisisHead, chunks: _Chunks, members: Array) -> Array:
     return result
 
 
+def threshold_letting(scores: Any, share: float) -> float:
+    """The lowest threshold at which at most `share` of `scores` (safe examples) reach it."""
+    import numpy as np
+
+    values = np.sort(np.asarray(scores))[::-1]
+    allowed = int(np.floor(share * len(values)))
+    return float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+
+
 def _thresholds(
     scores: Array, examples: Sequence[Example], members: Array, max_fa: float
 ) -> tuple[float, float]:
@@ -342,9 +352,7 @@ def _thresholds(
     safe = np.array(
         [not examples[i].crisis and examples[i].source in ("own", "goemotions") for i in members]
     )
-    values = np.sort(scores[safe])[::-1]
-    allowed = int(np.floor(max_fa * len(values)))
-    crisis = float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
+    crisis = threshold_letting(scores[safe], max_fa)
     people = np.array(
         [examples[i].crisis and examples[i].source.startswith("cssrs") for i in members]
     )

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from os1.safety.crisis_model import explicit_statement
+from os1.safety.crisis_training import threshold_letting
 
 __all__ = [
     "MessageExample",
@@ -101,15 +102,6 @@ def _split(examples: list[MessageExample], seed: int) -> tuple[list[int], list[i
     return sorted(train), sorted(held)
 
 
-def _threshold(scores: Any, share: float) -> float:
-    """The lowest score at which at most `share` of `scores` reach it."""
-    import numpy as np
-
-    values = np.sort(np.asarray(scores))[::-1]
-    allowed = math.floor(share * len(values))
-    return float(values[allowed] + 1e-6) if len(values) > allowed else 0.5
-
-
 def train_message_model(
     data_dir: Path,
     out: Path,
@@ -122,17 +114,17 @@ def train_message_model(
 ) -> dict[str, Any]:
     """Fine-tune, export `out` (int8 ONNX) and its thresholds and figures (`out` as .json)."""
     from os1.heart.train import (
-        _require_torch,
         batches,
         build_model,
         encode,
         export_onnx,
         minilm_dir,
         pad,
+        require_torch,
         tokenizer_for,
     )
 
-    torch = _require_torch()
+    torch = require_torch("training the crisis message model")
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from safetensors.torch import load_file
 
@@ -213,8 +205,8 @@ def measure_message_model(
 
     scorer = CrisisMessageModel(path, thresholds=(0.5, 0.5))
     everyday = scorer.probabilities(check)[:, 0]
-    protocol = _threshold(everyday, EVERYDAY_PROTOCOL)
-    check_in = min(protocol, _threshold(everyday, EVERYDAY_CHECK_IN))
+    protocol = threshold_letting(everyday, EVERYDAY_PROTOCOL)
+    check_in = min(protocol, threshold_letting(everyday, EVERYDAY_CHECK_IN))
     held_scores = scorer.probabilities([examples[i].text for i in held])[:, 0]
     groups: dict[str, list[float]] = {}
     for i, score in zip(held, held_scores, strict=True):
