@@ -25,6 +25,7 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
+from os1.safety.crisis_model import past_or_denied
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished
@@ -671,6 +672,37 @@ def test_a_short_everyday_message_is_not_asked_about_suicide_on_a_faint_score() 
     # Thoughts long past: the question about now stays, whatever the length.
     past = CrisisDetector(UnsureScores({"teen": 0.6}))
     assert past.assess("I used to want to die when I was a teen.").level == "check-in"
+
+
+def test_a_denial_beside_a_statement_does_not_take_the_statement_back() -> None:
+    """ "I hope I never wake up, I don't think I'd kill myself" denies one thing and says
+    another: the denial used to make the whole message read as denied (a question, not the
+    protocol), although its wish not to wake up stands."""
+    detector = CrisisDetector(UnsureScores({"wake": 0.6, "never": 0.6}))
+    both = "I just hope I don't wake up tomorrow, I don't think I could kill myself though."
+    assert not past_or_denied(both)
+    assert detector.assess(both).level == "crisis"
+    assert past_or_denied("I would never kill myself, I love my kids too much.")
+    assert detector.assess("I would never kill myself, never.").level == "check-in"
+
+
+def test_a_long_text_is_not_read_as_past_for_a_years_ago_in_passing() -> None:
+    """Posts pasted together that name no statement of suicide are not "thoughts long past"
+    because one of them says "years ago": the head's reading of the whole stands."""
+    history = (
+        "We moved here three years ago and it was fine at first. "
+        + "Every day is the same grey fog and I can't see a way through it. " * 5
+    )
+    assert len(history.split()) > 64
+    detector = CrisisDetector(UnsureScores({"fog": 0.6}))
+    assert not past_or_denied(history)
+    assert detector.assess(history).level == "crisis"
+    # A long text that names a statement only in the past still gets the question.
+    told = "I wanted to kill myself years ago. " + "Therapy and my dog got me through it all. " * 8
+    assert past_or_denied(told)
+    assert detector.assess(told + " fog").level == "check-in"
+    # A short one is past with or without a statement ("I felt like that years ago").
+    assert past_or_denied("I felt like that years ago, in the fog.")
 
 
 class CheerfulWhen:

@@ -445,18 +445,23 @@ def names_statement(text: str) -> bool:
 def past_or_denied(text: str) -> bool:
     """Whether a message tells of suicidal thoughts only in the past or to deny them ("I used
     to want to die when I was a teenager", "I would never kill myself"), with nothing that
-    brings them to now ("and now it's back")."""
+    brings them to now ("and now it's back") and no statement made outright beside a denial
+    ("I hope I don't wake up, I don't think I could kill myself" is not a denial). A text
+    longer than a message (posts pasted together) counts only if it names a statement: a "years
+    ago" somewhere in it does not take back what the rest says."""
     unquoted = _QUOTES.sub(" ", text)
     if _NOW.search(unquoted):
         return False
-    if _PAST_FRAME.search(unquoted):
-        return True
+    if len(unquoted.split()) > MESSAGE_WORDS and not names_statement(unquoted):
+        return False
+    denied = asserted = False
     for pattern in _EXPLICIT_RE.values():
         for match in pattern.finditer(unquoted):
-            before = unquoted[max(0, match.start() - 40) : match.start()]
-            if _NOT_BEFORE.search(before):
-                return True
-    return False
+            if _NOT_BEFORE.search(unquoted[max(0, match.start() - 40) : match.start()]):
+                denied = True
+            else:
+                asserted = True
+    return _PAST_FRAME.search(unquoted) is not None or (denied and not asserted)
 
 
 def split_chunks(text: str, words: int = CHUNK_WORDS) -> list[str]:
