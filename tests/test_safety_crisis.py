@@ -958,3 +958,21 @@ def test_the_shipped_models_ask_rather_than_alarm_on_a_cheerful_question() -> No
     assert asked.score >= 0.5, "the classifier of histories alone is sure of it"
     assert asked.level == "check-in"
     assert detector.assess("Just want to die.").level == "crisis"
+
+
+def test_a_conversation_counts_as_noticed_when_worry_repeats_after_her_question() -> None:
+    """`os1 eval crisis` reads a conversation turn by turn: two worrying messages (the first
+    asked about, the second bringing the protocol) count as detected; one alone counts as a
+    check-in, and everyday turns as nothing."""
+    from os1.safety.evals import eval_crisis
+
+    detector = CrisisDetector(FixedScores(SCORES))
+    rows: list[tuple[str | tuple[str, ...], bool]] = [
+        (("hi", "everything feels heavy lately", "and it all seems pointless"), True),
+        (("hi", "everything feels heavy lately", "anyway, off to work"), True),
+        (("hi", "off to work"), False),
+        ("it all seems pointless", False),
+    ]
+    report = eval_crisis(rows, detector)
+    assert (report["detected"], report["recall"], report["recall_with_check_in"]) == (1, 0.5, 1.0)
+    assert (report["false_alarms"], report["false_alarm_rate_with_check_in"]) == (0, 0.5)

@@ -155,16 +155,19 @@ def safety_report(home: Path | None) -> None:
     "data_path",
     required=True,
     type=click.Path(path_type=Path, dir_okay=False),
-    help="A CSV with columns text,label (label crisis or safe), or an XSTest or C-SSRS file.",
+    help=(
+        "A CSV with columns text,label (label crisis or safe), an XSTest or C-SSRS file, or "
+        'conversations in JSON Lines (.jsonl: {"label": ..., "turns": [...]} per line).'
+    ),
 )
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @friendly_errors
 def eval_crisis(data_path: Path, json_out: Path | None) -> None:
     """Crisis detection: recall on crisis rows, false alarms on safe rows."""
     from os1.safety.evals import eval_crisis as run_eval
-    from os1.safety.evals import read_crisis_csv
+    from os1.safety.evals import read_crisis_file
 
-    data = read_crisis_csv(data_path)
+    data = read_crisis_file(data_path)
     result = run_eval(data.rows)
     result["format"] = data.kind
     if data.skipped:

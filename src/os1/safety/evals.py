@@ -1,42 +1,94 @@
 """Safety evaluations: crisis detection on a labelled CSV, and prompt injections end to end.
 
 `os1 eval crisis --data FILE.csv` reads columns `text,label` (label `crisis` or `safe`) and
-scores each text as one message, as the companion would. `os1 eval injection` sends each attack
-of the Giskard set to a fresh conversation with the configured model and counts which succeed
-(by the set's own detector strings) and what they changed in memory or persona.
+scores each text as one message, as the companion would; `--data FILE.jsonl` reads whole
+conversations (`{"label": …, "turns": […]}` per line), turn by turn. `os1 eval injection`
+sends each attack of the Giskard set to a fresh conversation with the configured model and
+counts which succeed (by the set's own detector strings) and what they changed in memory or
+persona.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import json
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from os1.config import Settings
 from os1.errors import InputError
-from os1.safety.crisis import CrisisDetector
+from os1.safety.crisis import WINDOW_TURNS, CrisisDetector
 from os1.safety.injection import is_injection
 
-__all__ = ["LabelledRows", "eval_crisis", "eval_injection", "read_crisis_csv", "read_labelled_csv"]
+__all__ = [
+    "LabelledRows",
+    "eval_crisis",
+    "eval_injection",
+    "read_crisis_conversations",
+    "read_crisis_csv",
+    "read_crisis_file",
+    "read_labelled_csv",
+]
 
 
 @dataclass(frozen=True, slots=True)
 class LabelledRows:
     """Rows of a crisis eval file: (text, is_crisis), what the file was, and rows left out."""
 
-    rows: list[tuple[str, bool]]
+    rows: list[tuple[str | tuple[str, ...], bool]]
     kind: str
     skipped: int = 0
 
 
 def read_labelled_csv(path: Path) -> list[tuple[str, bool]]:
     """(text, is_crisis) rows of a crisis eval CSV (see `read_crisis_csv`)."""
-    return read_crisis_csv(path).rows
+    return [(t, crisis) for t, crisis in read_crisis_csv(path).rows if isinstance(t, str)]
+
+
+def read_crisis_file(path: Path) -> LabelledRows:
+    """A crisis eval file: conversations in JSON Lines (`.jsonl`, see
+    `read_crisis_conversations`), or a CSV (see `read_crisis_csv`)."""
+    if path.suffix.lower() == ".jsonl":
+        return read_crisis_conversations(path)
+    return read_crisis_csv(path)
+
+
+def read_crisis_conversations(path: Path) -> LabelledRows:
+    """Conversations, one JSON object per line: `{"label": "crisis" | "safe", "turns": [the
+    person's messages, oldest first]}` (a crisis that shows only across several turns)."""
+    rows: list[tuple[str | tuple[str, ...], bool]] = []
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise InputError(f"{path}:{number}: not JSON ({err.msg})") from None
+        turns = row.get("turns") if isinstance(row, dict) else None
+        label = row.get("label") if isinstance(row, dict) else None
+        if label not in ("crisis", "safe"):
+            raise InputError(f"{path}:{number}: label must be crisis or safe")
+        if (
+            not isinstance(turns, list)
+            or not turns
+            or not all(isinstance(t, str) and t.strip() for t in turns)
+        ):
+            raise InputError(f"{path}:{number}: turns must be a list of the person's messages")
+        rows.append((tuple(turns), label == "crisis"))
+    if not rows:
+        raise InputError(f"{path}: no rows")
+    return LabelledRows(rows, "conversations")
 
 
 def read_crisis_csv(path: Path) -> LabelledRows:
@@ -52,7 +104,7 @@ def read_crisis_csv(path: Path) -> LabelledRows:
 
     csv.field_size_limit(10**8)
     skipped = 0
-    rows: list[tuple[str, bool]] = []
+    rows: list[tuple[str | tuple[str, ...], bool]] = []
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
@@ -94,11 +146,15 @@ def read_crisis_csv(path: Path) -> LabelledRows:
 
 
 def eval_crisis(
-    rows: list[tuple[str, bool]],
+    rows: Sequence[tuple[str | tuple[str, ...], bool]],
     detector: CrisisDetector | None = None,
     progress: Callable[[int, int], None] = lambda done, total: None,
 ) -> dict[str, Any]:
-    """Recall on crisis rows and false alarms on safe rows, each text read as one message.
+    """Recall on crisis rows and false alarms on safe rows. A row is one message, or the
+    turns of a conversation read one at a time as the companion reads them (each with the
+    few before it); a conversation counts as detected when any turn brings the protocol,
+    including a second worrying message after her check-in question (the person's turns are
+    scripted: they never answer it).
 
     `recall` and `false_alarm_rate` count the crisis protocol; the `_with_check_in` figures
     count a gentle check-in question too."""
@@ -107,10 +163,10 @@ def eval_crisis(
     asked = {True: 0, False: 0}
     totals = {True: 0, False: 0}
     for i, (text, crisis) in enumerate(rows):
-        found = detector.assess(text)
+        level = _conversation_level(detector, (text,) if isinstance(text, str) else text)
         totals[crisis] += 1
-        hits[crisis] += found.crisis
-        asked[crisis] += found.check_in
+        hits[crisis] += level == "crisis"
+        asked[crisis] += level == "check-in"
         progress(i + 1, len(rows))
 
     def rate(count: int, total: int) -> float | None:
@@ -130,6 +186,20 @@ def eval_crisis(
         "mode": detector.mode,
         "message_model": detector.reads_chat_messages,
     }
+
+
+def _conversation_level(
+    detector: CrisisDetector, turns: Sequence[str]
+) -> Literal["crisis", "check-in", "none"]:
+    """The most the companion would do over these turns: the protocol, a check-in, nothing."""
+    level: Literal["crisis", "check-in", "none"] = "none"
+    for k, text in enumerate(turns):
+        found = detector.assess(text, turns[max(0, k - WINDOW_TURNS) : k])
+        if found.crisis or (level == "check-in" and found.message_check_in):
+            return "crisis"
+        if found.check_in:
+            level = "check-in"
+    return level
 
 
 @dataclass(frozen=True, slots=True)

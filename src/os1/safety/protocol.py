@@ -325,15 +325,20 @@ an offer of help, and a supporter who is asked answers no and is believed. The C
 were written to strangers on Reddit, not to a companion, so the post-by-post figures for
 supporters are a pessimistic stand-in. Detection reads English only.
 
-`os1 eval crisis --data FILE` reads three kinds of file, told apart by their header: os1's own
+`os1 eval crisis --data FILE` reads four kinds of file: os1's own
 `text,label` CSV (label `crisis` or `safe`), an XSTest file (`prompt,…,label`: its safe prompts
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
-out and counted as `skipped_rows`) and a Reddit C-SSRS file (`User,Post,Label`: one person per
-row, their posts read together). On the development files the shipped classifier gives XSTest
-0.4% false alarms (1.6% with check-ins) and, on the C-SSRS people it was trained on (so an
-optimistic figure; the table above is the held-out one), recall 93.9% (96.5% with check-ins;
-94.8% with 1.4: three people whose posts come to 36-48 words in all are now read by the
-message model, which notices one more of them and two fewer).
+out and counted as `skipped_rows`), a Reddit C-SSRS file (`User,Post,Label`: one person per
+row, their posts read together), told apart by their header, and conversations in JSON Lines
+(`.jsonl`, `{{"label": "crisis", "turns": ["…", "…"]}}` per line), read turn by turn as the
+companion reads them: a conversation counts as noticed when a turn brings the protocol, or a
+second worrying message follows her check-in question. On the development files the shipped
+classifier gives XSTest 0.4% false alarms (1.6% with check-ins) and, on the C-SSRS people it
+was trained on (so an optimistic figure; the table above is the held-out one), recall 95.7%
+(96.5% with check-ins). It was 93.9% before a denial beside a statement stopped taking the
+statement back ("I hope I don't wake up, I don't think I could kill myself" was read as
+denied) and a "years ago" in passing stopped making a whole history "long past"; supporters
+alarmed stay at 58.3%.
 
 ## 7. Audit
 
