@@ -976,3 +976,22 @@ def test_a_conversation_counts_as_noticed_when_worry_repeats_after_her_question(
     report = eval_crisis(rows, detector)
     assert (report["detected"], report["recall"], report["recall_with_check_in"]) == (1, 0.5, 1.0)
     assert (report["false_alarms"], report["false_alarm_rate_with_check_in"]) == (0, 0.5)
+
+
+async def test_a_no_to_the_check_in_is_not_read_together_with_the_worry(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    """Read with the message she asked about, a long "no, …" scored as high as that message
+    and brought the protocol; the answer is read alone and believed, and only what it still
+    says that worries is asked about again."""
+    scores = UnsureScores({"heavy": 0.35, "tired": 0.17})
+    talk = crisis_chat(CrisisDetector(scores), tmp_path, store, backend, clock)
+    assert (await talk.say("everything feels so heavy lately")).endswith(check_in_question())
+    answer = (
+        "no, nothing like that, honestly I'm just tired after a long month of deadlines and "
+        "late nights at the office, and I think I need a proper weekend off with my friends"
+    )
+    assert len(answer.split()) > 30
+    reply = await talk.say(answer)
+    assert reply != protocol_reply("US")
+    assert reply.endswith(check_in_question())

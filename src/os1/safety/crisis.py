@@ -482,6 +482,8 @@ class CrisisPolicy:
         earlier = turn.earlier_user_texts(
             WINDOW_TURNS, after=declined.created_at if declined is not None else None
         )
+        if _asked_last(turn) and declines_check_in(turn.text):
+            earlier = []  # "no, I'm ok" is not read together with what she asked about
         sensitivity = MINOR_SENSITIVITY if turn.account.minor else 1.0
         found = await asyncio.to_thread(
             self.detector.assess, turn.text, earlier, sensitivity=sensitivity
@@ -567,9 +569,7 @@ class CrisisPolicy:
         "no" to it): "answered yes" or "answered no" (this message answers it), "open" (asked
         in the last day and not answered no), "declined" (asked in the last day and answered
         no), or ""."""
-        last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
-        questions = (check_in_question(), misheard_question())
-        if last_reply is not None and any(q in last_reply.content for q in questions):
+        if _asked_last(turn):
             if answers_check_in(turn.text):
                 return "answered yes"
             if declines_check_in(turn.text):
@@ -581,6 +581,13 @@ class CrisisPolicy:
         if declined is not None and declined.created_at >= asked.created_at:
             return "declined"
         return "open"
+
+
+def _asked_last(turn: PolicyTurn) -> bool:
+    """Whether her last reply asked the check-in question (or whether she heard right)."""
+    last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
+    questions = (check_in_question(), misheard_question())
+    return last_reply is not None and any(q in last_reply.content for q in questions)
 
 
 def _first_sentence(text: str) -> str:
