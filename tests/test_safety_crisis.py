@@ -837,6 +837,26 @@ def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_a_head_without_a_check_in_band_does_not_make_the_message_models_band_an_alarm() -> None:
+    """`os1 safety train-crisis` can cap the check-in threshold at the protocol's (0.157 and
+    0.157 on today's data); a 40-word message the message model is unsure of (between its
+    thresholds) then landed exactly on the protocol threshold."""
+    from dataclasses import replace
+
+    from os1.safety.crisis_model import CrisisClassifier, CrisisHead
+    from os1.testing import FakeEmbedder
+
+    blank = _blank_head()
+    assert isinstance(blank, CrisisHead)
+    head = replace(blank, check_in_threshold=0.2)
+    classifier = CrisisClassifier(head, FakeEmbedder(), ChatModel())  # type: ignore[arg-type]
+    unsure = "so tired of it all " + "and the week went on and on " * 5
+    assert 30 < len(unsure.split()) <= 64
+    assert classifier.score([unsure]) < head.threshold
+    assert classifier.score([unsure.replace("tired", "pills")]) >= head.threshold
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
 def test_without_the_message_model_the_head_reads_single_messages(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

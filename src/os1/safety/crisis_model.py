@@ -729,6 +729,10 @@ class CrisisClassifier:
 
     def _message_score(self, text: str, check_in: float, protocol: float) -> float:
         assert self.messages is not None
+        # A head trained without a check-in band (its check-in threshold capped at its
+        # protocol threshold) must not turn the message model's whole band into the protocol:
+        # the band then lands just below the protocol.
+        check_in = min(check_in, protocol - 1e-6)
         with self._lock:
             probability = self._message_cache.get(text)
         if probability is None:

@@ -104,8 +104,9 @@ together looked like a crisis to the classifier. Thoughts of suicide told only i
 whatever the score; a denial beside a statement made outright does not take the statement back
 ("I hope I don't wake up, I don't think I could kill myself" is not a denial), and in posts
 pasted together a "years ago" counts only if a statement is named. A "no" to her check-in
-question is read alone, not together with the message she asked about. The cheerful rule above is for the classifier alone (used when the message
-model is missing); the message model reads cheerful messages itself.
+question is read alone, not together with the message she asked about. The cheerful rule
+above is for the classifier alone (used when the message model is missing); the message model
+reads cheerful messages itself.
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
