@@ -389,6 +389,23 @@ def test_cross_validation_reports_both_tiers_on_people_and_conversations() -> No
         assert wider["cssrs_recall"]["flagged"] >= crisis["cssrs_recall"]["flagged"]
         assert crisis["cssrs_recall"]["flagged"] > crisis["cssrs:Supportive"]["flagged"]
     assert report["conversation"]["escalated"]["goemotions"]["n"] == 60
+    assert "detector" not in report, "the whole detector is read only when asked for"
+
+    # With a detector for each fold, each held-out C-SSRS person is read by it too.
+    heads: list[object] = []
+
+    def reads(head: object) -> CrisisDetector:
+        heads.append(head)
+        return CrisisDetector(FixedScores({"hopeless": 0.9}))
+
+    report = cross_validate(
+        examples, _embed_examples(examples, embed), folds=3, repeats=1, detector=reads
+    )
+    assert len(heads) == 3, "one detector per fold, around that fold's head"
+    whole = report["detector"]["crisis"]
+    assert (whole["cssrs_recall"]["flagged"], whole["cssrs_recall"]["n"]) == (1.0, 24)
+    assert whole["cssrs:Supportive"]["flagged"] == 0.0
+    assert "goemotions" not in whole, "comments the message model trained on are left out"
 
 
 @needs_classifier

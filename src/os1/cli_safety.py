@@ -48,6 +48,13 @@ def safety_group() -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Keep the embeddings here (.npz) so a second run skips the slow part.",
 )
+@click.option(
+    "--detector",
+    "whole_detector",
+    is_flag=True,
+    help="Also read each held-out C-SSRS person with the whole detector (slower: minutes "
+    "per repeat).",
+)
 @click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
 @friendly_errors
 def safety_train_crisis(
@@ -56,6 +63,7 @@ def safety_train_crisis(
     folds: int,
     repeats: int,
     cache: Path | None,
+    whole_detector: bool,
     json_out: Path | None,
 ) -> None:
     """Cross-validate and train the crisis head (MiniLM embeddings + logistic regressions)."""
@@ -79,6 +87,7 @@ def safety_train_crisis(
         repeats=repeats,
         cache=cache,
         progress=lambda line: console.print(f"[dim]{escape(line)}[/]"),
+        detector=_fold_detector if whole_detector else None,
     )
     head.save(target)
     thresholds = {
@@ -87,6 +96,14 @@ def safety_train_crisis(
     }
     _print_result({**report, "shipped": thresholds}, json_out)
     console.print(f"[dim]wrote {escape(str(target))}[/]")
+
+
+def _fold_detector(head: Any) -> Any:
+    """The whole detector around one cross-validation fold's head."""
+    from os1.safety.crisis import CrisisDetector
+    from os1.safety.crisis_model import CrisisClassifier
+
+    return CrisisDetector(CrisisClassifier(head), load=False)
 
 
 @safety_group.command(name="train-messages")

@@ -52,6 +52,8 @@ from os1.safety.crisis_model import (
 if TYPE_CHECKING:
     import numpy.typing as npt
 
+    from os1.safety.crisis import CrisisDetector
+
     Array = npt.NDArray[Any]
 
 __all__ = [
@@ -459,6 +461,7 @@ def cross_validate(
     repeats: int = 2,
     max_fa: float = 0.02,
     seed: int = 0,
+    detector: Callable[[CrisisHead], CrisisDetector] | None = None,
 ) -> dict[str, Any]:
     """Stratified k-fold over every example (C-SSRS users, written examples, comments): the
     whole recipe, thresholds included, is fitted on k-1 folds and scored on the held-out one.
@@ -466,7 +469,12 @@ def cross_validate(
     "person": all of a person's posts read together; "conversation": their posts read one at a
     time as messages of one conversation (what the companion does). Tiers: "crisis" (the
     protocol), "crisis_or_check_in" (the protocol or a check-in question), "escalated" (the
-    protocol, including after a second worrying message)."""
+    protocol, including after a second worrying message).
+
+    With `detector` (a detector around each fold's head), "detector" also reads each held-out
+    C-SSRS person's posts together with the whole detector, every rule and the model of chat
+    messages included (which never trained on C-SSRS, so the figures stay held out; it did
+    train on the written examples and some of the comments, which are left out here)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
@@ -493,6 +501,7 @@ def cross_validate(
         crisis_at = np.zeros(n)
         check_in_at = np.zeros(n)
         talk = np.zeros((n, 3), dtype=bool)
+        whole = np.zeros((n, 2), dtype=bool)
         for k in range(folds):
             train = np.where(fold_of != k)[0]
             test = np.where(fold_of == k)[0]
@@ -504,6 +513,12 @@ def cross_validate(
             probs = _chunk_probs(chunks, head.chunk_weights.astype(np.float64), head.chunk_bias)
             for i in test:
                 talk[i] = _conversation(head, chunks, probs, i, examples[i].texts)
+            if detector is not None:
+                reads = detector(head)
+                for i in test:
+                    if examples[i].source.startswith("cssrs"):
+                        found = reads.assess("\n\n".join(examples[i].texts))
+                        whole[i] = (found.crisis, found.crisis or found.check_in)
         short = np.array(
             [
                 t is not None and terse(t, x, s)
@@ -520,6 +535,7 @@ def cross_validate(
         cssrs = np.array([e.source.startswith("cssrs") for e in examples])
         labels = np.array([e.crisis for e in examples])
         everyone = np.arange(n)
+        people = np.where(cssrs)[0]
         runs.append(
             {
                 "person": {
@@ -532,6 +548,16 @@ def cross_validate(
                     "crisis_or_check_in": _summarise(talk[:, 1], examples, everyone),
                     "escalated": _summarise(talk[:, 2], examples, everyone),
                 },
+                **(
+                    {
+                        "detector": {
+                            "crisis": _summarise(whole[cssrs, 0], examples, people),
+                            "crisis_or_check_in": _summarise(whole[cssrs, 1], examples, people),
+                        }
+                    }
+                    if detector is not None
+                    else {}
+                ),
                 "cssrs_auc": round(_auc(scores[cssrs], labels[cssrs]), 3),
                 "threshold": round(float(crisis_at.mean()), 3),
                 "check_in_threshold": round(float(check_in_at.mean()), 3),
@@ -560,6 +586,7 @@ def train_head(
     max_fa: float = 0.02,
     cache: Path | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    detector: Callable[[CrisisHead], CrisisDetector] | None = None,
 ) -> tuple[CrisisHead, dict[str, Any]]:
     """Cross-validate, then fit on everything; returns the head and the CV report."""
     import numpy as np
@@ -568,7 +595,9 @@ def train_head(
     progress(f"{len(examples)} examples; embedding (a few minutes the first time)")
     chunks = _embed_examples(examples, embed, cache)
     progress(f"{len(chunks.owner)} chunks; cross-validating ({folds} folds x {repeats})")
-    report = cross_validate(examples, chunks, folds=folds, repeats=repeats, max_fa=max_fa)
+    report = cross_validate(
+        examples, chunks, folds=folds, repeats=repeats, max_fa=max_fa, detector=detector
+    )
     progress("fitting on all the data")
     everyone = np.arange(len(examples))
     rng = np.random.default_rng(1)
