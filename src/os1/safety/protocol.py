@@ -320,7 +320,16 @@ without me at the meeting", "sleep and not wake up until noon"); on the 48,836 G
 comments, the C-SSRS posts and XSTest they match exactly what they matched before.
 
 Version 1.6 reads denials and the past more carefully and an answer to her question alone
-(see 1), and `os1 eval crisis` reads whole conversations. On the C-SSRS development people
+(see 1), and `os1 eval crisis` reads whole conversations. The C-SSRS rows above are the
+classifier's alone; `os1 safety train-crisis --detector` also reads each held-out person, all
+posts together, with the whole detector around the head fitted on the other folds (every rule,
+and the message model, which never trained on C-SSRS). With 3 repeats: 95.9% of the people in
+crisis noticed, 71.5% of supporters and 81.1% of Indicator users alarmed. Those heads come from
+today's recipe, whose thresholds fall lower than the shipped head's (0.18 on the folds against
+0.21: the explicit statements have changed since it was trained); with the thresholds raised
+1.15, 1.3 and 1.5 times, 95.4%, 95.1% and 94.8% are noticed and 66.7%, 59.0% and 53.5% of
+supporters alarmed. The shipped head sits about 1.2 times higher, so the detector as shipped
+should notice about 95% of such people it has never seen. On the C-SSRS development people
 (in-sample for the classifier) it notices 95.7% with all posts read together (93.9% in 1.5)
 and 94.8% post by post (93.0%); supporters alarmed stay at 58.3% and 75.0%; the chat sets,
 LoCoMo, GoEmotions and XSTest rows above do not move. A third held-out set, 40 conversations
