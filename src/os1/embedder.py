@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from os1.errors import MissingExtra, ModelError
+from os1.once import loaded_once
 
 if TYPE_CHECKING:
     import numpy as np
@@ -111,14 +112,7 @@ class MiniLMEmbedder:
         return cast("npt.NDArray[np.float32]", result)
 
 
-_shared: MiniLMEmbedder | None = None
-_shared_lock = threading.Lock()
-
-
+@loaded_once
 def embedder() -> MiniLMEmbedder:
     """The process-wide embedder (loading the model takes about a second, so load it once)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = MiniLMEmbedder()
-        return _shared
+    return MiniLMEmbedder()

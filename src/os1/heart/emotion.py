@@ -9,7 +9,6 @@ next to `emotion.onnx`. No torch at run time: onnxruntime, numpy and the MiniLM 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -17,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from os1.errors import ModelError
 from os1.heart.labels import EKMAN, GOEMOTIONS, SENTIMENT, VALENCE_AROUSAL
 from os1.minilm_classifier import MiniLMClassifier
+from os1.once import loaded_once
 from os1.types import EmotionReading
 
 if TYPE_CHECKING:
@@ -225,17 +225,11 @@ def tune_thresholds(
 
 # --- the packaged model, shared ------------------------------------------------------------------
 
-_shared: EmotionClassifier | None = None
-_shared_lock = threading.Lock()
 
-
+@loaded_once
 def emotion_classifier() -> EmotionClassifier:
     """The process-wide classifier on the packaged model (loaded on first use, then shared)."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = EmotionClassifier()
-        return _shared
+    return EmotionClassifier()
 
 
 # --- eval and bench ------------------------------------------------------------------------------

@@ -9,11 +9,11 @@ learned from Reddit histories), its score put on the head's scale (`CrisisClassi
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 from os1.errors import ModelError
 from os1.minilm_classifier import MiniLMClassifier
+from os1.once import loaded_once
 
 __all__ = ["MESSAGE_MODEL_FILE", "CrisisMessageModel", "message_model"]
 
@@ -54,14 +54,7 @@ class CrisisMessageModel(MiniLMClassifier):
         return float(self.probabilities([text])[0, 0])
 
 
-_shared: CrisisMessageModel | None = None
-_shared_lock = threading.Lock()
-
-
+@loaded_once
 def message_model() -> CrisisMessageModel:
     """The packaged model, loaded once per process."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = CrisisMessageModel()
-        return _shared
+    return CrisisMessageModel()
