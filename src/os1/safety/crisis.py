@@ -482,7 +482,8 @@ class CrisisPolicy:
         earlier = turn.earlier_user_texts(
             WINDOW_TURNS, after=declined.created_at if declined is not None else None
         )
-        if _asked_last(turn) and declines_check_in(turn.text):
+        asked_last = _asked_last(turn)
+        if asked_last and declines_check_in(turn.text):
             earlier = []  # "no, I'm ok" is not read together with what she asked about
         sensitivity = MINOR_SENSITIVITY if turn.account.minor else 1.0
         found = await asyncio.to_thread(
@@ -498,7 +499,9 @@ class CrisisPolicy:
             "explicit": found.explicit or "",
             "mode": found.mode,
         }
-        state = "" if recent or found.crisis else await self._check_in_state(turn, declined)
+        state = (
+            "" if recent or found.crisis else await self._check_in_state(turn, declined, asked_last)
+        )
         if state == "answered no" and found.message_check_in:
             state = ""  # "no, but…" and still worrying: ask again rather than take the no
         escalate = ""
@@ -564,12 +567,14 @@ class CrisisPolicy:
             )
         return PolicyAction(data=facts)
 
-    async def _check_in_state(self, turn: PolicyTurn, declined: SafetyEvent | None) -> str:
+    async def _check_in_state(
+        self, turn: PolicyTurn, declined: SafetyEvent | None, asked_last: bool
+    ) -> str:
         """Where this conversation stands with her check-in question (`declined`: the last
         "no" to it): "answered yes" or "answered no" (this message answers it), "open" (asked
         in the last day and not answered no), "declined" (asked in the last day and answered
-        no), or ""."""
-        if _asked_last(turn):
+        no), or "". `asked_last`: her last reply asked it."""
+        if asked_last:
             if answers_check_in(turn.text):
                 return "answered yes"
             if declines_check_in(turn.text):
