@@ -826,12 +826,8 @@ def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None
     on the score a short message needs for the protocol, its check-in on the check-in's."""
     import numpy as np
 
-    from os1.safety.crisis_model import (
-        SHORT_CHECK_IN,
-        SHORT_SCORE,
-        CrisisClassifier,
-        on_scale,
-    )
+    from os1.safety.crisis_classifier import CrisisClassifier, on_scale
+    from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE
     from os1.testing import FakeEmbedder
 
     classifier = CrisisClassifier(_blank_head(), FakeEmbedder(), ChatModel())  # type: ignore[arg-type]
@@ -860,7 +856,8 @@ def test_a_head_without_a_check_in_band_does_not_make_the_message_models_band_an
     thresholds) then landed exactly on the protocol threshold."""
     from dataclasses import replace
 
-    from os1.safety.crisis_model import CrisisClassifier, CrisisHead
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.safety.crisis_model import CrisisHead
     from os1.testing import FakeEmbedder
 
     blank = _blank_head()
@@ -879,7 +876,7 @@ def test_without_the_message_model_the_head_reads_single_messages(
 ) -> None:
     from os1.errors import ModelError
     from os1.safety import crisis_messages
-    from os1.safety.crisis_model import CrisisClassifier
+    from os1.safety.crisis_classifier import CrisisClassifier
     from os1.testing import FakeEmbedder
 
     def missing() -> object:
@@ -962,7 +959,7 @@ def test_the_shipped_classifier_does_not_ask_everyday_messages_about_suicide() -
 def test_crises_typed_the_way_people_hint_at_them_get_the_protocol(text: str) -> None:
     """Written for os1's held-out chat set (bench/); the classifier of Reddit histories read
     each as nothing, the model of chat messages reads each as a crisis."""
-    from os1.safety.crisis_model import CrisisClassifier
+    from os1.safety.crisis_classifier import CrisisClassifier
 
     assert CrisisDetector().assess(text).level == "crisis"
     head_only = CrisisDetector(CrisisClassifier(load_messages=False), tone=CheerfulWhen())
@@ -988,7 +985,7 @@ def test_the_shipped_models_ask_rather_than_alarm_on_a_cheerful_question() -> No
     detector = CrisisDetector()
     asked = detector.assess("That's awesome, what do you do if you don't mind me asking?")
     assert asked.level == "none", "the model of chat messages reads it as everyday (0.59 before)"
-    from os1.safety.crisis_model import CrisisClassifier, EmotionTone
+    from os1.safety.crisis_classifier import CrisisClassifier, EmotionTone
 
     head_only = CrisisDetector(CrisisClassifier(load_messages=False), tone=EmotionTone())
     asked = head_only.assess("That's awesome, what do you do if you don't mind me asking?")

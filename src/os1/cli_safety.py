@@ -101,7 +101,7 @@ def safety_train_crisis(
 def _fold_detector(head: Any) -> Any:
     """The whole detector around one cross-validation fold's head."""
     from os1.safety.crisis import CrisisDetector
-    from os1.safety.crisis_model import CrisisClassifier
+    from os1.safety.crisis_classifier import CrisisClassifier
 
     return CrisisDetector(CrisisClassifier(head), load=False)
 

@@ -24,15 +24,12 @@ from datetime import timedelta
 from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
+from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
 from os1.safety.crisis_model import (
     SHORT_CHECK_IN,
     SHORT_SCORE,
     SHORT_WORDS,
     URGENT_KINDS,
-    CrisisClassifier,
-    CrisisScorer,
-    EmotionTone,
-    ToneReader,
     explicit_floor,
     explicit_statement,
     faint,

@@ -1,0 +1,243 @@
+"""The crisis classifier at run time: the shipped head (`crisis_model`) over embeddings of a
+person's messages, the model of chat messages (`crisis_messages`) for a single message, and the
+emotion model as a reader of plainly cheerful tone."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from itertools import pairwise
+from typing import TYPE_CHECKING, Any, Protocol
+
+from os1.embedder import DIMENSIONS, Embedder
+from os1.safety.crisis_model import (
+    MESSAGE_WORDS,
+    SHORT_CHECK_IN,
+    SHORT_SCORE,
+    SHORT_WORDS,
+    STYLE_FEATURES,
+    CrisisHead,
+    split_chunks,
+    style_features,
+)
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Vector = npt.NDArray[np.float32]
+
+__all__ = [
+    "CACHED_MESSAGES",
+    "CHEERFUL_NEGATIVE",
+    "CHEERFUL_POSITIVE",
+    "CrisisClassifier",
+    "CrisisScorer",
+    "EmotionTone",
+    "MessageScorer",
+    "ToneReader",
+    "on_scale",
+]
+
+CHEERFUL_POSITIVE = 0.9
+CHEERFUL_NEGATIVE = 0.1
+
+
+class CrisisScorer(Protocol):
+    """What the crisis detector needs from a classifier: a score for a window of messages and
+    the two thresholds (the protocol, and a gentle check-in below it)."""
+
+    @property
+    def threshold(self) -> float:
+        """At or above this score: the crisis protocol."""
+        ...
+
+    @property
+    def check_in_threshold(self) -> float:
+        """At or above this score (below `threshold`): a check-in question."""
+        ...
+
+    def score(self, texts: Sequence[str]) -> float:
+        """The probability that the writer of these messages (oldest first) is in crisis."""
+        ...
+
+    def message_score(self, text: str) -> float:
+        """`score([text])` when a model of single chat messages reads `text` (0.0 when none
+        does: no such model, or a message too long for it)."""
+        ...
+
+
+class CrisisClassifier:
+    """Scores messages (alone or as a multi-turn window) with the shipped head.
+
+    Embeddings of recent messages are cached, so a turn embeds only the new message.
+    """
+
+    def __init__(
+        self,
+        head: CrisisHead | None = None,
+        embedder: Embedder | None = None,
+        messages: MessageScorer | None = None,
+        *,
+        load_messages: bool = True,
+    ) -> None:
+        if embedder is None:
+            from os1.embedder import embedder as shared_embedder
+
+            embedder = shared_embedder()
+        self.head = head or CrisisHead.load()
+        self.embedder = embedder
+        if messages is None and load_messages:
+            from os1.errors import ModelError
+            from os1.safety.crisis_messages import message_model
+
+            try:
+                messages = message_model()
+            except ModelError:
+                messages = None  # the head alone, as before the message model shipped
+        self.messages = messages
+        self._cache: OrderedDict[str, tuple[Vector, Vector]] = OrderedDict()
+        self._message_cache: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def threshold(self) -> float:
+        """The probability at or above which a message or window is a crisis."""
+        return self.head.threshold
+
+    @property
+    def check_in_threshold(self) -> float:
+        """The probability at or above which a message gets a gentle check-in question."""
+        return self.head.check_in_threshold
+
+    def _chunks(self, texts: Sequence[str]) -> tuple[Vector, Vector]:
+        import numpy as np
+
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            pieces = [split_chunks(t) for t in missing]
+            flat = [c for chunks in pieces for c in chunks]
+            vectors = self.embedder.embed(flat)
+            styles = np.array([style_features(c) for c in flat], dtype=np.float32)
+            start = 0
+            with self._lock:
+                for text, chunks in zip(missing, pieces, strict=True):
+                    end = start + len(chunks)
+                    self._cache[text] = (vectors[start:end], styles[start:end])
+                    start = end
+                _trim(self._cache)
+        with self._lock:
+            parts = [self._cache[t] for t in texts]
+        vectors = np.vstack([p[0] for p in parts]).reshape(-1, DIMENSIONS)
+        styles = np.vstack([p[1] for p in parts]).reshape(-1, STYLE_FEATURES)
+        return vectors, styles
+
+    def score(self, texts: Sequence[str]) -> float:
+        """The probability that the writer of these messages (taken together) is in crisis.
+
+        One message of up to `MESSAGE_WORDS` words is read by the message model (trained on
+        chat) instead of the head (trained on Reddit histories, it read everyday chat about
+        hard times as a crisis: 57 of 1,451 LoCoMo turns). Its probability is put on the head's
+        scale so that its own thresholds land where the detector's rules act (`SHORT_CHECK_IN`
+        and `SHORT_SCORE` up to `SHORT_WORDS` words, the head's thresholds above). Longer
+        messages and windows of several are the head's."""
+        if len(texts) == 1 and self.reads_alone(texts[0]):
+            return self.message_score(texts[0])
+        vectors, styles = self._chunks(list(texts))
+        return self.head.bag_prob(self.head.chunk_probs(vectors, styles), styles)
+
+    def reads_alone(self, text: str) -> bool:
+        """Whether one message is read by the message model (see `score`)."""
+        return self.messages is not None and len(text.split()) <= MESSAGE_WORDS
+
+    def message_score(self, text: str) -> float:
+        """The message model's score for `text` on the head's scale (0.0 without the model,
+        or for a message longer than `MESSAGE_WORDS` words)."""
+        if not self.reads_alone(text):
+            return 0.0
+        if len(text.split()) <= SHORT_WORDS:
+            return self._message_score(text, SHORT_CHECK_IN, SHORT_SCORE)
+        return self._message_score(text, self.head.check_in_threshold, self.head.threshold)
+
+    def _message_score(self, text: str, check_in: float, protocol: float) -> float:
+        assert self.messages is not None
+        # A head trained without a check-in band (its check-in threshold capped at its
+        # protocol threshold) must not turn the message model's whole band into the protocol:
+        # the band then lands just below the protocol.
+        check_in = min(check_in, protocol - 1e-6)
+        with self._lock:
+            probability = self._message_cache.get(text)
+        if probability is None:
+            probability = self.messages.probability(text)
+            with self._lock:
+                self._message_cache[text] = probability
+                _trim(self._message_cache)
+        return on_scale(
+            probability,
+            (self.messages.check_in_threshold, self.messages.threshold),
+            (check_in, protocol),
+        )
+
+
+CACHED_MESSAGES = 256
+"""How many recent messages the classifier keeps read (the window needs the last few)."""
+
+
+def _trim(cache: OrderedDict[str, Any]) -> None:
+    while len(cache) > CACHED_MESSAGES:
+        cache.popitem(last=False)
+
+
+def on_scale(value: float, source: tuple[float, float], target: tuple[float, float]) -> float:
+    """`value` moved from one model's (check-in, protocol) thresholds to another's, linearly
+    between them and towards 0 and 1, so that each threshold lands on its counterpart."""
+    (low, high), (to_low, to_high) = source, target
+    low = min(low, high)
+    points = [(0.0, 0.0), (low, to_low), (high, to_high), (1.0, 1.0)]
+    for (x0, y0), (x1, y1) in pairwise(points):
+        if value <= x1:
+            return y1 if x1 <= x0 else y0 + (y1 - y0) * (value - x0) / (x1 - x0)
+    return 1.0
+
+
+class MessageScorer(Protocol):
+    """A model of single chat messages (`CrisisMessageModel`): a probability and the two
+    thresholds chosen for it."""
+
+    threshold: float
+    check_in_threshold: float
+
+    def probability(self, text: str) -> float:
+        """The probability that one message is from someone in crisis."""
+        ...
+
+
+class ToneReader(Protocol):
+    """Tells a plainly cheerful message from the rest."""
+
+    def cheerful(self, text: str) -> bool:
+        """Whether `text` reads as plainly positive, with nothing negative in it."""
+        ...
+
+
+class EmotionTone:
+    """The heart's emotion model as a `ToneReader`: positive sentiment at least
+    `CHEERFUL_POSITIVE` and negative at most `CHEERFUL_NEGATIVE` (the same int8 model the heart
+    reads every message with; loaded once per process)."""
+
+    def __init__(self) -> None:
+        from os1.heart.emotion import GROUPS, emotion_classifier
+        from os1.heart.labels import SENTIMENT
+
+        self._model = emotion_classifier()
+        start = GROUPS["sentiment"][0]
+        self._positive = start + SENTIMENT.index("positive")
+        self._negative = start + SENTIMENT.index("negative")
+
+    def cheerful(self, text: str) -> bool:
+        probs = self._model.probabilities([text])[0]
+        return bool(
+            probs[self._positive] >= CHEERFUL_POSITIVE
+            and probs[self._negative] <= CHEERFUL_NEGATIVE
+        )
