@@ -185,6 +185,26 @@ def test_eval_crisis_reads_xstest_and_cssrs_files_as_published(tmp_path: Path) -
     assert (report["recall"], report["false_alarm_rate"]) == (1.0, 0.0)
 
 
+def test_eval_crisis_reads_posts_copied_as_a_list_as_the_posts_themselves(tmp_path: Path) -> None:
+    """C-SSRS posts pasted into a text,label file keep their Python-list quoting; a post with
+    an apostrophe is double-quoted there, and a quoted statement is someone else's words. The
+    reader unpacks the list, so the person's own words are read as theirs."""
+    from os1.safety.crisis_model import explicit_statement
+    from os1.safety.evals import read_crisis_csv
+
+    data = tmp_path / "posts.csv"
+    posts = ["Work was long.", "I'm going to kill myself this weekend, it's decided."]
+    data.write_text(
+        'text,label\n"' + repr(posts).replace('"', '""') + '",crisis\n', encoding="utf-8"
+    )
+    [(text, crisis)] = read_crisis_csv(data).rows
+    assert crisis
+    assert isinstance(text, str)
+    assert explicit_statement(repr(posts)) is None  # read as it was stored: quoted
+    assert text == "Work was long.\n\nI'm going to kill myself this weekend, it's decided."
+    assert explicit_statement(text) == "intent"
+
+
 @needs_classifier
 def test_a_missing_message_model_is_a_clear_error_and_the_head_reads_alone(
     tmp_path: Path,

@@ -25,7 +25,7 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import past_or_denied
+from os1.safety.crisis_model import explicit_statement, past_or_denied
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished
@@ -491,6 +491,17 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("I starved myself all week", "self-harm"),
         ("they'd all be better off without me.", "burden"),
         ("I want to sleep and never wake up", "burden"),
+        # Lethality asked about as if in passing.
+        ("whats the most peaceful way to go?", "method"),
+        ("been googling how many sleeping pills it takes", "method"),
+        ("would xanax kill you if you took the whole bottle", "method"),
+        ("i keep thinking about steering into the river on the way home", "intent"),
+        ("this is the last time i'll talk to you. thank you", "farewell"),
+        ("ok bye. you've been the only one who got it", "farewell"),
+        ("i've picked a date. to go", "farewell"),
+        ("whats the lethal amount of insulin, i have plenty", "method"),
+        ("honestly i want to crash my car into a wall", "intent"),
+        ("gonna throw myself off the parking deck", "killing myself"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -543,6 +554,13 @@ def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) ->
         "I don't see myself being alive next year.",
         "My life is meaningless and it always will be.",
         "Why am I even still here?",
+        "I can't see myself still here by the spring.",
+        "sold my guitar, closed my accounts. tying up loose ends",
+        "you were the only person who ever listened to me",
+        "at least my kids would get the life insurance",
+        "would it hurt, hanging?",
+        "maybe if i'm gone my parents will stop fighting",
+        "I don't plan to see another christmas.",
     ],
 )
 def test_indirect_signs_are_always_asked_about(text: str) -> None:
@@ -631,10 +649,51 @@ def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
         "I'm a nurse who wants to help people",
         "I think dying my hair would be easier than cutting it",
         "I said goodbye to my friends at the airport",
+        "what's the easiest way to go to the airport from here?",
+        "how many ibuprofen can I take for a migraine",
+        "I looked up how much melatonin is safe for kids",
+        "I keep looking at the gun safe ads, we need one for the cabin",
+        "This is the last time I'll talk to you about my ex, I promise",
+        "We picked a date for the wedding!",
+        "I keep thinking about driving into the city for the concert",
+        "tying up loose ends at work before my trip",
+        "does it hurt to get a tattoo on your ribs",
+        "if I'm gone for the weekend, water the plants",
+        "I'm going to crash at my friend's tonight",
+        "I don't want to see another email from him",
     ],
 )
 def test_near_misses_are_not_explicit(text: str) -> None:
     assert CrisisDetector(FixedScores({})).assess(text).explicit is None
+
+
+def test_a_worrying_message_that_names_a_plan_gets_the_protocol() -> None:
+    """A time, a place or means, an ending: two of them in a message the classifier already
+    finds worrying make a plan, and a plan is not answered with only a question. One of them,
+    or a message that is not worrying, stays where it was."""
+    unsure = CrisisDetector(FixedScores({"": 0.35}))
+    for plan in (
+        "Sunday after the game, that's my plan. Everything is set.",
+        "up on the roof of the parking garage. this is it",
+        "tonight. the bridge. i'm tired of waiting",
+    ):
+        assert unsure.assess(plan).level == "crisis", plan
+    for one_part in ("Sunday after the game I'm seeing my sister.", "I walked to the bridge."):
+        assert unsure.assess(one_part).level == "check-in", one_part
+    calm = CrisisDetector(FixedScores({}))
+    assert calm.assess("Everything is ready for the party tonight, bye!").level == "none"
+    # Told long past, it is still the question about now.
+    past = "Years ago I had a plan for the bridge and thought this is it. Therapy helped."
+    assert unsure.assess(past).level != "crisis"
+
+
+def test_means_stared_at_alarm_whatever_the_classifier_reads() -> None:
+    """Staring at the means, again and again, is an act under way: the protocol, even when the
+    classifier scores the plain words low (it read "i keep looking at my dads gun in the
+    closet" as 0.22)."""
+    for said in ("i keep looking at my dad's gun", "been staring at the bottle of pills all night"):
+        assert CrisisDetector(FixedScores({})).assess(said).level == "crisis", said
+    assert CrisisDetector(FixedScores({})).assess("been staring at my vitamins").level == "none"
 
 
 def test_a_few_words_are_asked_about_not_answered_with_the_protocol() -> None:
@@ -701,6 +760,28 @@ def test_a_denial_beside_a_statement_does_not_take_the_statement_back() -> None:
     assert detector.assess(both).level == "crisis"
     assert past_or_denied("I would never kill myself, I love my kids too much.")
     assert detector.assess("I would never kill myself, never.").level == "check-in"
+
+
+def test_a_negation_takes_back_only_the_statement_it_governs() -> None:
+    """ "I don't know why I want to die" says it; "I don't think I'd ever want to die" denies
+    it. A "not" a few words back used to take back any statement after it, whatever stood
+    between them ("no one knows I want to die" read as a denial)."""
+    for said in (
+        "I don't know why I want to die.",
+        "no one knows I want to die",
+        "Not sure if I want to die or just sleep for a year.",
+        "I dont understand how killing myself is the only thing I think about",
+    ):
+        assert explicit_statement(said) is not None, said
+        assert not past_or_denied(said), said
+    for denied in (
+        "I don't think I'd ever want to die.",
+        "I would never really kill myself.",
+        "I'm not going to kill myself.",
+        "I no longer want to die.",
+    ):
+        assert explicit_statement(denied) is None, denied
+        assert past_or_denied(denied), denied
 
 
 def test_a_long_text_is_not_read_as_past_for_a_years_ago_in_passing() -> None:
@@ -950,7 +1031,6 @@ def test_the_shipped_classifier_does_not_ask_everyday_messages_about_suicide() -
 @pytest.mark.parametrize(
     "text",
     [
-        "Been staring at the bottle of pills on my desk for an hour.",
         "Don't worry about me after tonight.",
         "Nobody would come to my funeral anyway.",
         "I'm going to walk into the sea tonight.",

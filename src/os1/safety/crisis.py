@@ -34,6 +34,7 @@ from os1.safety.crisis_model import (
     explicit_statement,
     faint,
     indirect_statement,
+    names_plan,
     names_statement,
     past_or_denied,
     terse,
@@ -425,6 +426,12 @@ class CrisisDetector:
             and self._plainly_cheerful(text, explicit, calm_before)
         )
         check_in = not crisis and not quiet and (asked or sign)
+        if check_in and worrying(score) and not told_past and names_plan(text):
+            # Worrying, and it names two of a time, a place or means, and an ending ("Sunday
+            # after the game, that's my plan. Everything is set."): a plan is answered with the
+            # protocol, not only asked about.
+            alone = crisis = True
+            check_in = False
         if len(text.split()) <= SHORT_WORDS and explicit is None:
             halfway = (SHORT_CHECK_IN + SHORT_SCORE) / 2 * sensitivity
         else:

@@ -44,6 +44,7 @@ __all__ = [
     "explicit_statement",
     "faint",
     "indirect_statement",
+    "names_plan",
     "names_statement",
     "past_or_denied",
     "split_chunks",
@@ -63,10 +64,24 @@ STYLE_FEATURES = 4
 BAG_FEATURES = 19
 
 _A = "['’]?"  # people often type im, dont, cant
+# The words that may stand between a negation and the statement it takes back ("I would never
+# really want to die", "I don't think I'd ever kill myself"). Any other word means the negation
+# is about something else: "I don't understand why I want to die", "no one knows I want to die".
+_GAP = (
+    r"(?:i|i" + _A + r"m|im|i" + _A + r"d|id|i" + _A + r"ll|would|could|will|ever|really|even|"
+    r"actually|think|believe|want|wanna|plan|intend|going|gonna|to|be|have|try|seriously|"
+    r"honestly|just|feel|like|longer|any\s*more|that|am|do|mean)"
+)
 _NOT_BEFORE = re.compile(
     r"\b(?:not|never|no|don" + _A + r"t|won" + _A + r"t|wouldn" + _A + r"t|didn" + _A + r"t|"
-    r"doesn" + _A + r"t|isn" + _A + r"t|used\s+to)\b(?:\s+\w+){0,3}\s*$",
+    r"doesn" + _A + r"t|isn" + _A + r"t|used\s+to)(?:\s+" + _GAP + r"){0,3}\s*$",
     re.IGNORECASE,
+)
+
+_DRUGS = (
+    r"(?:pills|tablets|paracetamol|tylenol|acetaminophen|ibuprofen|advil|aspirin|xanax|"
+    r"insulin|benadryl|melatonin|meds|medication|sertraline|zoloft|prozac|lithium|"
+    r"antidepressants|painkillers|opioids|oxy\w*|morphine|sleeping\s+pills|benzos)"
 )
 
 # First-person statements of suicidal intent, self-harm, plans and method-seeking. Each is
@@ -116,10 +131,18 @@ _EXPLICIT: dict[str, str] = {
         r"(?:death|dying|funeral|killing\s+myself)\b|\bpart\s+of\s+me\s+(?:just\s+|really\s+|"
         r"still\s+)?wants\s+to\s+(?:just\s+)?(?:die|be\s+dead|end\s+it(?:\s+all)?|kill\s+myself|"
         r"disappear\s+(?:forever|for\s+good|permanently|and\s+never\s+come\s+back)|not\s+exist|"
-        r"stop\s+existing)\b"
+        r"stop\s+existing)\b|\b(?:want|wanna|going|gonna|tempted)\s+(?:to\s+)?(?:just\s+)?crash\s+"
+        r"(?:my|the)\s+car\s+(?:into|off)\b|"
+        r"\b(?:think|thinking|thought|fantasi[sz]\w*)\s+(?:about|of)\s+(?:just\s+)?"
+        r"(?:(?:swerving|veering|steering|crashing)\s+(?:my\s+car\s+|the\s+car\s+)?(?:into|off|in\s+"
+        r"front\s+of)|driving\s+(?:my\s+car\s+|the\s+car\s+)?(?:into\s+(?:a|the|oncoming)\s+"
+        r"(?:tree|wall|barrier|river|lake|pole|truck|traffic|median)|off\s+(?:a|the)\s+(?:bridge|"
+        r"road|cliff|overpass)))\b"
     ),
     "killing myself": (
         r"\b(?:kill(?:ing)?|hang(?:ing)?|off(?:ing)?|shoot(?:ing)?|drown(?:ing)?)\s+myself\b|"
+        r"\b(?:yeet|throw|fling|hurl)(?:ing)?\s+myself\s+(?:off|from|in\s+front\s+of)\b(?!\s+the\s+"
+        r"deep\s+end)|"
         r"\bend(?:ing)?\s+my\s+(?:own\s+)?life\b|\btake\s+my\s+(?:own\s+)?life\b|"
         r"\bmy\s+(?:own\s+)?suicide\b|\bmy\s+self[-\s]?harm\b|\bkms\b|\b(?:my\s+)?suicide\s+"
         r"note\b|\bsuicidal\s+(?:thoughts|urges|feelings)\b|\bmy\s+(?:last|first|second|third|"
@@ -203,11 +226,20 @@ _EXPLICIT: dict[str, str] = {
         r"\b(?:wrote|written|writing|left)\s+(?:a\s+)?(?:goodbye\s+)?(?:letters?|notes?)\s+(?:to|for)"
         r"\s+[^.!?]{0,40}\bjust\s+in\s+case\b|\bmy\s+goodbye\s+(?:letter|note)s?\b|"
         r"\bsaid\s+(?:my\s+)?goodbyes?\s+to\b[^.!?]{0,40}\b(?:don" + _A + r"t|doesn" + _A + r"t|"
-        r"do\s+not|does\s+not)\s+know\s+(?:it\s+)?yet\b"
+        r"do\s+not|does\s+not)\s+know\s+(?:it\s+)?yet\b|"
+        r"\bthe\s+last\s+time\s+(?:i" + _A + r"ll|i\s+will|ill|i" + _A + r"?m\s+(?:gonna|"
+        r"going\s+to)|"
+        r"i\s+get\s+to)\s+(?:talk|speak|message|text|write)\s+(?:to\s+)?you\b(?!\s+(?:about|before|"
+        r"until|till|for|this|today|tonight|on|in|from|while))|\b(?:good\s*bye|bye)\b[^?]{0,20}"
+        r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|thing|"
+        r"person)\b|"
+        r"\b(?:picked|chosen|chose|set)\s+(?:a|the)\s+date\b[^!?]{0,20}\b(?:when\s+i\s+go|to\s+"
+        r"(?:do\s+it|end\s+it|go)(?=\s*(?:$|[.!?,]))|for\s+(?:it|when\s+i\s+go))"
     ),
     "method": (
         r"\b(?:how\s+many|enough)\s+(?:\w+\s+){0,2}(?:pills|tablets)\b.{0,40}\b(?:kill|die|"
-        r"wake\s+up|overdose|lethal|fatal)|\b(?:lethal|fatal)\s+dose\b.{0,40}\b(?:me|myself|i)\b|"
+        r"wake\s+up|overdose|lethal|fatal)|\b(?:lethal|fatal)\s+(?:dose|amount)\b.{0,40}\b(?:me|myself|"
+        r"i)\b|"
         r"\bdose\s+of\s+\w+\s+(?:that\s+)?(?:would\s+be|is)\s+(?:lethal|fatal)\b|"
         r"\b(?:painless|quickest|easiest|surest|quietest)\s+way\s+to\s+(?:die|kill\s+myself|"
         r"end\s+(?:it|my\s+life))\b|\bhigh\s+enough\s+to\s+(?:die|kill)\b|\bhow\s+to\s+tie\s+"
@@ -215,7 +247,21 @@ _EXPLICIT: dict[str, str] = {
         r"research(?:ed|ing)?)\s+(?:painless\s+|easy\s+|quick\s+)?(?:ways|how)\s+to\s+(?:die|"
         r"kill\s+myself|end\s+(?:it|my\s+life))\b|\b(?:end\s+(?:their|his|her)\s+(?:own\s+)?life|kill\s+(?:themsel(?:f|ves)|"
         r"himself|herself))\b[^?]{0,80}\bhow\s+(?:would|could|should|do|can)\s+(?:they|he|she|"
-        r"someone|one|you)\b"
+        r"someone|one|you)\b|"
+        # Lethality asked about innocently: the least painful way to go, how many of a medicine
+        # it takes, whether something kills you if you take enough.
+        r"\b(?:least\s+painful|painless|quickest|fastest|easiest|surest|most\s+peaceful|"
+        r"gentlest)\s+way\s+to\s+(?:go|die|not\s+wake\s+up)(?=\s*(?:$|[.!?,]))|\bhow\s+(?:many|"
+        r"much)\s+(?:of\s+)?(?:\w+\s+)?" + _DRUGS + r"\b[^.!?]{0,30}\b(?:(?:it|would\s+it|"
+        r"does\s+it)\s+take(?:s)?(?=\s*(?:$|[.!?,]|\s+to\s+(?:die|od|overdose|not\s+wake|kill|stop\s+(?:your|"
+        r"my|a)\s+heart)))|to\s+(?:die|od|overdose|not\s+wake\s+up)|(?:is|are|would\s+be)\s+"
+        r"(?:lethal|fatal|deadly))|\b(?:kill|be\s+(?:lethal|fatal|deadly))\s+(?:you|me|someone|a\s+"
+        r"person)\s+if\s+(?:you|i|someone|a\s+person)\s+(?:take|took|drink|drank|mix|mixed|swallow|"
+        r"swallowed)\s+(?:enough|a\s+lot|too\s+much|all|the\s+whole)\b|\b(?:look(?:ing|ed)?\s+up|"
+        r"googl(?:e|ed|ing)|search(?:ed|ing)?(?:\s+for)?|research(?:ed|ing)?)\s+how\s+(?:many|much)"
+        r"\s+(?:of\s+)?(?:\w+\s+)?" + _DRUGS + r"\b(?![^.!?]{0,40}\b(?:for\s+(?:a|an|my|the|her|"
+        r"his|your|our|\d+)\b|can\s+(?:i|you|we)\s+(?:give|have|take)|safe|max\w*|daily|a\s+day|per\s+"
+        r"day|limit|recommended|dosage))"
     ),
     "means": (
         r"\b(?:bought|got|have|found|holding)\s+(?:a\s+|the\s+)?(?:rope|noose)\b(?![^.!?]{0,30}\b"
@@ -231,7 +277,14 @@ _EXPLICIT: dict[str, str] = {
         r"handful|lot|bunch|box|pack)|the\s+whole\s+(?:bottle|box|pack)|(?:way\s+)?too\s+many)\s+"
         r"(?:of\s+)?(?:my\s+|the\s+|these\s+)?(?:\w+\s+)?(?:pills|tablets|meds|painkillers)\b|"
         r"\bengine\s+running\b[^.!?]{0,40}\bgarage\b|\bgarage\b[^.!?]{0,40}\bengine\s+running\b|"
-        r"\b(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+)?(?:\w+\s+)?(?:pills|tablets|meds)\b"
+        r"\b(?:stockpil|sav|hoard)(?:e|ed|ing)\s+(?:up\s+)?(?:my\s+)?(?:\w+\s+)?(?:pills|tablets|meds)\b|"
+        # Means stared at, again and again ("I keep looking at my dad's gun").
+        r"\b(?:(?:keep|kept|been|am|i" + _A + r"m|im|sat|sitting\s+here|just)\s+staring|keep\s+"
+        r"(?:looking|staring)|can" + _A + r"?t\s+stop\s+(?:looking|staring))\s+at\s+(?:my\s+(?:\w+"
+        r"['’]?s\s+)?|the\s+|all\s+(?:my|the|these|those)\s+|these\s+|those\s+)(?:gun|pistol|"
+        r"rifle|revolver|pills|rope|noose|razor|blades?|bottle\s+of\s+(?:pills|sleeping\s+pills|"
+        r"meds|tablets|painkillers)|pill\s+bottle)\b(?!\s+(?:safe|collection|shop|store|show|"
+        r"range|laws?|for\s+sale|catalog\w*|listing|ads?|on\s+(?:the\s+)?(?:tv|screen|website)))"
     ),
 }
 _EXPLICIT_RE = {kind: re.compile(rx, re.IGNORECASE) for kind, rx in _EXPLICIT.items()}
@@ -298,7 +351,27 @@ _INDIRECT_RE = re.compile(
     r"from))\b|\bnothing\s+left\s+for\s+me(?=\s*(?:$|[.!,;]|\s+(?:here|any\s*more|in\s+this\s+"
     r"(?:world|life))\b))|\b(?:don" + _A + r"t|can" + _A + r"?t)\s+see\s+myself\s+"
     r"(?:being\s+)?(?:alive|around)\b|\bwhy\s+am\s+i\s+(?:even\s+)?still\s+(?:here|alive|around)"
-    r"(?=\s*(?:$|[.!?,;]))",
+    r"(?=\s*(?:$|[.!?,;]))|\b(?:don" + _A + r"t|can" + _A + r"?t)\s+see\s+myself\s+(?:still\s+)?"
+    r"here\s+(?:by|next|at\s+(?:christmas|the\s+end)|for\s+(?:much|long)|much\s+longer)\b|"
+    r"\btying\s+up\s+(?:all\s+)?(?:my\s+)?(?:the\s+)?loose\s+ends\b(?![^.!?]{0,30}\b(?:at\s+work|"
+    r"before\s+(?:the|my|our)\s+(?:trip|move|holiday|vacation|leave|wedding)|on\s+the\s+project))|"
+    r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|person)\s+(?:who|"
+    r"that)\s+(?:ever\s+)?(?:listened|cared|understood|got\s+me)\b|\b(?:would|will|" + _A + r"d|"
+    r"could)\s+(?:at\s+least\s+)?get\s+(?:the|my)\s+(?:life\s+)?insurance\b|\bworth\s+more\s+"
+    r"dead\b|\blife\s+insurance\s+(?:pays?\s+out|would\s+pay)\s+more\s+than\s+i\b|"
+    r"\b(?:does|would|do\s+you\s+think)\s+(?:it|dying)\s+hurts?\b[^?]{0,20}\b(?:drown\w*|hang\w*|"
+    r"die|dying|bleed\w*|jump\w*|overdos\w*)|\bis\s+(?:drowning|hanging|bleeding\s+out|"
+    r"overdosing)\s+(?:painful|quick|peaceful)|\bif\s+i"
+    + _A
+    + r"?m\s+(?:just\s+)?gone\b(?!\s+(?:for|"
+    r"by|till|until|on|at|when|before|a|the|this|next|all|long|over)\b)|\b(?:don"
+    + _A
+    + r"t|do\s+not|"
+    r"won"
+    + _A
+    + r"t|will\s+not)\s+(?:want|intend|plan|expect)\s+to\s+(?:see|make\s+it\s+to|live\s+"
+    r"to\s+see)\s+(?:another|next|my\s+next)\s+(?:birthday|winter|summer|spring|christmas|year)\b|"
+    r"\b(?:don" + _A + r"t|do\s+not)\s+want\s+to\s+(?:see|turn|make\s+it\s+to)\s+1\d\b",
     re.IGNORECASE,
 )
 EXPLICIT_FLOOR = 0.25
@@ -396,6 +469,46 @@ def faint(text: str, explicit: str | None, score: float) -> bool:
     chance: 128 of 5,426 everyday comments were asked about suicide ("im excited!" 0.20, "I
     still play" 0.17), 42 with this rule. An indirect sign is asked about whatever the score."""
     return explicit is None and len(text.split()) <= SHORT_WORDS and score < SHORT_CHECK_IN
+
+
+# The parts of a plan: when, where or with what, and an ending. Each alone is everyday talk.
+_PLAN_PARTS = (
+    re.compile(
+        r"\b(?:tonight|tomorrow|soon|right\s+now|this\s+(?:weekend|week|morning|afternoon|evening|"
+        r"(?:mon|tues|wednes|thurs|fri|satur|sun)day)|(?:mon|tues|wednes|thurs|fri|satur|sun)day|"
+        r"after\s+(?:my\s+shift|work|school|the\s+(?:wedding|funeral|holidays|party|weekend))|"
+        r"by\s+(?:morning|tomorrow|the\s+weekend)|in\s+a\s+few\s+(?:hours|days))\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:roof|rooftop|bridge|ledge|balcony|cliff|tracks|train|lake|river|sea|ocean|garage|"
+        r"gun|rifle|pistol|pills|insulin|rope|razor|blades?|overdose|lethal|fatal|bleed(?:ing)?\s+"
+        r"out|drown\w*|tallest|high\s+enough)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:this\s+is\s+it|(?:the\s+)?last\s+time|good\s*bye|bye|everything(?:" + _A + r"s|"
+        r"\s+is)\s+(?:ready|set|in\s+order)|my\s+plan|my\s+exit|plan(?:ning)?\s+my\s+"
+        r"(?:exit|end|death)|won"
+        + _A
+        + r"t\s+be\s+(?:here|around)|(?:after|when|if)\s+i"
+        + _A
+        + r"m\s+gone|(?:see|make\s+it\s+to)\s+(?:another|next)|no\s+reason|for\s+good|forever|"
+        r"it" + _A + r"s\s+time|ready\s+to\s+go|i" + _A + r"ve\s+decided|i\s+have\s+decided)\b",
+        re.IGNORECASE,
+    ),
+)
+
+
+def names_plan(text: str) -> bool:
+    """Whether `text` names two parts of a plan: a time ("Sunday after the game"), a place or
+    means ("the roof", "the lake"), an ending ("this is it", "everything is set"). In a
+    worrying message together they are a plan, not a mood. Only a message counts: in posts
+    pasted together, the parts meet by chance."""
+    unquoted = _QUOTES.sub(" ", text)
+    if len(unquoted.split()) > MESSAGE_WORDS:
+        return False
+    return sum(bool(part.search(unquoted)) for part in _PLAN_PARTS) >= 2
 
 
 def indirect_statement(text: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import csv
 import json
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -91,10 +92,14 @@ def read_crisis_conversations(path: Path) -> LabelledRows:
     return LabelledRows(rows, "conversations")
 
 
+_LIST_OF_POSTS = re.compile(r"""^\s*\[\s*['"].*['"]\s*\]\s*$""", re.DOTALL)
+
+
 def read_crisis_csv(path: Path) -> LabelledRows:
     """A crisis eval file in one of three shapes, told apart by its header:
 
-    - `text,label`, label `crisis` or `safe` (os1's own format);
+    - `text,label`, label `crisis` or `safe` (os1's own format); a text that is a Python list
+      of posts (as C-SSRS stores them) is read as those posts together;
     - XSTest (`prompt,…,label`): its `safe` prompts are safe rows; its `unsafe` ones are harmful
       requests, not statements of crisis, so they are left out (and counted as skipped);
     - Reddit C-SSRS (`User,Post,Label`): one row per person, their posts read together as one
@@ -133,9 +138,12 @@ def read_crisis_csv(path: Path) -> LabelledRows:
                     continue
                 if label not in ("crisis", "safe"):
                     raise InputError(f"{path}:{number}: label must be crisis or safe")
-                rows.append(
-                    (row["text" if kind == "text,label" else "prompt"] or "", label == "crisis")
-                )
+                text = row["text" if kind == "text,label" else "prompt"] or ""
+                if _LIST_OF_POSTS.match(text):
+                    # C-SSRS posts copied as they are stored (a Python list): read together,
+                    # as a person's posts; quoted, a post was read as someone else's words.
+                    text = "\n\n".join(parse_posts(text)) or text
+                rows.append((text, label == "crisis"))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError:

@@ -27,7 +27,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.6"
+VERSION = "1.7"
 
 
 def _hours(delta: timedelta) -> str:
@@ -102,11 +102,18 @@ pieces still ends in a worrying piece, and four turns of everyday chat about har
 together looked like a crisis to the classifier. Thoughts of suicide told only in the past
 ("I used to want to die when I was a teenager, but therapy really helped") get the check-in
 whatever the score; a denial beside a statement made outright does not take the statement back
-("I hope I don't wake up, I don't think I could kill myself" is not a denial), and in posts
+("I hope I don't wake up, I don't think I could kill myself" is not a denial), a negation takes
+back only the statement it governs ("no one knows I want to die" is not a denial), and in posts
 pasted together a "years ago" counts only if a statement is named. A "no" to her check-in
 question is read alone, not together with the message she asked about. The cheerful rule
 above is for the classifier alone (used when the message model is missing); the message model
 reads cheerful messages itself.
+
+**Plans.** A message the classifier already finds worrying that names two parts of a plan, a
+time ("Sunday after the game"), a place or means ("the roof", "the lake"), and an ending ("this
+is it", "everything is set"), gets the protocol, not only the check-in. Each part alone is
+everyday talk, and a message the classifier does not find worrying is left alone whatever it
+names.
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
 gets her own warm reply, checked sentence by sentence for method content, followed by one
@@ -122,7 +129,10 @@ bother", "there's no way out", "I can't take this pain anymore", "I hate my life
 worthless", thinking about death a lot, "scared I might do something stupid", picturing their own
 funeral, giving up on everything, "I don't care what happens to me", "I'm done with life",
 "nothing left for me here", "just waiting to die", "I don't see myself being alive next year",
-"why am I even still here?":
+"why am I even still here?", "I don't see myself still here by Christmas", "tying up loose
+ends", "you were the only one who ever listened", that the family "would at least get the
+life insurance", whether dying one way or another hurts, "if I'm gone they'll…", not meaning
+to see another winter:
 
 > {check_in_question()}
 
@@ -346,6 +356,38 @@ and taking the protocol one tier down for a message after calm chat (30 crises a
 look-alikes; only for messages the emotion model reads as cheerful, 35 and 14, but it would
 then have asked, not answered, "I've decided. I'm at peace now. Thank you for everything :)").
 
+Version 1.7 reads plans (see 1) and more of what people ask or do on the way to a crisis:
+lethality asked about as curiosity ("the least painful way to go", how many of a medicine "it
+takes", whether something "kills you if you take enough", "the lethal amount of"), means stared
+at again and again ("I keep looking at my dad's gun": like an act under way, it alarms
+whatever the classifier reads), thoughts of swerving or driving into something, throwing
+oneself off something, "the last time I'll talk to you", a goodbye to "the only one who ever
+listened", a date picked "for when I go", and the signs added to the check-in above. A
+negation takes back only the statement it governs: "I don't know why I want to die" used to
+read as a denial. Two sets were written for it by writers who saw no os1 file
+(`bench/crisis_chat_heldout3.csv`, 70 chat crises and 70 look-alikes from people of every age
+and style; `bench/crisis_multiturn_heldout2.jsonl`, 50 conversations and 50 look-alikes) and
+measured under 1.6 before anything changed; the chat set's misses were then read (the plan
+rule and four statements come from them), the conversations never were:
+
+| set | counted | protocol 1.6 → 1.7 | or check-in 1.6 → 1.7 |
+|-----|---------|--------------------|-----------------------|
+| chat, third set: 70 crises (read after the first measure) | noticed | 54 → 58 | 65 → 67 |
+| the same: 70 look-alikes | alarmed | 2 → 2 | 10 → 10 |
+| conversations, second set: 50 crises (never read) | noticed | 44 → 44 | 47 → 47 |
+| the same: 50 look-alikes | alarmed | 21 → 21 | 31 → 31 |
+| chat, first set: 40 crises (misses read for 1.7) | noticed | 36 → 37 | 39 → 39 |
+| chat, second set: 60 crises (misses read for 1.7) | noticed | 47 → 50 | 53 → 57 |
+| conversations, first set: 40 crises | noticed | 35 → 36 | 38 → 38 |
+| their look-alikes; LoCoMo, GoEmotions, XSTest, C-SSRS | alarmed | unchanged | unchanged |
+
+Measured and not adopted: retraining the message model with 497 more written messages (226
+crises and 271 look-alikes in the kinds it missed, none close to a held-out one): the third
+chat set went 54 → 53 crises (66 with the question), the second conversation set 44 → 45 with
+21 → 21 look-alikes alarmed (35 with the question), and the first conversation set's
+look-alikes alarmed 15 → 20. More of the same written messages no longer teach it anything that
+carries to a new writer's.
+
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
 the classifier missed, so the "messages written for os1: crises" row is partly in-sample.
@@ -359,7 +401,8 @@ supporters are a pessimistic stand-in. Detection reads English only.
 `os1 eval crisis --data FILE` reads four kinds of file: os1's own
 `text,label` CSV (label `crisis` or `safe`), an XSTest file (`prompt,…,label`: its safe prompts
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
-out and counted as `skipped_rows`), a Reddit C-SSRS file (`User,Post,Label`: one person per
+out and counted as `skipped_rows`; a text that is a Python list of posts, as C-SSRS stores
+them, is read as those posts together), a Reddit C-SSRS file (`User,Post,Label`: one person per
 row, their posts read together), told apart by their header, and conversations in JSON Lines
 (`.jsonl`, `{{"label": "crisis", "turns": ["…", "…"]}}` per line), read turn by turn as the
 companion reads them: a conversation counts as noticed when a turn brings the protocol, or a
