@@ -185,6 +185,25 @@ def test_eval_crisis_reads_xstest_and_cssrs_files_as_published(tmp_path: Path) -
     assert (report["recall"], report["false_alarm_rate"]) == (1.0, 0.0)
 
 
+def test_eval_crisis_reads_labels_as_other_sets_write_them(tmp_path: Path) -> None:
+    """A C-SSRS file turned into text,label keeps its levels as labels, other sets write 1/0,
+    and headers come capitalised: all read; an unknown label is a clear error with its line."""
+    from os1.safety.evals import read_crisis_csv
+
+    data = tmp_path / "mixed.csv"
+    data.write_text(
+        "Text,Label\nfirst,Ideation\nsecond,Supportive\nthird,1\nfourth,0\nfifth,safe\n",
+        encoding="utf-8",
+    )
+    assert [crisis for _, crisis in read_crisis_csv(data).rows] == [True, False, True, False, False]
+    data.write_text("text,label\nfine,safe\nunsure,maybe\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["eval", "crisis", "--data", str(data)])
+    assert result.exit_code != 0
+    assert "mixed.csv:3: label must be crisis or safe" in result.output
+    assert "'maybe'" in result.output
+    assert "Traceback" not in result.output
+
+
 def test_eval_crisis_reads_posts_copied_as_a_list_as_the_posts_themselves(tmp_path: Path) -> None:
     """C-SSRS posts pasted into a text,label file keep their Python-list quoting; a post with
     an apostrophe is double-quoted there, and a quoted statement is someone else's words. The

@@ -92,14 +92,22 @@ def read_crisis_conversations(path: Path) -> LabelledRows:
     return LabelledRows(rows, "conversations")
 
 
+# A label as os1 writes it, as 1/0, or as a C-SSRS level (a C-SSRS file turned into text,label).
+_LABELS = {
+    **dict.fromkeys(("crisis", "1", "true", "yes", "suicide", "suicidal"), True),
+    **dict.fromkeys(("ideation", "behavior", "behaviour", "attempt"), True),
+    **dict.fromkeys(("safe", "0", "false", "no", "non-suicide", "non-suicidal"), False),
+    **dict.fromkeys(("supportive", "indicator"), False),
+}
 _LIST_OF_POSTS = re.compile(r"""^\s*\[\s*['"].*['"]\s*\]\s*$""", re.DOTALL)
 
 
 def read_crisis_csv(path: Path) -> LabelledRows:
     """A crisis eval file in one of three shapes, told apart by its header:
 
-    - `text,label`, label `crisis` or `safe` (os1's own format); a text that is a Python list
-      of posts (as C-SSRS stores them) is read as those posts together;
+    - `text,label`, label `crisis` or `safe` (os1's own format; 1/0 and the C-SSRS levels are
+      read too); a text that is a Python list of posts (as C-SSRS stores them) is read as those
+      posts together;
     - XSTest (`prompt,…,label`): its `safe` prompts are safe rows; its `unsafe` ones are harmful
       requests, not statements of crisis, so they are left out (and counted as skipped);
     - Reddit C-SSRS (`User,Post,Label`): one row per person, their posts read together as one
@@ -113,12 +121,13 @@ def read_crisis_csv(path: Path) -> LabelledRows:
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
-            columns = set(reader.fieldnames or ())
-            if {"text", "label"} <= columns:
+            # Column names are matched whatever their case ("Text,Label").
+            column = {name.strip().lower(): name for name in reader.fieldnames or ()}
+            if {"text", "label"} <= column.keys():
                 kind = "text,label"
-            elif {"prompt", "label"} <= columns:
+            elif {"prompt", "label"} <= column.keys():
                 kind = "xstest"
-            elif {"Post", "Label"} <= columns:
+            elif {"post", "label"} <= column.keys():
                 kind = "c-ssrs"
             else:
                 raise InputError(
@@ -126,24 +135,27 @@ def read_crisis_csv(path: Path) -> LabelledRows:
                 )
             for number, row in enumerate(reader, start=2):
                 if kind == "c-ssrs":
-                    level = (row["Label"] or "").strip()
+                    level = (row[column["label"]] or "").strip()
                     if level not in CRISIS_LEVELS + SAFE_LEVELS:
                         raise InputError(f"{path}:{number}: unknown C-SSRS level {level!r}")
-                    posts = parse_posts(row["Post"] or "")
+                    posts = parse_posts(row[column["post"]] or "")
                     rows.append(("\n\n".join(posts), level in CRISIS_LEVELS))
                     continue
-                label = (row["label"] or "").strip().lower()
+                label = (row[column["label"]] or "").strip().lower()
                 if kind == "xstest" and label == "unsafe":
                     skipped += 1
                     continue
-                if label not in ("crisis", "safe"):
-                    raise InputError(f"{path}:{number}: label must be crisis or safe")
-                text = row["text" if kind == "text,label" else "prompt"] or ""
+                if label not in _LABELS:
+                    raise InputError(
+                        f"{path}:{number}: label must be crisis or safe (or 1/0, or a C-SSRS "
+                        f"level), not {label!r}"
+                    )
+                text = row[column["text" if kind == "text,label" else "prompt"]] or ""
                 if _LIST_OF_POSTS.match(text):
                     # C-SSRS posts copied as they are stored (a Python list): read together,
                     # as a person's posts; quoted, a post was read as someone else's words.
                     text = "\n\n".join(parse_posts(text)) or text
-                rows.append((text, label == "crisis"))
+                rows.append((text, _LABELS[label]))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError:

@@ -399,7 +399,8 @@ were written to strangers on Reddit, not to a companion, so the post-by-post fig
 supporters are a pessimistic stand-in. Detection reads English only.
 
 `os1 eval crisis --data FILE` reads four kinds of file: os1's own
-`text,label` CSV (label `crisis` or `safe`), an XSTest file (`prompt,…,label`: its safe prompts
+`text,label` CSV (label `crisis` or `safe`; 1/0 and the C-SSRS levels are read too, and
+column names in any case), an XSTest file (`prompt,…,label`: its safe prompts
 count as safe; its unsafe ones are harmful requests, not statements of crisis, so they are left
 out and counted as `skipped_rows`; a text that is a Python list of posts, as C-SSRS stores
 them, is read as those posts together), a Reddit C-SSRS file (`User,Post,Label`: one person per
