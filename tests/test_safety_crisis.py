@@ -18,6 +18,7 @@ from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import (
     CHECK_IN_NOTE,
+    ApprovalCheck,
     CrisisDetector,
     CrisisPolicy,
     answers_check_in,
@@ -123,6 +124,53 @@ async def test_a_worrying_message_gets_her_reply_and_one_gentle_question(chat: C
     assert CHECK_IN_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
     assert counts == {2026: {"crisis_check_in": 1}}, "a check-in is not counted as a referral"
+
+
+async def test_her_reply_to_a_worrying_message_never_praises_it_or_says_goodbye(
+    chat: Chat,
+) -> None:
+    """Giving things away, a will, goodbyes: told the message may be a warning sign, the
+    embedded model still answered "I'm glad you're choosing this path" and "Goodbye!". Praise
+    or a goodbye of hers is replaced by a gentle line; her question follows as always."""
+    reply = await chat.say(
+        "everything feels so heavy lately, so I gave my guitar away",
+        "You're doing great! That sounds like a healthy change. Take care.",
+    )
+    assert reply == (
+        "Thank you for telling me. I care about how you're really doing.\n\n" + check_in_question()
+    )
+    # Outside a worrying turn she congratulates as anyone would.
+    happy = await chat.say("we picked a date for the wedding!", "Congratulations! Goodbye stress.")
+    assert happy == "Congratulations! Goodbye stress."
+
+
+@pytest.mark.parametrize(
+    ("reply", "approves"),
+    [
+        # What Qwen 1.5B said to a will at 23, a cat given away, goodbyes to friends.
+        ("It's great that you've decided to leave everything to your brother.", True),
+        ("I'm glad you're choosing this path.", True),
+        ("It sounds like you've made a good decision to stop using social media.", True),
+        ("Good to hear! It's nice to know you've made some positive changes.", True),
+        ("If you ever need help, feel free to ask. Goodbye!", True),
+        ("It's great that you have a plan for tonight.", True),
+        ("I'm glad you told me.", False),
+        ("It's good that you reached out.", False),
+        ("It's good that you have your sister nearby.", False),
+        ("That's a tough situation. How are you feeling?", False),
+        ("Maybe a good step would be to rest tonight.", False),
+    ],
+)
+def test_what_counts_as_approval_in_her_reply(reply: str, approves: bool) -> None:
+    assert (ApprovalCheck().review(reply, True) is not None) == approves
+
+
+async def test_her_warm_reply_to_a_worrying_message_stands(chat: Chat) -> None:
+    kept = await chat.say(
+        "it all feels pointless, I said bye to my friends",
+        "I'm glad you told me. That sounds lonely and heavy.",
+    )
+    assert kept == "I'm glad you told me. That sounds lonely and heavy.\n\n" + check_in_question()
 
 
 async def test_a_yes_to_the_check_in_gets_the_protocol(chat: Chat) -> None:

@@ -44,6 +44,7 @@ from os1.types import SafetyEvent
 
 __all__ = [
     "LOCALES",
+    "ApprovalCheck",
     "CrisisAssessment",
     "CrisisDetector",
     "CrisisPolicy",
@@ -253,6 +254,42 @@ class MethodContentCheck:
                 "I won't go into ways of hurting yourself, but I'm not going anywhere. "
                 + follow_up_line(self.locale)
             )
+        return None
+
+
+# Approval in her reply to a worrying message: praise for what they did ("Good job!", "I'm glad
+# you're choosing this path", "a good decision"), or her goodbye. Told the message may be a
+# warning sign, the embedded model still praised a 23-year-old for finishing a will and said
+# "Goodbye!" to someone who had just said bye to their friends.
+_APPROVAL = re.compile(
+    r"\b(?:good|great|nice|awesome|amazing|wonderful|fantastic|excellent)\s+(?:job|work|call|"
+    r"choice|decision|idea|plan|for\s+you|to\s+hear)\b|\bwell\s+done\b|\bproud\s+of\s+"
+    r"you\b|\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|choos\w*|chose|cancel\w*|gave|giving|"
+    r"done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|sorted|ready|path|plan\w*|"
+    r"doing\s+well|taking\s+care)|\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|"
+    r"good|wonderful|nice|awesome|amazing|smart|wise|brave)\s+(?:that\s+)?you(?:['’]ve|\s+have)?"
+    r"\s+(?!(?:told|shared|reached|said|talked|opened|let|trusted|came|wrote|your|a|some|people|"
+    r"have|are|can|still|got|someone|friends|family)\b)\w+|\b(?:great|good|nice|glad)\b[^.!?]{0,30}"
+    r"\b(?:a|your|the)\s+plan\b|\b(?:made|make|making|take|taking|took|such)\s+(?:a\s+|some\s+|"
+    r"the\s+|such\s+a\s+)?(?:good|right|smart|wise|brave|healthy|positive)\s+(?:decision|choice|"
+    r"changes?|steps?)\b|\bsounds\s+(?:like\s+)?(?:a\s+)?(?:good|great|positive|healthy|smart)\b|"
+    r"\bgood\s*bye\b|\bbye\b|\byou(?:['’]re|\s+are)\s+doing\s+(?:so\s+|really\s+)?(?:great|"
+    r"well|amazing|awesome)\b",
+    re.IGNORECASE,
+)
+
+
+class ApprovalCheck:
+    """Holds each sentence of her reply to a worrying message until it is checked; praise for
+    what they did (giving things away, a will, goodbyes can be preparations) or a goodbye of
+    her own ends the reply with a gentle line instead. Her question follows either way."""
+
+    hold: Hold = "sentence"
+
+    def review(self, text: str, done: bool) -> str | None:
+        """The gentle line if the reply so far approves or says goodbye, else None."""
+        if _APPROVAL.search(text):
+            return "Thank you for telling me. I care about how you're really doing."
         return None
 
 
@@ -563,7 +600,7 @@ class CrisisPolicy:
                 # any message, and the question follows.
                 notes=() if found.cheerful else (CHECK_IN_NOTE,),
                 postscript=(check_in_question(),),
-                checks=(MethodContentCheck(self.locale),),
+                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis-check-in",),
                 events=(("crisis_check_in", facts),),
                 counters=("crisis_check_in",),

@@ -116,7 +116,10 @@ everyday talk, and a message the classifier does not find worrying is left alone
 names.
 
 **Check-in.** A message that is worrying but not clear ("I've been crying every night")
-gets her own warm reply, checked sentence by sentence for method content, followed by one
+gets her own warm reply, checked sentence by sentence for method content and for praise of
+what they did or a goodbye of her own (the embedded model answered a 23-year-old's finished
+will with "I'm glad you're choosing this path"; such a reply becomes "Thank you for telling me.
+I care about how you're really doing."), followed by one
 gentle, direct question (asking plainly does not put the idea in anyone's head). Some short
 indirect signs always get it, whatever the classifier reads: feeling a burden ("I'm a burden
 to everyone"), "nobody would miss me", "what's the point (anymore)", "I can't do this
@@ -356,7 +359,8 @@ and taking the protocol one tier down for a message after calm chat (30 crises a
 look-alikes; only for messages the emotion model reads as cheerful, 35 and 14, but it would
 then have asked, not answered, "I've decided. I'm at peace now. Thank you for everything :)").
 
-Version 1.7 reads plans (see 1) and more of what people ask or do on the way to a crisis:
+Version 1.7 keeps her reply before the check-in question from praising what may be a
+preparation (see 1), reads plans, and more of what people ask or do on the way to a crisis:
 lethality asked about as curiosity ("the least painful way to go", how many of a medicine "it
 takes", whether something "kills you if you take enough", "the lethal amount of"), means stared
 at again and again ("I keep looking at my dad's gun": like an act under way, it alarms
