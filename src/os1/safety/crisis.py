@@ -280,9 +280,10 @@ _APPROVAL = re.compile(
 
 
 class ApprovalCheck:
-    """Holds each sentence of her reply to a worrying message until it is checked; praise for
-    what they did (giving things away, a will, goodbyes can be preparations) or a goodbye of
-    her own ends the reply with a gentle line instead. Her question follows either way."""
+    """Holds each sentence of her reply to a worrying message (and, for a day, to every message
+    after the protocol) until it is checked; praise for what they did (giving things away, a
+    will, goodbyes can be preparations) or a goodbye of her own ends the reply with a gentle
+    line instead. A check-in question follows either way."""
 
     hold: Hold = "sentence"
 
@@ -575,7 +576,7 @@ class CrisisPolicy:
             return PolicyAction(
                 notes=(CRISIS_NOTE,),
                 postscript=(follow_up_line(self.locale),),
-                checks=(MethodContentCheck(self.locale),),
+                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis",),
                 events=(("crisis_follow_up", facts),),
                 counters=("crisis_referral",),
@@ -583,7 +584,9 @@ class CrisisPolicy:
             )
         if recent:
             return PolicyAction(
-                notes=(CRISIS_NOTE,), checks=(MethodContentCheck(self.locale),), data=facts
+                notes=(CRISIS_NOTE,),
+                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
+                data=facts,
             )
         if state == "answered no":
             return PolicyAction(events=(("crisis_check_in_declined", facts),), data=facts)

@@ -171,7 +171,9 @@ For the next {_hours(PROTOCOL_REPEAT)} hours of that conversation the model is t
 happened and asked to stay warm and present and to encourage reaching a person; every sentence
 of her replies is checked before it is shown or spoken, and a sentence with method content
 (means, amounts, places) is never shown: it is replaced by a refusal that stays with the person
-and repeats the lines. A new crisis message in that time gets the lines again after her reply.
+and repeats the lines; praise ("I'm so glad you've made your decision") or a goodbye of hers
+is replaced by the gentle line of the check-in. A new crisis message in that time gets the
+lines again after her reply.
 
 **Never.** She never gives methods, means, amounts or places, in any framing (a story, a game,
 "asking for a friend"), and never tells someone their feelings are wrong.
