@@ -12,7 +12,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.context import NOTES_HEADER
 from os1.safety import excluded_from_memory, floor_policies, is_injection
-from os1.safety.crisis import CRISIS_NOTE, protocol_reply
+from os1.safety.crisis import CRISIS_NOTE, follow_up_line, protocol_reply
 from os1.safety.disclosure import (
     AI_DISCLOSURE,
     AI_REMINDER,
@@ -231,6 +231,12 @@ async def test_after_a_crisis_she_stays_and_never_gives_method_content(
     decided = await say(safe, chat, "i've decided. i feel calm now")
     assert "glad" not in decided.reply.content
     assert "I care about how you're really doing" in decided.reply.content
+    # Leaving the same day: the lines are the last thing they read, and she does not wave them
+    # off ("thanks for everything, bye" read alone is not worrying enough for them).
+    backend.queue("You're welcome! Goodbye, have a lovely evening.")
+    leaving = await say(safe, chat, "thanks for everything, bye")
+    assert "Goodbye" not in leaving.reply.content
+    assert leaving.reply.content.endswith(follow_up_line("US"))
 
 
 # --- minors --------------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from os1.safety.crisis_model import (
     terse,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
+from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
 
 __all__ = [
@@ -266,7 +267,8 @@ _APPROVAL = re.compile(
     r"choice|decision|idea|plan|for\s+you|to\s+hear)\b|\bwell\s+done\b|\bproud\s+of\s+"
     r"you\b|\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|choos\w*|chose|cancel\w*|gave|giving|"
     r"done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|sorted|ready|path|plan\w*|"
-    r"doing\s+well|taking\s+care)|\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|"
+    r"doing\s+well|taking\s+care|calm|peace\w*|relie\w*|lighter|settled|decision)|\bhave\s+a\s+"
+    r"(?:good|great|nice|lovely)\s+(?:day|night|evening|one|life)\b|\bgood\s*night\b|\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|"
     r"good|wonderful|nice|awesome|amazing|smart|wise|brave)\s+(?:that\s+)?you(?:['’]ve|\s+have)?"
     r"\s+(?!(?:told|shared|reached|said|talked|opened|let|trusted|came|wrote|your|a|some|people|"
     r"have|are|can|still|got|someone|friends|family)\b)\w+|\b(?:great|good|nice|glad)\b[^.!?]{0,30}"
@@ -570,9 +572,12 @@ class CrisisPolicy:
                 counters=("crisis_referral",),
                 data=facts,
             )
-        if found.message_crisis:
+        leaving = recent and is_goodbye(turn.text)
+        if found.message_crisis or leaving:
             # A new crisis message soon after: she talks, checked, and the lines follow again.
-            # (The window alone does not count here: it still holds the first message.)
+            # (The window alone does not count here: it still holds the first message.) So do
+            # they when the person leaves the same day ("thanks for everything, bye"): the lines
+            # are the last thing they read, and her reply does not wave them off.
             return PolicyAction(
                 notes=(CRISIS_NOTE,),
                 postscript=(follow_up_line(self.locale),),
