@@ -208,7 +208,7 @@ def test_eval_crisis_reads_posts_copied_as_a_list_as_the_posts_themselves(tmp_pa
     """C-SSRS posts pasted into a text,label file keep their Python-list quoting; a post with
     an apostrophe is double-quoted there, and a quoted statement is someone else's words. The
     reader unpacks the list, so the person's own words are read as theirs."""
-    from os1.safety.crisis_model import explicit_statement
+    from os1.safety.crisis_statements import explicit_statement
     from os1.safety.evals import read_crisis_csv
 
     data = tmp_path / "posts.csv"

@@ -26,7 +26,7 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import explicit_statement, past_or_denied
+from os1.safety.crisis_statements import explicit_statement, past_or_denied
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished

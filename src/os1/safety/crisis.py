@@ -25,19 +25,15 @@ from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
-from os1.safety.crisis_model import (
-    SHORT_CHECK_IN,
-    SHORT_SCORE,
-    SHORT_WORDS,
+from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, faint, terse
+from os1.safety.crisis_statements import (
     URGENT_KINDS,
     explicit_floor,
     explicit_statement,
-    faint,
     indirect_statement,
     names_plan,
     names_statement,
     past_or_denied,
-    terse,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
 from os1.safety.wellbeing import is_goodbye

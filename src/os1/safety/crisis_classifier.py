@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from os1.embedder import DIMENSIONS, Embedder
 from os1.safety.crisis_model import (
-    MESSAGE_WORDS,
     SHORT_CHECK_IN,
     SHORT_SCORE,
     SHORT_WORDS,
@@ -21,6 +20,7 @@ from os1.safety.crisis_model import (
     split_chunks,
     style_features,
 )
+from os1.safety.crisis_statements import MESSAGE_WORDS
 
 if TYPE_CHECKING:
     import numpy as np

@@ -39,14 +39,16 @@ from os1.safety.crisis_model import (
     BAG_FEATURES,
     CrisisHead,
     bag_features,
-    explicit_floor,
-    explicit_statement,
     faint,
-    indirect_statement,
-    past_or_denied,
     split_chunks,
     style_features,
     terse,
+)
+from os1.safety.crisis_statements import (
+    explicit_floor,
+    explicit_statement,
+    indirect_statement,
+    past_or_denied,
 )
 
 if TYPE_CHECKING:

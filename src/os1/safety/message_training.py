@@ -29,7 +29,7 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from os1.safety.crisis_model import explicit_statement
+from os1.safety.crisis_statements import explicit_statement
 from os1.safety.crisis_training import threshold_letting
 
 __all__ = [

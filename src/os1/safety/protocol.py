@@ -14,13 +14,8 @@ from os1.safety.crisis import (
     misheard_question,
     protocol_reply,
 )
-from os1.safety.crisis_model import (
-    MESSAGE_WORDS,
-    SHORT_CHECK_IN,
-    SHORT_SCORE,
-    SHORT_WORDS,
-    TERSE_WORDS,
-)
+from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
+from os1.safety.crisis_statements import MESSAGE_WORDS
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE
