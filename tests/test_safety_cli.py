@@ -202,6 +202,12 @@ def test_eval_crisis_reads_labels_as_other_sets_write_them(tmp_path: Path) -> No
     assert "mixed.csv:3: label must be crisis or safe" in result.output
     assert "'maybe'" in result.output
     assert "Traceback" not in result.output
+    # Conversations read their labels the same way.
+    from os1.safety.evals import read_crisis_conversations
+
+    talks = tmp_path / "talks.jsonl"
+    talks.write_text('{"label": 1, "turns": ["hey"]}\n{"label": "Supportive", "turns": ["hi"]}\n')
+    assert [crisis for _, crisis in read_crisis_conversations(talks).rows] == [True, False]
 
 
 def test_eval_crisis_reads_posts_copied_as_a_list_as_the_posts_themselves(tmp_path: Path) -> None:

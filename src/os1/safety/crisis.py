@@ -260,19 +260,21 @@ class MethodContentCheck:
 # "Goodbye!" to someone who had just said bye to their friends.
 _APPROVAL = re.compile(
     r"\b(?:good|great|nice|awesome|amazing|wonderful|fantastic|excellent)\s+(?:job|work|call|"
-    r"choice|decision|idea|plan|for\s+you|to\s+hear)\b|\bwell\s+done\b|\bproud\s+of\s+"
-    r"you\b|\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|choos\w*|chose|cancel\w*|gave|giving|"
-    r"done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|sorted|ready|path|plan\w*|"
-    r"doing\s+well|taking\s+care|calm|peace\w*|relie\w*|lighter|settled|decision)|\bhave\s+a\s+"
-    r"(?:good|great|nice|lovely)\s+(?:day|night|evening|one|life)\b|\bgood\s*night\b|\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|"
-    r"good|wonderful|nice|awesome|amazing|smart|wise|brave)\s+(?:that\s+)?you(?:['’]ve|\s+have)?"
-    r"\s+(?!(?:told|shared|reached|said|talked|opened|let|trusted|came|wrote|your|a|some|people|"
-    r"have|are|can|still|got|someone|friends|family)\b)\w+|\b(?:great|good|nice|glad)\b[^.!?]{0,30}"
-    r"\b(?:a|your|the)\s+plan\b|\b(?:made|make|making|take|taking|took|such)\s+(?:a\s+|some\s+|"
-    r"the\s+|such\s+a\s+)?(?:good|right|smart|wise|brave|healthy|positive)\s+(?:decision|choice|"
+    r"choice|decision|idea|plan|for\s+you|to\s+hear)\b|\bwell\s+done\b|\bproud\s+of\s+you\b|"
+    r"\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|decision|choos\w*|chose|cancel\w*|gave|"
+    r"giving|done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|sorted|ready|path|"
+    r"plan\w*|doing\s+well|taking\s+care|calm|peace\w*|relie\w*|lighter|settled)|"
+    r"\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|good|wonderful|nice|awesome|"
+    r"amazing|smart|wise|brave)\s+(?:that\s+)?you(?:['’]ve|\s+have)?\s+(?!(?:told|shared|"
+    r"reached|said|talked|opened|let|trusted|came|wrote|your|a|some|people|have|are|can|still|"
+    r"got|someone|friends|family)\b)\w+|\b(?:great|good|nice|glad)\b[^.!?]{0,30}\b(?:a|your|"
+    r"the)\s+plan\b|\b(?:made|make|making|take|taking|took|such)\s+(?:a\s+|some\s+|the\s+|"
+    r"such\s+a\s+)?(?:good|right|smart|wise|brave|healthy|positive)\s+(?:decision|choice|"
     r"changes?|steps?)\b|\bsounds\s+(?:like\s+)?(?:a\s+)?(?:good|great|positive|healthy|smart)\b|"
-    r"\bgood\s*bye\b|\bbye\b|\byou(?:['’]re|\s+are)\s+doing\s+(?:so\s+|really\s+)?(?:great|"
-    r"well|amazing|awesome)\b",
+    r"\byou(?:['’]re|\s+are)\s+doing\s+(?:so\s+|really\s+)?(?:great|well|amazing|awesome)\b|"
+    # Her goodbye: a farewell waved back, or a sign-off.
+    r"\bgood\s*bye\b|\bbye\b|\bgood\s*night\b|\bhave\s+a\s+(?:good|great|nice|lovely)\s+"
+    r"(?:day|night|evening|one|life)\b",
     re.IGNORECASE,
 )
 

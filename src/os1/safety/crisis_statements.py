@@ -46,6 +46,11 @@ _DRUGS = (
     r"antidepressants|painkillers|opioids|oxy\w*|morphine|sleeping\s+pills|benzos)"
 )
 
+# "You were the only one (who ever listened)": with a goodbye a farewell, alone a sign.
+_ONLY_ONE = (
+    r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|thing|person)\b"
+)
+
 # First-person statements of suicidal intent, self-harm, plans and method-seeking. Each is
 # checked for a negation just before it ("I would never kill myself") and for quotation marks.
 _EXPLICIT: dict[str, str] = {
@@ -193,8 +198,8 @@ _EXPLICIT: dict[str, str] = {
         r"going\s+to)|"
         r"i\s+get\s+to)\s+(?:talk|speak|message|text|write)\s+(?:to\s+)?you\b(?!\s+(?:about|before|"
         r"until|till|for|this|today|tonight|on|in|from|while))|\b(?:good\s*bye|bye)\b[^?]{0,20}"
-        r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|thing|"
-        r"person)\b|"
+        + _ONLY_ONE
+        + r"|"
         r"\b(?:picked|chosen|chose|set)\s+(?:a|the)\s+date\b[^!?]{0,20}\b(?:when\s+i\s+go|to\s+"
         r"(?:do\s+it|end\s+it|go)(?=\s*(?:$|[.!?,]))|for\s+(?:it|when\s+i\s+go))"
     ),
@@ -317,8 +322,10 @@ _INDIRECT_RE = re.compile(
     r"here\s+(?:by|next|at\s+(?:christmas|the\s+end)|for\s+(?:much|long)|much\s+longer)\b|"
     r"\btying\s+up\s+(?:all\s+)?(?:my\s+)?(?:the\s+)?loose\s+ends\b(?![^.!?]{0,30}\b(?:at\s+work|"
     r"before\s+(?:the|my|our)\s+(?:trip|move|holiday|vacation|leave|wedding)|on\s+the\s+project))|"
-    r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|person)\s+(?:who|"
-    r"that)\s+(?:ever\s+)?(?:listened|cared|understood|got\s+me)\b|\b(?:would|will|" + _A + r"d|"
+    + _ONLY_ONE
+    + r"\s+(?:who|that)\s+(?:ever\s+)?(?:listened|cared|understood|got\s+me)\b|\b(?:would|will|"
+    + _A
+    + r"d|"
     r"could)\s+(?:at\s+least\s+)?get\s+(?:the|my)\s+(?:life\s+)?insurance\b|\bworth\s+more\s+"
     r"dead\b|\blife\s+insurance\s+(?:pays?\s+out|would\s+pay)\s+more\s+than\s+i\b|"
     r"\b(?:does|would|do\s+you\s+think)\s+(?:it|dying)\s+hurts?\b[^?]{0,20}\b(?:drown\w*|hang\w*|"

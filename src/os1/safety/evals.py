@@ -61,7 +61,8 @@ def read_crisis_file(path: Path) -> LabelledRows:
 
 def read_crisis_conversations(path: Path) -> LabelledRows:
     """Conversations, one JSON object per line: `{"label": "crisis" | "safe", "turns": [the
-    person's messages, oldest first]}` (a crisis that shows only across several turns)."""
+    person's messages, oldest first]}` (a crisis that shows only across several turns); labels
+    are read as in `read_crisis_csv`."""
     rows: list[tuple[str | tuple[str, ...], bool]] = []
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
@@ -78,15 +79,14 @@ def read_crisis_conversations(path: Path) -> LabelledRows:
             raise InputError(f"{path}:{number}: not JSON ({err.msg})") from None
         turns = row.get("turns") if isinstance(row, dict) else None
         label = row.get("label") if isinstance(row, dict) else None
-        if label not in ("crisis", "safe"):
-            raise InputError(f"{path}:{number}: label must be crisis or safe")
+        crisis = _label(label, f"{path}:{number}")
         if (
             not isinstance(turns, list)
             or not turns
             or not all(isinstance(t, str) and t.strip() for t in turns)
         ):
             raise InputError(f"{path}:{number}: turns must be a list of the person's messages")
-        rows.append((tuple(turns), label == "crisis"))
+        rows.append((tuple(turns), crisis))
     if not rows:
         raise InputError(f"{path}: no rows")
     return LabelledRows(rows, "conversations")
@@ -99,6 +99,18 @@ _LABELS = {
     **dict.fromkeys(("safe", "0", "false", "no", "non-suicide", "non-suicidal"), False),
     **dict.fromkeys(("supportive", "indicator"), False),
 }
+
+
+def _label(value: object, where: str) -> bool:
+    """Whether a row's label means crisis; a clear error naming the row for any other label."""
+    label = str(value).strip().lower() if isinstance(value, str | int) else ""
+    if label not in _LABELS:
+        raise InputError(
+            f"{where}: label must be crisis or safe (or 1/0, or a C-SSRS level), not {value!r}"
+        )
+    return _LABELS[label]
+
+
 _LIST_OF_POSTS = re.compile(r"""^\s*\[\s*['"].*['"]\s*\]\s*$""", re.DOTALL)
 
 
@@ -145,17 +157,13 @@ def read_crisis_csv(path: Path) -> LabelledRows:
                 if kind == "xstest" and label == "unsafe":
                     skipped += 1
                     continue
-                if label not in _LABELS:
-                    raise InputError(
-                        f"{path}:{number}: label must be crisis or safe (or 1/0, or a C-SSRS "
-                        f"level), not {label!r}"
-                    )
+                crisis = _label(label, f"{path}:{number}")
                 text = row[column["text" if kind == "text,label" else "prompt"]] or ""
                 if _LIST_OF_POSTS.match(text):
                     # C-SSRS posts copied as they are stored (a Python list): read together,
                     # as a person's posts; quoted, a post was read as someone else's words.
                     text = "\n\n".join(parse_posts(text)) or text
-                rows.append((text, _LABELS[label]))
+                rows.append((text, crisis))
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except UnicodeDecodeError:
