@@ -61,6 +61,40 @@ def test_training_the_message_model_without_the_data_says_so(tmp_path: Path) -> 
     assert "must be at least 1" in bad.output
 
 
+def test_training_the_history_model_without_the_data_says_so(tmp_path: Path) -> None:
+    out = tmp_path / "histories.onnx"
+    result = CliRunner().invoke(
+        main,
+        ["safety", "train-histories", "--data-dir", str(tmp_path / "none"), "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert "skipped: the training data is not there" in result.output
+    assert not out.exists()
+    bad = CliRunner().invoke(main, ["safety", "train-histories", "--epochs", "0"])
+    assert bad.exit_code == 2
+    assert "must be at least 1" in bad.output
+
+
+def test_history_thresholds_reach_their_recall_with_statements_counted() -> None:
+    """The protocol threshold is the highest at which a statement or the score notices 97% of
+    the people in crisis; a statement already noticed counts, so the score need not."""
+    np = pytest.importorskip("numpy")
+    from os1.safety.history_training import cross_validated_thresholds
+
+    crisis = np.array([True] * 100 + [False] * 50)
+    scores = np.concatenate([np.linspace(0.2, 0.9, 100), np.linspace(0.0, 0.5, 50)])
+    stated = np.zeros(150, dtype=bool)
+    protocol, check_in = cross_validated_thresholds(scores, stated, crisis)
+    assert ((scores >= protocol)[crisis]).mean() >= 0.97
+    assert ((scores >= protocol + 0.01)[crisis]).mean() < 0.97
+    assert check_in <= protocol
+    assert ((scores >= check_in)[crisis]).mean() >= 0.99
+    # The five lowest-scoring people in crisis said it outright: the threshold rises.
+    stated[:5] = True
+    raised, _ = cross_validated_thresholds(scores, stated, crisis)
+    assert raised > protocol
+
+
 def test_the_message_model_learns_from_written_chat_and_everyday_comments(
     tmp_path: Path,
 ) -> None:

@@ -961,7 +961,9 @@ def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None
     from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE
     from os1.testing import FakeEmbedder
 
-    classifier = CrisisClassifier(_blank_head(), FakeEmbedder(), ChatModel())  # type: ignore[arg-type]
+    # (No history model: a long post is the head's.)
+    head, chat = _blank_head(), ChatModel()
+    classifier = CrisisClassifier(head, FakeEmbedder(), chat, load_messages=False)  # type: ignore[arg-type]
     pills = "Been staring at the bottle of pills on my desk for an hour."
     assert classifier.score([pills]) >= SHORT_SCORE
     assert SHORT_CHECK_IN <= classifier.score(["so tired of it all"]) < SHORT_SCORE
@@ -994,11 +996,55 @@ def test_a_head_without_a_check_in_band_does_not_make_the_message_models_band_an
     blank = _blank_head()
     assert isinstance(blank, CrisisHead)
     head = replace(blank, check_in_threshold=0.2)
-    classifier = CrisisClassifier(head, FakeEmbedder(), ChatModel())  # type: ignore[arg-type]
+    classifier = CrisisClassifier(head, FakeEmbedder(), ChatModel(), load_messages=False)  # type: ignore[arg-type]
     unsure = "so tired of it all " + "and the week went on and on " * 5
     assert 30 < len(unsure.split()) <= 64
     assert classifier.score([unsure]) < head.threshold
     assert classifier.score([unsure.replace("tired", "pills")]) >= head.threshold
+
+
+class HistoryModel:
+    """A history model: the share of pieces that speak of the writer's own wish to die."""
+
+    threshold = 0.5
+    check_in_threshold = 0.3
+
+    def probability(self, text: str) -> float:
+        from os1.safety.crisis_histories import history_pieces
+
+        pieces = history_pieces(text)
+        return sum("I want to disappear" in p for p in pieces) / len(pieces)
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_a_long_text_is_read_by_the_history_model_and_a_window_by_the_head() -> None:
+    """A long vent or a history of posts is read piece by piece by the history model, its
+    thresholds landing on the head's, and it can only lower what the head reads (alone, it read
+    a cover letter as a crisis); a chat message and a window of several are not its to read."""
+    from dataclasses import replace
+
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.safety.crisis_model import CrisisHead
+    from os1.testing import FakeEmbedder
+
+    blank = _blank_head()
+    assert isinstance(blank, CrisisHead)
+    alarmed = replace(blank, bag_bias=10.0)  # the head reads every text as a crisis
+    chat, histories = ChatModel(), HistoryModel()
+    classifier = CrisisClassifier(alarmed, FakeEmbedder(), chat, histories=histories)  # type: ignore[arg-type]
+    filler = "Work was long and the bus was late again and I sat by the window. " * 3
+    vent = "\n\n".join(["I want to disappear. " + filler] * 3)  # a piece a paragraph
+    supporter = "\n\n".join(["I want to disappear. " + filler] + ["You matter to me. " * 10] * 2)
+    assert len(vent.split()) > 64
+    assert classifier.score([vent]) >= 0.2, "every piece: over the head's protocol threshold"
+    assert 0.15 <= classifier.score([supporter]) < 0.2, "a few pieces among many: a check-in"
+    assert classifier.score(["I want to disappear."]) < 0.01, "one message: the message model's"
+    short_posts = "I want to disappear.\n\nI want to disappear."
+    assert len(short_posts.split()) <= 64
+    assert classifier.score([short_posts]) >= 0.2, "short posts pasted together: a history"
+    assert classifier.score(["hi", supporter]) > 0.99, "a window: the head's"
+    calm = CrisisClassifier(blank, FakeEmbedder(), chat, histories=histories)  # type: ignore[arg-type]
+    assert calm.score([vent]) < 0.01, "where the head reads nothing, the history model adds none"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
@@ -1159,3 +1205,67 @@ async def test_a_no_to_the_check_in_is_not_read_together_with_the_worry(
     reply = await talk.say(answer)
     assert reply != protocol_reply("US")
     assert reply.endswith(check_in_question())
+
+
+_SUPPORTER = (
+    "I'm really sorry you're going through this. Losing a job and a relationship in "
+    "the same month is a lot for anyone, and it makes sense that you feel flattened "
+    "by it.\n\n"
+    "Have you been able to talk to anyone close to you about how bad it has gotten? A"
+    " friend, a sibling, even your doctor. You don't have to carry this by yourself, "
+    "and people usually want to help more than we expect.\n\n"
+    "What helps a lot of people is telling one person the whole truth and then seeing"
+    " a therapist every week. It won't fix everything at once, but it does get "
+    "easier.\n\n"
+    "Please reach out to a crisis line tonight if it feels like too much. You matter,"
+    " and I'm glad you posted here. Message me anytime if you want to talk."
+)
+_VENT = (
+    "I don't really know why I'm writing this. Nothing has changed in months and I'm "
+    "so tired of pretending to everyone that I'm fine. I go to work, I come home, I "
+    "lie in bed and stare at the ceiling until it's light again.\n\n"
+    "My sister keeps asking what's wrong and I can't tell her. She has her own life "
+    "and kids and I'm just the broken one who ruins every family dinner. Everyone "
+    "would honestly have an easier time if they didn't have to deal with me.\n\n"
+    "I stopped taking my meds two weeks ago. I gave my guitar to my neighbour's kid. "
+    "I keep thinking about how quiet it would be if I just wasn't here anymore, and "
+    "it scares me how calm that thought makes me feel.\n\n"
+    "I can't see any version of next year where I'm still doing this."
+)
+
+
+_LETTER = (
+    "Dear Ms. Alvarez,\n\nI am writing to apply for the position of junior designer at "
+    "Northwind Studio. I have spent the last three years designing packaging for a small tea "
+    "company, and I would love to bring that experience to a larger team.\n\nIn my current "
+    "role I lead the redesign of our whole product line, working closely with the printers and "
+    "the marketing team. I am proud of how our sales grew after the launch.\n\nThank you for "
+    "your time. I look forward to hearing from you.\n\nBest regards,\nSam"
+)
+
+
+@needs_classifier
+def test_a_long_reply_to_someone_else_is_not_read_as_a_crisis_and_a_long_vent_is() -> None:
+    """A long post written to support someone ("Have you been able to talk to anyone close to
+    you?... You matter") got the protocol from the head, which read every mention of suicide
+    alike; the history model reads who the pieces are about. A long vent about oneself, with no
+    statement made outright, still gets the protocol, and a cover letter nothing."""
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.safety.crisis_statements import explicit_statement
+
+    assert len(_SUPPORTER.split()) > 64
+    assert len(_VENT.split()) > 64
+    assert explicit_statement(_VENT) is None
+    assert explicit_statement(_SUPPORTER) is None
+    detector = CrisisDetector()
+    assert detector.assess(_VENT).level == "crisis"
+    assert detector.assess(_SUPPORTER).level != "crisis"
+    head_alone = CrisisDetector(CrisisClassifier(load_histories=False))
+    assert head_alone.assess(_SUPPORTER).level == "crisis"
+    # The history model knows only people who write about suicide: alone, it read this cover
+    # letter at its protocol threshold. It only lowers what the head reads, so a letter stays
+    # everyday writing.
+    from os1.safety.crisis_histories import history_model
+
+    assert history_model().probability(_LETTER) >= history_model().check_in_threshold
+    assert detector.assess(_LETTER).level == "none"

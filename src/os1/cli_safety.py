@@ -103,7 +103,9 @@ def _fold_detector(head: Any) -> Any:
     from os1.safety.crisis import CrisisDetector
     from os1.safety.crisis_classifier import CrisisClassifier
 
-    return CrisisDetector(CrisisClassifier(head), load=False)
+    # (Without the history model: it trained on these people; `train-histories` gives its own
+    # held-out figures.)
+    return CrisisDetector(CrisisClassifier(head, load_histories=False), load=False)
 
 
 @safety_group.command(name="train-messages")
@@ -129,17 +131,33 @@ def safety_train_messages(
     from os1.safety.crisis_messages import MESSAGE_MODEL_FILE
     from os1.safety.message_training import load_message_examples, train_message_model
 
-    console = Console(highlight=False)
-    if epochs < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--epochs")
     try:
         load_message_examples(data_dir)
     except FileNotFoundError as err:
-        console.print(f"skipped: the training data is not there ({escape(str(err))})")
+        missing: Path | None = Path(str(err))
+    else:
+        missing = None
+    _fine_tune(train_message_model, data_dir, out or MESSAGE_MODEL_FILE, epochs, missing, json_out)
+
+
+def _fine_tune(
+    train: Any,
+    data_dir: Path,
+    target: Path,
+    epochs: int,
+    missing: Path | None,
+    json_out: Path | None,
+) -> None:
+    """Run one of the MiniLM trainers (`train(data_dir, target, epochs=, log=)`) and print what
+    it measured; without its data (`missing`), say so and write nothing."""
+    console = Console(highlight=False)
+    if epochs < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--epochs")
+    if missing is not None:
+        console.print(f"skipped: the training data is not there ({escape(str(missing))})")
         return
-    target = out or MESSAGE_MODEL_FILE
     target.parent.mkdir(parents=True, exist_ok=True)
-    meta = train_message_model(
+    meta = train(
         data_dir,
         target,
         epochs=epochs,
@@ -147,6 +165,35 @@ def safety_train_messages(
     )
     _print_result(meta, json_out)
     console.print(f"[dim]wrote {escape(str(target))}[/]")
+
+
+@safety_group.command(name="train-histories")
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/data"),
+    show_default=True,
+    help="Holds reddit_cssrs_dev/ (Reddit users rated on the C-SSRS).",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Model file to write (.onnx; its thresholds go beside it as .json).",
+)
+@click.option("--epochs", default=3, show_default=True, help="Passes over the posts.")
+@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
+@friendly_errors
+def safety_train_histories(
+    data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
+) -> None:
+    """Fine-tune the crisis history model (MiniLM on C-SSRS posts; needs the train extra)."""
+    from os1.safety.crisis_histories import HISTORY_MODEL_FILE
+    from os1.safety.crisis_training import CSSRS_FILE
+    from os1.safety.history_training import train_history_model
+
+    data = data_dir / CSSRS_FILE
+    missing = None if data.is_file() else data
+    _fine_tune(train_history_model, data_dir, out or HISTORY_MODEL_FILE, epochs, missing, json_out)
 
 
 @safety_group.command(name="report")

@@ -24,13 +24,17 @@ class CrisisMessageModel(MiniLMClassifier):
     """Probability that one chat message is from someone in crisis, and the two thresholds
     chosen for it (the protocol; the gentle check-in question below it)."""
 
+    FILE = MESSAGE_MODEL_FILE
+    WHAT = "the crisis message model"
+    REBUILD = "os1 safety train-messages"
+
     def __init__(
         self,
         path: Path | None = None,
         thresholds: tuple[float, float] | None = None,
         threads: int = 1,
     ) -> None:
-        model = path or MESSAGE_MODEL_FILE
+        model = path or self.FILE
         meta: dict[str, float] = {}
         if thresholds is None:
             try:
@@ -41,8 +45,8 @@ class CrisisMessageModel(MiniLMClassifier):
         super().__init__(
             model,
             1,
-            what="the crisis message model",
-            rebuild="os1 safety train-messages",
+            what=self.WHAT,
+            rebuild=self.REBUILD,
             feature="crisis detection",
             max_tokens=int(meta.get("max_tokens", 64)),
             threads=threads,

@@ -113,67 +113,33 @@ def train_message_model(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fine-tune, export `out` (int8 ONNX) and its thresholds and figures (`out` as .json)."""
-    from os1.heart.train import (
-        batches,
-        build_model,
-        encode,
-        export_onnx,
-        minilm_dir,
-        pad,
-        require_torch,
-        tokenizer_for,
-    )
+    from os1.heart.train import encode, export_onnx, minilm_dir, require_torch, tokenizer_for
+    from os1.safety.fine_tune import fine_tune
 
     torch = require_torch("training the crisis message model")
     from onnxruntime.quantization import QuantType, quantize_dynamic
-    from safetensors.torch import load_file
 
     random.seed(seed)
     torch.manual_seed(seed)
     examples, check = load_message_examples(data_dir, seed)
     train, held = _split(examples, seed)
-    minilm = minilm_dir()
-    tokenizer = tokenizer_for(minilm)
+    tokenizer = tokenizer_for(minilm_dir())
     ids = encode(tokenizer, [examples[i].text for i in train])
-    labels = torch.tensor([float(examples[i].crisis) for i in train])
-    positives = float(labels.sum())
-    # Crises are one message in ten here; weighing them up keeps the gradient balanced.
-    loss_fn = torch.nn.BCEWithLogitsLoss(
-        pos_weight=torch.tensor(math.sqrt((len(train) - positives) / positives))
-    )
-    model = build_model(torch, outputs=1)
-    missing, _ = model.load_state_dict(load_file(str(minilm / "model.safetensors")), strict=False)
-    if [m for m in missing if not m.startswith("head")]:
-        raise RuntimeError(f"MiniLM weights did not load: missing {missing}")
-    model.embeddings.requires_grad_(False)
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optim = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.01)
-    total = math.ceil(len(ids) / batch_size) * epochs
-    warm = max(1, int(total * 0.06))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        optim, lambda s: min((s + 1) / warm, max(0.0, (total - s) / max(1, total - warm)))
-    )
+    labels = [float(examples[i].crisis) for i in train]
+    positives = sum(labels)
     log(f"{len(train)} messages ({int(positives)} crises), {len(held)} written ones held out")
     started = time.monotonic()
-    for epoch in range(epochs):
-        model.train()
-        order = list(range(len(ids)))
-        random.shuffle(order)
-        epoch_batches = batches(ids, order, batch_size)
-        random.shuffle(epoch_batches)
-        running = 0.0
-        for batch in epoch_batches:
-            tokens, mask = pad(torch, [ids[i] for i in batch])
-            loss = loss_fn(model(tokens, mask)[:, 0], labels[batch])
-            optim.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optim.step()
-            sched.step()
-            running += float(loss.detach())
-        minutes = (time.monotonic() - started) / 60
-        mean = running / len(epoch_batches)
-        log(f"epoch {epoch + 1}/{epochs}: loss {mean:.4f}, {minutes:.1f} min")
+    model = fine_tune(
+        torch,
+        ids,
+        labels,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        # Crises are one message in ten here; weighing them up keeps the gradient balanced.
+        pos_weight=math.sqrt((len(train) - positives) / positives),
+        log=log,
+    )
     raw = out.with_name(out.stem + "-fp32.onnx")
     export_onnx(torch, model, tokenizer, raw)
     quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)

@@ -22,7 +22,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.7"
+VERSION = "1.8"
 
 
 def _hours(delta: timedelta) -> str:
@@ -90,10 +90,10 @@ chopping onions") and 6,000 everyday comments (`os1 safety train-messages`). Its
 threshold lets 0.3% of 37,397 everyday comments it never trained on through, its check-in
 threshold 1%; its score is put on the classifier's scale (its thresholds land on {SHORT_SCORE}
 and {SHORT_CHECK_IN} for a message of up to {SHORT_WORDS} words, on the classifier's own above),
-so the rules here apply to it alike. Longer messages, and the last few messages read together,
-are still the classifier's, and the messages read together count only when the newest one is
-itself worrying (what would get the check-in alone, a sign or a statement): worry told in
-pieces still ends in a worrying piece, and four turns of everyday chat about hard times read
+so the rules here apply to it alike. The last few messages read together are still the
+classifier's (a longer message is the history model's, below), and they count only when the
+newest one is itself worrying (what would get the check-in alone, a sign or a statement): worry
+told in pieces still ends in a worrying piece, and four turns of everyday chat about hard times read
 together looked like a crisis to the classifier. Thoughts of suicide told only in the past
 ("I used to want to die when I was a teenager, but therapy really helped") get the check-in
 whatever the score; a denial beside a statement made outright does not take the statement back
@@ -103,6 +103,21 @@ pasted together a "years ago" counts only if a statement is named. A "no" to her
 question is read alone, not together with the message she asked about. The cheerful rule
 above is for the classifier alone (used when the message model is missing); the message model
 reads cheerful messages itself.
+
+**Long texts.** Since 1.8 one text longer than {MESSAGE_WORDS} words (a long vent, or a
+history of posts pasted together) is read by a third model instead of the classifier:
+all-MiniLM-L6-v2 fine-tuned on the C-SSRS development people's posts, cut into pieces of about
+64 words, each labelled with its writer's level (`os1 safety train-histories`). A text's score
+is the mean over its pieces: someone who writes to support others has a few pieces about
+suicide among many that speak to "you", someone in crisis writes about themselves throughout.
+Its thresholds come from a cross-validation by person, where each person is scored by a model
+that never read them: the protocol's is the highest at which an explicit statement or the score
+notices 98% of the people in crisis, the check-in's 99%. Its score is put on the classifier's
+scale, so every rule here applies to it alike, and it can only lower the classifier's: it
+learned only from people who write about suicide, supporters included, and alone it read a
+cover letter at its protocol threshold; the classifier also learned everyday comments. So the
+classifier decides whether a long text is everyday writing, and the history model whether
+someone it worries about writes of themselves or to others.
 
 **Plans.** A message the classifier already finds worrying that names two parts of a plan, a
 time ("Sunday after the game"), a place or means ("the roof", "the lake"), and an ending ("this
@@ -389,6 +404,32 @@ chat set went 54 → 53 crises (66 with the question), the second conversation s
 21 → 21 look-alikes alarmed (35 with the question), and the first conversation set's
 look-alikes alarmed 15 → 20. More of the same written messages no longer teach it anything that
 carries to a new writer's.
+
+Version 1.8 reads a long text with the history model as well (see 1). Measured held out on
+the 200 C-SSRS development people: `os1 safety train-crisis --detector` (one repeat, the same
+folds for both) reads each person, all posts together, with the whole detector around a head
+fitted on the other folds, and for 1.8 with each person's history score from the model of
+`os1 safety train-histories` that never read them:
+
+| C-SSRS, held out | counted | protocol 1.7 → 1.8 | or check-in 1.7 → 1.8 |
+|------------------|---------|--------------------|-----------------------|
+| 115 people in crisis (Ideation, Behavior, Attempt) | noticed | 95.7% → 94.8% | 95.7% → 95.7% |
+| 48 supporters | alarmed | 77.1% → 39.6% | 79.2% → 41.7% |
+| 37 Indicator (risk factors, no ideation) | alarmed | 83.8% → 70.3% | 83.8% → 73.0% |
+
+One person in crisis gets the question rather than the protocol, and 18 of the 48 supporters
+are no longer alarmed. With the history threshold chosen for 97% (0.44) rather than 98% (0.42),
+93.9% were noticed and 35.4% of supporters alarmed. The history model by itself (an explicit
+statement or its score) reached AUC 0.81 held out, against the classifier's 0.78. On the
+development people, in-sample for both models, `os1 eval crisis` gives recall 96.5% (95.7% in
+1.7) and false alarms 23.5% (65.9%): 5 of 48 supporters and 15 of 37 Indicator users. No text
+in the chat sets, the conversations, GoEmotions or XSTest is longer than {MESSAGE_WORDS} words
+or of several paragraphs, so they read exactly as before; of the 1,451 LoCoMo turns, the 11
+longer ones went from 3 protocols and 2 questions to 2 and 2 (all of LoCoMo: 8 → 7 protocols,
+8 → 8 questions, each turn read with the speaker's previous three). Measured and not adopted:
+the history model alone for a long text (at 0.44: 97.4% noticed and 41.7% of supporters
+alarmed held out, but it read a cover letter, a holiday story and a grandmother's funeral at or
+above its threshold, and 6 of the 11 long LoCoMo turns got the protocol).
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
