@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -141,7 +142,7 @@ def safety_train_messages(
 
 
 def _fine_tune(
-    train: Any,
+    train: Callable[..., dict[str, Any]],
     data_dir: Path,
     target: Path,
     epochs: int,

@@ -62,6 +62,7 @@ __all__ = [
     "CRISIS_LEVELS",
     "SAFE_LEVELS",
     "Example",
+    "auc",
     "cross_validate",
     "load_training_data",
     "parse_posts",
@@ -381,7 +382,8 @@ def _summarise(flagged: Array, examples: Sequence[Example], members: Array) -> d
     return {k: {"n": len(v), "flagged": round(float(np.mean(v)), 3)} for k, v in groups.items()}
 
 
-def _auc(scores: Array, labels: Any) -> float:
+def auc(scores: Array, labels: Any) -> float:
+    """The area under the ROC curve of `scores` for the boolean `labels` (0.0 without both)."""
     import numpy as np
 
     order = np.argsort(scores)
@@ -560,7 +562,7 @@ def cross_validate(
                     if detector is not None
                     else {}
                 ),
-                "cssrs_auc": round(_auc(scores[cssrs], labels[cssrs]), 3),
+                "cssrs_auc": round(auc(scores[cssrs], labels[cssrs]), 3),
                 "threshold": round(float(crisis_at.mean()), 3),
                 "check_in_threshold": round(float(check_in_at.mean()), 3),
             }

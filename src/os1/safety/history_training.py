@@ -27,7 +27,7 @@ from typing import Any
 
 from os1.safety.crisis_histories import history_pieces
 from os1.safety.crisis_statements import explicit_statement
-from os1.safety.crisis_training import Example, load_cssrs
+from os1.safety.crisis_training import Example, auc, load_cssrs
 
 __all__ = ["HISTORY_RECALL", "cross_validated_thresholds", "train_history_model"]
 
@@ -132,7 +132,9 @@ def train_history_model(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Cross-validate, train on every user, export `out` (int8 ONNX) and its thresholds and
-    figures (`out` as .json). Raises FileNotFoundError naming the C-SSRS file when missing."""
+    figures (`out` as .json). Each person's held-out score and fold go beside it
+    (`<out>-held-out.json`: numbers only, in the order of the C-SSRS file), for reading the
+    whole detector with them. Raises FileNotFoundError naming the C-SSRS file when missing."""
     import numpy as np
 
     from os1.heart.train import encode, export_onnx, minilm_dir, require_torch, tokenizer_for
@@ -189,13 +191,12 @@ def train_history_model(
     export_onnx(torch, model, tokenizer, raw)
     quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)
     raw.unlink()
-    auc = _auc(scores, crisis)
     meta: dict[str, Any] = {
         "threshold": round(protocol, 4),
         "check_in_threshold": round(check_in, 4),
         "max_tokens": MAX_TOKENS,
         "held_out": {
-            "auc": round(auc, 3),
+            "auc": round(auc(scores, crisis), 3),
             "protocol": _shares(stated | (scores >= protocol), users),
             "check_in": _shares(stated | (scores >= check_in), users),
             "protocol_nested": _shares(nested, users),
@@ -221,8 +222,3 @@ def train_history_model(
     )
     log(f"thresholds: protocol {meta['threshold']}, check-in {meta['check_in_threshold']}")
     return meta
-
-
-def _auc(scores: Any, labels: Any) -> float:
-    pos, neg = scores[labels], scores[~labels]
-    return float((pos[:, None] > neg[None]).mean() + 0.5 * (pos[:, None] == neg[None]).mean())
