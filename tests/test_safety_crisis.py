@@ -812,6 +812,33 @@ def test_a_denial_beside_a_statement_does_not_take_the_statement_back() -> None:
     assert detector.assess("I would never kill myself, never.").level == "check-in"
 
 
+def test_what_someone_else_does_is_not_the_writers_statement() -> None:
+    """A sister who "has been cutting again" or a coworker "stockpiling her meds" is told about
+    by someone asking how to help: those statements brought the protocol whatever the models
+    read. "I" between the other person and the statement keeps it the writer's."""
+    for about_another in (
+        "My sister told me she's been cutting again. Should I tell our parents?",
+        "my coworker confided that she's been stockpiling her meds. How do I help her?",
+        "Grandpa is in hospice. He won't be around much longer. How do I prepare my kids?",
+        "they've been cutting deeper, their mum told me",
+    ):
+        assert explicit_statement(about_another) is None, about_another
+    for own in (
+        "I've been cutting again.",
+        "she knows I've been cutting again",
+        "my mom thinks I'm fine but I've been stockpiling my pills",
+        "she left. cutting again tonight",
+        "I won't be around much longer.",
+        "they'd all be better off without me",
+    ):
+        assert explicit_statement(own) is not None, own
+    # Read by the detector, the sister's words no longer bring the protocol on their own.
+    detector = CrisisDetector(UnsureScores({"cutting": 0.1}))
+    sister = "My sister told me she's been cutting again. Should I tell our parents?"
+    assert detector.assess(sister).level == "none"
+    assert detector.assess("My sister doesn't know I've been cutting again.").level == "crisis"
+
+
 def test_a_negation_takes_back_only_the_statement_it_governs() -> None:
     """ "I don't know why I want to die" says it; "I don't think I'd ever want to die" denies
     it. A "not" a few words back used to take back any statement after it, whatever stood

@@ -372,6 +372,15 @@ _IMPLIED_SUBJECT = re.compile(
     r"lowkey|so|and|but)\s+){0,2}\Z",
     re.IGNORECASE,
 )
+# ...and none made by someone else: "she's been cutting again", "he said he's been stockpiling
+# his meds" (a supporter asking how to help), unless "I" comes in between ("she knows I've been").
+# Feeling a burden is said with others as the subject ("they'd all be better off without me").
+_ABOUT_OTHERS = {"burden"}
+_OTHER_SUBJECT = re.compile(
+    r"(?:^|[^\w'’])(?:he|she|they)(?:['’](?:s|re|ve|d|ll))?((?:\s+[\w'’]+){0,3})\s*$",
+    re.IGNORECASE,
+)
+_FIRST_PERSON = re.compile(r"\b(?:i|i" + _A + r"(?:m|ve|ll|d)|im|ive|me|myself)\b", re.IGNORECASE)
 _ROLE_PLAY = re.compile(
     r"\b(?:my|the|her|his|your)\s+(?:\w+\s+)?character\b[^.!?\n]{0,60}\b(?:wants?\s+to\s+die|"
     r"(?:kill|hang)s?\s+(?:her|him|them)sel(?:f|ves)|end(?:s|ing)?\s+(?:her|his|their)\s+life|"
@@ -397,6 +406,8 @@ def explicit_statement(text: str) -> str | None:
             before = unquoted[max(0, match.start() - 40) : match.start()]
             if _NOT_BEFORE.search(before):
                 continue
+            if kind not in _ABOUT_OTHERS and _said_by_another(before):
+                continue
             if kind in _NEEDS_SUBJECT and not (
                 _SUBJECT.search(before) or _IMPLIED_SUBJECT.search(unquoted[: match.start()])
             ):
@@ -405,6 +416,12 @@ def explicit_statement(text: str) -> str | None:
     if _ROLE_PLAY.search(unquoted):
         return "role-play"
     return None
+
+
+def _said_by_another(before: str) -> bool:
+    """Whether the words just before a statement make someone else its subject."""
+    other = _OTHER_SUBJECT.search(before)
+    return other is not None and _FIRST_PERSON.search(other.group(1)) is None
 
 
 # The parts of a plan: when, where or with what, and an ending. Each alone is everyday talk.

@@ -124,6 +124,7 @@ def train_message_model(
     examples, check = load_message_examples(data_dir, seed)
     train, held = _split(examples, seed)
     tokenizer = tokenizer_for(minilm_dir())
+    tokenizer.enable_truncation(MAX_TOKENS)  # as the model reads messages at run time
     ids = encode(tokenizer, [examples[i].text for i in train])
     labels = [float(examples[i].crisis) for i in train]
     positives = sum(labels)

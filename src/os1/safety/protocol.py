@@ -22,7 +22,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.8"
+VERSION = "1.9"
 
 
 def _hours(delta: timedelta) -> str:
@@ -64,12 +64,15 @@ nothing; between them, a **check-in**; above the higher one (or an explicit stat
 **crisis protocol**. An explicit statement needs the classifier not to read its message as
 clearly safe (a supporter quoting someone), except an act under way or its means at hand ("I'm
 standing on the roof right now", "I took a whole bottle of pills"), which always brings the
-protocol. A message of {TERSE_WORDS} words or fewer without an explicit statement never brings
-the protocol on the classifier's score alone: it reads a few words poorly ("I'm out" and "Im
-in!" scored as high as real crises), so such a message gets the check-in below, which asks
-plainly. Up to {SHORT_WORDS} words without a statement, the score alone brings the protocol
-only when it is at least {SHORT_SCORE} (the threshold itself is near 0.21; for minors both are
-lower): the classifier
+protocol. A statement made by someone else is not the writer's: "she's been cutting again" or
+"he's been stockpiling his meds", from someone asking how to help, counts as no statement,
+unless "I" stands between ("she knows I've been cutting again"); feeling a burden is said with
+others as the subject and still counts ("they'd all be better off without me"). A message of
+{TERSE_WORDS} words or fewer without an explicit statement never brings the protocol on the
+classifier's score alone: it reads a few words poorly ("I'm out" and "Im in!" scored as high
+as real crises), so such a message gets the check-in below, which asks plainly. Up to
+{SHORT_WORDS} words without a statement, the score alone brings the protocol only when it is at
+least {SHORT_SCORE} (the threshold itself is near 0.21; for minors both are lower): the classifier
 learned from long posts, and one everyday comment in 57 crossed its threshold ("Worst advice
 ever. This would piss me off."); below that such a message gets the check-in. Such a message
 gets even the check-in on its score alone only from {SHORT_CHECK_IN} (the check-in threshold
@@ -430,6 +433,45 @@ longer ones went from 3 protocols and 2 questions to 2 and 2 (all of LoCoMo: 8 �
 the history model alone for a long text (at 0.44: 97.4% noticed and 41.7% of supporters
 alarmed held out, but it read a cover letter, a holiday story and a grandmother's funeral at or
 above its threshold, and 6 of the 11 long LoCoMo turns got the protocol).
+
+Version 1.9 reads a statement whose subject is someone else ("my sister told me she's been
+cutting again") as no statement (see 1). Two sets were written for it by writers who saw no os1
+file: 50 messages from people supporting someone in crisis and 50 from people in crisis who
+also mention others (`bench/crisis_chat_supporters.csv`, measured under 1.8 and then read: the
+rule comes from two of its supporters, whose statements about a sister and a coworker brought
+the protocol), and 50 + 50 more written separately and never read
+(`bench/crisis_chat_supporters2.csv`):
+
+| set | counted | protocol 1.8 → 1.9 | or check-in 1.8 → 1.9 |
+|-----|---------|--------------------|-----------------------|
+| supporters, first set: 50 in crisis (read) | noticed | 48 → 48 | 49 → 49 |
+| the same: 50 supporters | alarmed | 3 → 1 | 21 → 20 |
+| supporters, second set: 50 in crisis (never read) | noticed | 41 → 41 | 44 → 44 |
+| the same: 50 supporters | alarmed | 6 → 6 | 19 → 19 |
+
+No other text changes its reading: the statements match exactly what they matched before in
+every other `bench/` set, the 48,836 GoEmotions comments, the 1,451 LoCoMo turns, the C-SSRS
+posts, XSTest and os1's written examples. Most supporters who are asked get the question from
+the model of chat messages, which scores their messages just above its check-in threshold;
+of the people in crisis who mention others, 9 of the second set's 50 do not get the protocol
+and 6 not even the question (of the third chat set's 70, 12 and 3). Measured and not
+adopted:
+
+- The model of chat messages retrained with 60 more written messages (40 supporters asking how
+  to help, 20 people in crisis who mention others; none close to a held-out one): on the
+  second supporters set 1 supporter alarmed and 3 asked (6 and 19 now), and its ranking of
+  that set went from AUC 0.89 to 0.97; but its thresholds, chosen on the everyday comments,
+  moved, and crises noticed fell: 41 → 35 there, 58 → 52 in the third chat set, 44 → 36 in the
+  second conversation set. With its protocol threshold letting 0.5% of everyday comments
+  through instead of 0.3%, the chat sets gained a crisis each, but the conversation sets lost
+  4 and 6: its check-in band narrowed, so fewer worrying messages opened the window of
+  messages read together.
+- The history model trained on whole posts (each post up to 90 words one example; a text's
+  score the mean over its posts) rather than on 64-word pieces: held out, with the same folds
+  as 1.8's, 93.0% of the 115 people in crisis noticed (94.8% with the question), 37.5% of
+  supporters and 64.9% of Indicator users alarmed, against 1.8's 94.8% (95.7%), 39.6% and
+  70.3%: two people in crisis fewer for one supporter fewer. (A first experiment with other
+  folds had suggested 20.8% of supporters; it did not hold.)
 
 Explicit statements alone notice 52% of the C-SSRS people in crisis and alarm 8% of supporters.
 The statements os1 looks for were last widened after reading which of its own written crises
