@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -73,7 +72,9 @@ def ctrl_c_once_shown(out: io.StringIO, text: str) -> None:
     def watch() -> None:
         while text not in out.getvalue():
             threading.Event().wait(0.01)
-        os.kill(os.getpid(), signal.SIGINT)
+        # To the main thread itself: a signal sent to the process may be taken by another
+        # thread, and then the main thread, blocked in a wait, never sees it.
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
 
     threading.Thread(target=watch, daemon=True).start()
 
