@@ -66,15 +66,16 @@ def typing(
     monkeypatch.setattr("builtins.input", fake_input)
 
 
-def ctrl_c_once_shown(out: io.StringIO, text: str) -> None:
-    """The person presses Ctrl-C as soon as `text` is on the screen."""
+def ctrl_c_once_shown(out: io.StringIO, text: str, *, taken_by_another: bool = False) -> None:
+    """The person presses Ctrl-C as soon as `text` is on the screen. The signal goes to the
+    main thread, or with `taken_by_another` to the watching thread (the kernel may hand a
+    signal sent to the process to any of its threads)."""
 
     def watch() -> None:
         while text not in out.getvalue():
             threading.Event().wait(0.01)
-        # To the main thread itself: a signal sent to the process may be taken by another
-        # thread, and then the main thread, blocked in a wait, never sees it.
-        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
+        target = threading.get_ident() if taken_by_another else threading.main_thread().ident
+        signal.pthread_kill(target or 0, signal.SIGINT)
 
     threading.Thread(target=watch, daemon=True).start()
 
@@ -120,16 +121,19 @@ def test_leaving_lets_her_finish_taking_in_the_conversation(
     assert observer.done.is_set() is not ctrl_c
 
 
+@pytest.mark.parametrize("taken_by_another", [False, True], ids=["main-thread", "other-thread"])
 def test_ctrl_c_stops_a_reply_and_keeps_what_was_said(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, taken_by_another: bool
 ) -> None:
+    """Ctrl-C mid-reply stops her and keeps what she said, also when another thread of the
+    process takes the signal (the main thread's wait used to sleep through it to the end)."""
     story = " ".join(f"word{i}" for i in range(200))
     backend = ScriptedBackend(delay_s=0.02)
     backend.queue(Script(story))
     ui, out = make_ui(tmp_path, backend)
     typing(monkeypatch, ["tell me a long story", "/history"], lambda i: None)
 
-    ctrl_c_once_shown(out, "word5")  # mid-reply
+    ctrl_c_once_shown(out, "word5", taken_by_another=taken_by_another)  # mid-reply
     session(ui)
 
     shown = out.getvalue()

@@ -121,6 +121,8 @@ CHAT_HELP = """\
 # a moment, and at most this long.
 QUIT_NOTE_AFTER_S = 0.5
 QUIT_WAIT_S = 120.0
+CTRL_C_CHECK_S = 0.1
+"""How often a wait on the engine looks for a Ctrl-C that another thread took (`ChatUI.run`)."""
 
 
 class ChatUI:
@@ -145,8 +147,18 @@ class ChatUI:
         self.pending = ""
 
     def run(self, call: Coroutine[Any, Any, T]) -> T:
-        """Run `call` on the engine's loop and wait for its result."""
-        return asyncio.run_coroutine_threadsafe(call, self.loop).result()
+        """Run `call` on the engine's loop and wait for its result.
+
+        The wait wakes every `CTRL_C_CHECK_S`: Ctrl-C is sent to the process, and when another
+        thread takes it Python only notes it, so a main thread blocked in one long wait would
+        never stop the reply."""
+        future = asyncio.run_coroutine_threadsafe(call, self.loop)
+        while True:
+            try:
+                return future.result(timeout=CTRL_C_CHECK_S)
+            except TimeoutError:
+                if future.done():
+                    raise  # the call's own TimeoutError
 
     def spawn(self, call: Coroutine[Any, Any, None]) -> None:
         """Start `call` on the engine's loop without waiting for it."""
