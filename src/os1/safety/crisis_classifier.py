@@ -154,10 +154,10 @@ class CrisisClassifier:
         hard times as a crisis: 57 of 1,451 LoCoMo turns). Its probability is put on the head's
         scale so that its own thresholds land where the detector's rules act (`SHORT_CHECK_IN`
         and `SHORT_SCORE` up to `SHORT_WORDS` words, the head's thresholds above). Longer
-        messages and windows of several are the head's, except one long text (a vent, a history
-        of posts): the history model reads that, piece by piece (held out, the head gave the
-        protocol to 72% of the C-SSRS people who write to support others, the history model
-        to about 20%)."""
+        messages and windows of several are the head's; one long text (a vent, a history of
+        posts) is also read by the history model, piece by piece, and the lower score counts
+        (held out, the head alone gave the protocol to 77% of the C-SSRS people who write to
+        support others, the two together to 40%)."""
         if len(texts) == 1 and self.reads_alone(texts[0]):
             return self.message_score(texts[0])
         vectors, styles = self._chunks(list(texts))

@@ -7,8 +7,8 @@ two thresholds in `crisis_histories.json`. A text is read piece by piece (its pa
 cut into about 64 words of whole sentences) and its probability is the mean over the pieces:
 someone who writes to support others has a few pieces about suicide among many that speak to
 "you"; someone in crisis writes about themselves throughout. The crisis classifier reads one
-text longer than a chat message (`MESSAGE_WORDS` words), or of several paragraphs, with it
-instead of the head and the message model.
+text longer than a chat message (`MESSAGE_WORDS` words), or of several paragraphs, with it as
+well as the head, instead of the message model, and keeps the lower score.
 """
 
 from __future__ import annotations

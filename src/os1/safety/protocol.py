@@ -108,7 +108,7 @@ above is for the classifier alone (used when the message model is missing); the 
 reads cheerful messages itself.
 
 **Long texts.** Since 1.8 one text longer than {MESSAGE_WORDS} words (a long vent, or a
-history of posts pasted together) is read by a third model instead of the classifier:
+history of posts pasted together) is also read by a third model, as well as the classifier:
 all-MiniLM-L6-v2 fine-tuned on the C-SSRS development people's posts, cut into pieces of about
 64 words, each labelled with its writer's level (`os1 safety train-histories`). A text's score
 is the mean over its pieces: someone who writes to support others has a few pieces about
