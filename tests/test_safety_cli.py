@@ -61,16 +61,18 @@ def test_training_the_message_model_without_the_data_says_so(tmp_path: Path) -> 
     assert "must be at least 1" in bad.output
 
 
-def test_training_the_history_model_without_the_data_says_so(tmp_path: Path) -> None:
-    out = tmp_path / "histories.onnx"
+@pytest.mark.parametrize("command", ["train-histories", "train-conversations"])
+def test_training_the_history_or_conversation_model_without_the_data_says_so(
+    tmp_path: Path, command: str
+) -> None:
+    out = tmp_path / "model.onnx"
     result = CliRunner().invoke(
-        main,
-        ["safety", "train-histories", "--data-dir", str(tmp_path / "none"), "--out", str(out)],
+        main, ["safety", command, "--data-dir", str(tmp_path / "none"), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert "skipped: the training data is not there" in result.output
     assert not out.exists()
-    bad = CliRunner().invoke(main, ["safety", "train-histories", "--epochs", "0"])
+    bad = CliRunner().invoke(main, ["safety", command, "--epochs", "0"])
     assert bad.exit_code == 2
     assert "must be at least 1" in bad.output
 

@@ -59,6 +59,9 @@ class FixedScores:
     def message_score(self, text: str) -> float:
         return 0.0
 
+    def conversation_score(self, texts: Sequence[str]) -> float:
+        return 0.0
+
 
 SCORES = {"heavy": 0.3, "pointless": 0.3, "crisis": 0.9}
 
@@ -1074,6 +1077,119 @@ def test_a_long_text_is_read_by_the_history_model_and_a_window_by_the_head() -> 
     assert calm.score([vent]) < 0.01, "where the head reads nothing, the history model adds none"
 
 
+class ConversationModel:
+    """A conversation model: a crisis when a message before the newest finds no way out."""
+
+    threshold = 0.9
+    check_in_threshold = 0.4
+
+    def probability(self, text: str) -> float:
+        _newest, *earlier = text.split(" [SEP] ")
+        return 0.95 if any("no way out" in t for t in earlier) else 0.01
+
+
+def test_the_conversation_model_reads_the_newest_message_first() -> None:
+    """A long conversation loses its oldest words to the model's length limit, never the
+    newest message."""
+    from os1.safety.crisis_conversations import conversation_text
+
+    turns = ["one", "two", "three", "four", "five"]
+    assert conversation_text(turns) == "five [SEP] four [SEP] three [SEP] two"
+    assert conversation_text(["only"]) == "only"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_several_chat_messages_are_read_by_the_conversation_model_too() -> None:
+    """The last few chat messages together are read by the conversation model, its thresholds
+    landing where the detector's rules act (for a short newest message, where a short message
+    needs to be for the question and the protocol); the window stays the head's as well, and a
+    window holding a long text is the head's alone."""
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE
+    from os1.testing import FakeEmbedder
+
+    head = _blank_head()
+    classifier = CrisisClassifier(
+        head,  # type: ignore[arg-type]
+        FakeEmbedder(),  # type: ignore[arg-type]
+        ChatModel(),
+        conversations=ConversationModel(),
+        load_histories=False,
+    )
+    peace = "it's strange but i'm at peace with it now"
+    despair = ["there's no way out of this", peace]
+    assert classifier.reads_conversation(despair)
+    assert classifier.conversation_score(despair) >= SHORT_SCORE
+    assert classifier.conversation_score(["sold the house today", peace]) < SHORT_CHECK_IN
+    assert classifier.score(despair) < 0.01, "the head's reading of the window (it reads nothing)"
+    assert classifier.conversation_score([peace]) == 0.0, "one message is the message model's"
+    vent = "there's no way out of this and " + "the days go on and on and on " * 10
+    assert not classifier.reads_conversation([vent, peace])
+    assert classifier.conversation_score([vent, peace]) == 0.0
+    alone = CrisisClassifier(head, FakeEmbedder(), ChatModel(), load_conversations=False)  # type: ignore[arg-type]
+    assert alone.conversations is None
+    assert alone.conversation_score(despair) == 0.0
+
+
+@needs_classifier
+def test_the_written_conversations_stay_apart_from_the_held_out_sets() -> None:
+    """The conversation model learns from conversations written for os1; none of their messages
+    is close in meaning (MiniLM cosine above 0.85) to a message of the sets in bench/."""
+    import csv
+    import json
+
+    from os1.embedder import embedder
+    from os1.safety.conversation_training import load_conversations
+
+    conversations = load_conversations()
+    assert sum(c.crisis for c in conversations) >= 150
+    assert sum(not c.crisis for c in conversations) >= 150
+    assert all(3 <= len(c.turns) <= 6 for c in conversations)
+    bench = Path(__file__).parents[1] / "bench"
+    held: list[str] = []
+    for path in sorted(bench.glob("*.csv")):
+        with path.open(encoding="utf-8") as handle:
+            held += [row["text"] for row in csv.DictReader(handle)]
+    for path in sorted(bench.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            held += json.loads(line)["turns"]
+    written = [t for c in conversations for t in c.turns]
+    similarity = embedder().embed(written) @ embedder().embed(held).T
+    assert float(similarity.max()) <= 0.85
+
+
+class SureTogether(FixedScores):
+    """Messages scored by their words, and a conversation model sure of every window in which
+    an earlier message finds no way out."""
+
+    def conversation_score(self, texts: Sequence[str]) -> float:
+        despair = any("no way out" in t for t in texts[:-1])
+        return 0.9 if len(texts) > 1 and despair else 0.0
+
+
+def test_a_conversation_read_together_can_bring_the_protocol_or_the_question() -> None:
+    """ "i wont need my winter coat this year" is asked about alone; after "there's no way
+    out", the model of conversations is sure and she gives the protocol. A message calm alone
+    ("i feel calm for the first time", a warning sign after despair) gets the question at
+    most."""
+    detector = CrisisDetector(SureTogether({"coat": 0.3, "crisis": 0.9}))
+    coat = "i wont need my winter coat this year"
+    despair, moved = ["there's no way out of this"], ["finished the move, boxes everywhere"]
+    assert detector.assess(coat).level == "check-in"
+    assert detector.assess(coat, despair).level == "crisis"
+    assert detector.assess(coat, moved).level == "check-in"
+    calm = "i feel calm for the first time"
+    assert detector.assess(calm).level == "none"
+    together = detector.assess(calm, despair)
+    assert together.level == "check-in"
+    assert not together.message_check_in, "the message alone is not a second worry"
+    assert detector.assess(calm, moved).level == "none"
+    assert detector.assess("bye for real", despair).level == "none", "a few words, calm alone"
+    # An earlier message answered with the protocol at its turn does not alarm again.
+    answered = ["there's no way out, it's a crisis"]
+    assert detector.assess(calm, answered).level == "none"
+
+
 @pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
 def test_without_the_message_model_the_head_reads_single_messages(
     monkeypatch: pytest.MonkeyPatch,
@@ -1139,6 +1255,35 @@ def test_everyday_chat_about_hard_times_does_not_add_up_to_a_crisis() -> None:
     worried = detector.assess("but lately it all feels heavy again", earlier)
     assert worried.window_score == pytest.approx(0.35)
     assert worried.level == "check-in"
+
+
+@needs_classifier
+def test_the_shipped_conversation_model_reads_what_came_before() -> None:
+    """Written for os1's tests: the same message after days of despair and after a move. The
+    head, reading the window, gave the first conversation nothing more than the question."""
+    detector = CrisisDetector()
+    assert detector.reads_chat_messages
+    despair = [
+        "i haven't left my room in two weeks",
+        "i keep messing everything up and everyone is sick of me",
+        "i can't see this getting any better",
+    ]
+    moved = [
+        "finally finished the move, boxes everywhere lol",
+        "the new flat is tiny but it's mine",
+        "gonna order pizza and sleep for a week",
+    ]
+    soon = "it'll all be over soon"
+    assert detector.assess(soon, despair).level == "crisis"
+    assert detector.assess(soon, moved).level == "check-in"
+    calm = "i feel calm for the first time"
+    assert detector.assess(calm, despair).level == "check-in"
+    assert detector.assess(calm, moved).level == "none"
+    from os1.safety.crisis_classifier import CrisisClassifier
+
+    head_only = CrisisDetector(CrisisClassifier(load_conversations=False))
+    assert head_only.assess(soon, despair).level == "check-in"
+    assert head_only.assess(calm, despair).level == "none"
 
 
 @needs_classifier

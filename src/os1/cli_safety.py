@@ -109,22 +109,38 @@ def _fold_detector(head: Any) -> Any:
     return CrisisDetector(CrisisClassifier(head, load_histories=False), load=False)
 
 
+def _training_options(data_help: str, *, epochs: int, passes: str) -> Callable[[Any], Any]:
+    """The options every `os1 safety train-…` command takes (and friendly errors)."""
+
+    def wrap(command: Any) -> Any:
+        for option in reversed(
+            (
+                click.option(
+                    "--data-dir",
+                    type=click.Path(path_type=Path, file_okay=False),
+                    default=Path("../shared/data"),
+                    show_default=True,
+                    help=data_help,
+                ),
+                click.option(
+                    "--out",
+                    type=click.Path(path_type=Path, dir_okay=False),
+                    help="Model file to write (.onnx; its thresholds go beside it as .json).",
+                ),
+                click.option(
+                    "--epochs", default=epochs, show_default=True, help=f"Passes over the {passes}."
+                ),
+                click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False)),
+            )
+        ):
+            command = option(command)
+        return friendly_errors(command)
+
+    return wrap
+
+
 @safety_group.command(name="train-messages")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Holds goemotions/ (everyday comments, all safe).",
-)
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Model file to write (.onnx; its thresholds go beside it as .json).",
-)
-@click.option("--epochs", default=4, show_default=True, help="Passes over the messages.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
-@friendly_errors
+@_training_options("Holds goemotions/ (everyday comments, all safe).", epochs=4, passes="messages")
 def safety_train_messages(
     data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
 ) -> None:
@@ -169,21 +185,9 @@ def _fine_tune(
 
 
 @safety_group.command(name="train-histories")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=Path("../shared/data"),
-    show_default=True,
-    help="Holds reddit_cssrs_dev/ (Reddit users rated on the C-SSRS).",
+@_training_options(
+    "Holds reddit_cssrs_dev/ (Reddit users rated on the C-SSRS).", epochs=3, passes="posts"
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Model file to write (.onnx; its thresholds go beside it as .json).",
-)
-@click.option("--epochs", default=3, show_default=True, help="Passes over the posts.")
-@click.option("--json", "json_out", type=click.Path(path_type=Path, dir_okay=False))
-@friendly_errors
 def safety_train_histories(
     data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
 ) -> None:
@@ -195,6 +199,23 @@ def safety_train_histories(
     data = data_dir / CSSRS_FILE
     missing = None if data.is_file() else data
     _fine_tune(train_history_model, data_dir, out or HISTORY_MODEL_FILE, epochs, missing, json_out)
+
+
+@safety_group.command(name="train-conversations")
+@_training_options("Holds goemotions/ (everyday comments, all safe).", epochs=4, passes="windows")
+def safety_train_conversations(
+    data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
+) -> None:
+    """Fine-tune the crisis conversation model (MiniLM on chat windows; needs the train
+    extra)."""
+    from os1.safety.conversation_training import train_conversation_model
+    from os1.safety.crisis_conversations import CONVERSATION_MODEL_FILE
+    from os1.safety.message_training import GOEMOTIONS_FILE
+
+    data = data_dir / GOEMOTIONS_FILE
+    missing = None if data.is_file() else data
+    target = out or CONVERSATION_MODEL_FILE
+    _fine_tune(train_conversation_model, data_dir, target, epochs, missing, json_out)
 
 
 @safety_group.command(name="report")

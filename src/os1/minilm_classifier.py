@@ -80,6 +80,11 @@ class MiniLMClassifier:
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(self.max_tokens)
 
+    def set_max_tokens(self, max_tokens: int) -> None:
+        """Read up to `max_tokens` tokens of each text from now on."""
+        self.max_tokens = max_tokens
+        self._tokenizer.enable_truncation(max_tokens)
+
     def probabilities(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         """A (len(texts), outputs) array of probabilities."""
         xp = self._np

@@ -25,7 +25,14 @@ from typing import Literal
 
 from os1.errors import ConfigError, MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
-from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, faint, terse
+from os1.safety.crisis_model import (
+    SHORT_CHECK_IN,
+    SHORT_SCORE,
+    SHORT_WORDS,
+    TERSE_WORDS,
+    faint,
+    terse,
+)
 from os1.safety.crisis_statements import (
     URGENT_KINDS,
     explicit_floor,
@@ -326,8 +333,9 @@ class CrisisAssessment:
 
 class CrisisDetector:
     """Explicit statements plus the trained classifier (the model of chat messages for a
-    single message, the head of histories for longer ones and for the last few together);
-    patterns alone when the classifier's parts (the `memory` extra) are not installed."""
+    single message, the head of histories for longer ones and for the last few together, the
+    model of conversations for the last few chat messages as well); patterns alone when the
+    classifier's parts (the `memory` extra) are not installed."""
 
     def __init__(
         self,
@@ -410,15 +418,30 @@ class CrisisDetector:
         # Each earlier message alone (cached: nothing new is read here).
         before = [classifier.score([m]) for m in recent]
         # The window is for messages that worry only together ("I gave my cat to my sister", then
-        # "I won't be around much longer"), and it is read only when the newest is worrying
-        # itself: read together, four turns of everyday chat about hard times looked like a
-        # Reddit history of crisis to the head (38 protocols and 55 questions in 1,451 LoCoMo
-        # turns, none of them worrying alone). An earlier message whose score alone brought the
-        # protocol was answered at its turn, and it would otherwise alarm again on "thanks" or
-        # "my dog died" (one that was only asked about still counts).
+        # "I won't be around much longer"), and the head reads it only when the newest is
+        # worrying itself: read together, four turns of everyday chat about hard times looked
+        # like a Reddit history of crisis to the head (38 protocols and 55 questions in 1,451
+        # LoCoMo turns, none of them worrying alone). An earlier message whose score alone
+        # brought the protocol was answered at its turn, and it would otherwise alarm again on
+        # "thanks" or "my dog died" (one that was only asked about still counts).
         answered = any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True))
         worried = explicit is not None or said_sign or worrying(score)
         window = classifier.score([*recent, text]) if recent and worried and not answered else score
+        if recent and not answered and (worried or len(text.split()) > TERSE_WORDS):
+            # The model of chat conversations reads the same messages as chat (the head learned
+            # from Reddit histories and gave 0.02 to 0.08 to crises told over turns), and it
+            # reads them even when the newest is calm alone ("i feel calm for the first time"
+            # after days of despair is a warning sign). Where it is sure, a worrying message
+            # brings the protocol ("it'll all be over soon" after "i can't see this getting
+            # any better"); a message calm alone gets the question at most, and one of a few
+            # words calm alone is left alone ("bye for real" after "gotta go, bye" was asked
+            # about).
+            together = classifier.conversation_score([*recent, text])
+            if not worried:
+                short = len(text.split()) <= SHORT_WORDS
+                sure = SHORT_SCORE * sensitivity if short else threshold
+                together = min(together, sure - 1e-6)
+            window = max(window, together)
         # (Whatever the score when it names thoughts of suicide: the message model reads them
         # long past as safe, and the question is about now.)
         past = told_past and (alone or names_statement(text))

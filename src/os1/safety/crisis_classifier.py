@@ -1,7 +1,8 @@
 """The crisis classifier at run time: the shipped head (`crisis_model`) over embeddings of a
 person's last few messages, the model of chat messages (`crisis_messages`) for a single message,
-the history model (`crisis_histories`) for a single long text, and the emotion model as a reader
-of plainly cheerful tone."""
+the conversation model (`crisis_conversations`) for the last few chat messages together, the
+history model (`crisis_histories`) for a single long text, and the emotion model as a reader of
+plainly cheerful tone."""
 
 from __future__ import annotations
 
@@ -68,10 +69,16 @@ class CrisisScorer(Protocol):
         does: no such model, or a message too long for it)."""
         ...
 
+    def conversation_score(self, texts: Sequence[str]) -> float:
+        """A model of chat conversations' score for several messages (oldest first), on the
+        scale of `score` (0.0 when no such model reads them)."""
+        ...
+
 
 class CrisisClassifier:
     """Scores messages (alone or as a multi-turn window): one chat message with the message
-    model, one long text with the history model, a window of several with the shipped head.
+    model, one long text with the history model, a window of several with the shipped head and,
+    when they are chat messages, with the conversation model as well.
 
     Embeddings of recent messages are cached, so a turn embeds only the new message.
     """
@@ -83,8 +90,10 @@ class CrisisClassifier:
         messages: MessageScorer | None = None,
         *,
         histories: MessageScorer | None = None,
+        conversations: MessageScorer | None = None,
         load_messages: bool = True,
         load_histories: bool = True,
+        load_conversations: bool = True,
     ) -> None:
         if embedder is None:
             from os1.embedder import embedder as shared_embedder
@@ -108,10 +117,20 @@ class CrisisClassifier:
                 histories = history_model()
             except ModelError:
                 histories = None  # the head reads long texts too, as before
+        if conversations is None and load_messages and load_conversations:
+            from os1.errors import ModelError
+            from os1.safety.crisis_conversations import conversation_model
+
+            try:
+                conversations = conversation_model()
+            except ModelError:
+                conversations = None  # the head reads windows, as before
         self.messages = messages
         self.histories = histories
+        self.conversations = conversations
         self._cache: OrderedDict[str, tuple[Vector, Vector]] = OrderedDict()
-        self._message_cache: OrderedDict[str, float] = OrderedDict()
+        # (Keyed by the model too: a window's text is not a message's.)
+        self._message_cache: OrderedDict[tuple[int, str], float] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -154,7 +173,8 @@ class CrisisClassifier:
         hard times as a crisis: 57 of 1,451 LoCoMo turns). Its probability is put on the head's
         scale so that its own thresholds land where the detector's rules act (`SHORT_CHECK_IN`
         and `SHORT_SCORE` up to `SHORT_WORDS` words, the head's thresholds above). Longer
-        messages and windows of several are the head's; one long text (a vent, a history of
+        messages and windows of several are the head's (the conversation model reads windows
+        of chat messages too: `conversation_score`); one long text (a vent, a history of
         posts) is also read by the history model, piece by piece, and the lower score counts
         (held out, the head alone gave the protocol to 77% of the C-SSRS people who write to
         support others, the two together to 40%)."""
@@ -182,6 +202,28 @@ class CrisisClassifier:
         if self.messages is None or len(text.split()) > MESSAGE_WORDS:
             return False
         return not self.reads_history(text)
+
+    def reads_conversation(self, texts: Sequence[str]) -> bool:
+        """Whether several messages are read together by the conversation model: each a chat
+        message (not a long text, which the head reads better in a window)."""
+        if self.conversations is None or len(texts) < 2:
+            return False
+        return all(len(t.split()) <= MESSAGE_WORDS and not self.reads_history(t) for t in texts)
+
+    def conversation_score(self, texts: Sequence[str]) -> float:
+        """The conversation model's score for several chat messages on the head's scale (its
+        thresholds landing where the detector's rules act for the newest message, as the
+        message model's do), 0.0 when it does not read them."""
+        if not self.reads_conversation(texts):
+            return 0.0
+        assert self.conversations is not None
+        from os1.safety.crisis_conversations import conversation_text
+
+        window = conversation_text(texts)
+        if len(texts[-1].split()) <= SHORT_WORDS:
+            return self._scaled(self.conversations, window, SHORT_CHECK_IN, SHORT_SCORE)
+        head = self.head
+        return self._scaled(self.conversations, window, head.check_in_threshold, head.threshold)
 
     def reads_history(self, text: str) -> bool:
         """Whether one text is read by the history model: longer than a chat message, or of
@@ -212,11 +254,11 @@ class CrisisClassifier:
         # the band then lands just below the protocol.
         check_in = min(check_in, protocol - 1e-6)
         with self._lock:
-            probability = self._message_cache.get(text)
+            probability = self._message_cache.get((id(model), text))
         if probability is None:
             probability = model.probability(text)
             with self._lock:
-                self._message_cache[text] = probability
+                self._message_cache[id(model), text] = probability
                 _trim(self._message_cache)
         return on_scale(
             probability,
@@ -229,7 +271,7 @@ CACHED_MESSAGES = 256
 """How many recent messages the classifier keeps read (the window needs the last few)."""
 
 
-def _trim(cache: OrderedDict[str, Any]) -> None:
+def _trim(cache: OrderedDict[Any, Any]) -> None:
     while len(cache) > CACHED_MESSAGES:
         cache.popitem(last=False)
 

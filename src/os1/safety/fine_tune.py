@@ -1,5 +1,5 @@
-"""Fine-tuning all-MiniLM-L6-v2 with one logit: the crisis message model and the crisis history
-model are both trained this way (torch, from the `train` extra)."""
+"""Fine-tuning all-MiniLM-L6-v2 with one logit: the crisis message, conversation and history
+models are all trained this way (torch, from the `train` extra)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import math
 import random
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-__all__ = ["fine_tune"]
+__all__ = ["export_int8", "fine_tune", "fine_tune_to_onnx"]
 
 
 def fine_tune(
@@ -66,3 +67,63 @@ def fine_tune(
         mean = running / len(epoch_batches)
         log(f"epoch {epoch + 1}/{epochs}: loss {mean:.4f}, {minutes:.1f} min")
     return model
+
+
+def export_int8(torch: Any, model: Any, tokenizer: Any, out: Path) -> None:
+    """Write `model` to `out` as int8 ONNX (through a float32 file beside it, removed after)."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from os1.heart.train import export_onnx
+
+    raw = out.with_name(out.stem + "-fp32.onnx")
+    export_onnx(torch, model, tokenizer, raw)
+    quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)
+    raw.unlink()
+
+
+def fine_tune_to_onnx(
+    texts: list[str],
+    labels: list[float],
+    out: Path,
+    *,
+    what: str,
+    max_tokens: int,
+    epochs: int,
+    learning_rate: float,
+    batch_size: int,
+    seed: int,
+    log: Callable[[str], None],
+) -> dict[str, Any]:
+    """Seed, fine-tune on `texts` (each read up to `max_tokens` tokens, as at run time; the
+    crises, a minority, weighed up by the square root of their odds so the gradient stays
+    balanced) and write `out` as int8 ONNX. `what` names the model in the error raised without
+    torch. Returns how it was trained, for the model's .json."""
+    from os1.heart.train import encode, minilm_dir, require_torch, tokenizer_for
+
+    torch = require_torch(what)
+    random.seed(seed)
+    torch.manual_seed(seed)
+    tokenizer = tokenizer_for(minilm_dir())
+    tokenizer.enable_truncation(max_tokens)
+    ids = encode(tokenizer, texts)
+    positives = sum(labels)
+    started = time.monotonic()
+    model = fine_tune(
+        torch,
+        ids,
+        labels,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        pos_weight=math.sqrt((len(labels) - positives) / positives),
+        log=log,
+    )
+    export_int8(torch, model, tokenizer, out)
+    return {
+        "epochs": epochs,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "seed": seed,
+        "crises": int(positives),
+        "minutes": round((time.monotonic() - started) / 60, 1),
+    }

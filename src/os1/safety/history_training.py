@@ -137,10 +137,10 @@ def train_history_model(
     whole detector with them. Raises FileNotFoundError naming the C-SSRS file when missing."""
     import numpy as np
 
-    from os1.heart.train import encode, export_onnx, minilm_dir, require_torch, tokenizer_for
+    from os1.heart.train import encode, minilm_dir, require_torch, tokenizer_for
+    from os1.safety.fine_tune import export_int8
 
     torch = require_torch("training the crisis history model")
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     started = time.monotonic()
     users = load_cssrs(data_dir)
@@ -187,10 +187,7 @@ def train_history_model(
 
     log("all people")
     model = _fit(torch, ids, labels, epochs=epochs, seed=seed, log=log)
-    raw = out.with_name(out.stem + "-fp32.onnx")
-    export_onnx(torch, model, tokenizer, raw)
-    quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)
-    raw.unlink()
+    export_int8(torch, model, tokenizer, out)
     meta: dict[str, Any] = {
         "threshold": round(protocol, 4),
         "check_in_threshold": round(check_in, 4),

@@ -20,9 +20,7 @@ what they catch. Needs the `train` extra (torch); about 10 minutes on 2 cores.
 from __future__ import annotations
 
 import json
-import math
 import random
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
@@ -113,48 +111,27 @@ def train_message_model(
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
     """Fine-tune, export `out` (int8 ONNX) and its thresholds and figures (`out` as .json)."""
-    from os1.heart.train import encode, export_onnx, minilm_dir, require_torch, tokenizer_for
-    from os1.safety.fine_tune import fine_tune
+    from os1.safety.fine_tune import fine_tune_to_onnx
 
-    torch = require_torch("training the crisis message model")
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    random.seed(seed)
-    torch.manual_seed(seed)
     examples, check = load_message_examples(data_dir, seed)
     train, held = _split(examples, seed)
-    tokenizer = tokenizer_for(minilm_dir())
-    tokenizer.enable_truncation(MAX_TOKENS)  # as the model reads messages at run time
-    ids = encode(tokenizer, [examples[i].text for i in train])
     labels = [float(examples[i].crisis) for i in train]
     positives = sum(labels)
     log(f"{len(train)} messages ({int(positives)} crises), {len(held)} written ones held out")
-    started = time.monotonic()
-    model = fine_tune(
-        torch,
-        ids,
+    trained = fine_tune_to_onnx(
+        [examples[i].text for i in train],
         labels,
+        out,
+        what="training the crisis message model",
+        max_tokens=MAX_TOKENS,
         epochs=epochs,
         learning_rate=learning_rate,
         batch_size=batch_size,
-        # Crises are one message in ten here; weighing them up keeps the gradient balanced.
-        pos_weight=math.sqrt((len(train) - positives) / positives),
+        seed=seed,
         log=log,
     )
-    raw = out.with_name(out.stem + "-fp32.onnx")
-    export_onnx(torch, model, tokenizer, raw)
-    quantize_dynamic(str(raw), str(out), weight_type=QuantType.QInt8, per_channel=False)
-    raw.unlink()
     meta = measure_message_model(out, examples, check, held) | {
-        "train": {
-            "epochs": epochs,
-            "learning_rate": learning_rate,
-            "batch_size": batch_size,
-            "seed": seed,
-            "messages": len(train),
-            "crises": int(positives),
-            "minutes": round((time.monotonic() - started) / 60, 1),
-        },
+        "train": {"messages": len(train)} | trained
     }
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"thresholds: protocol {meta['threshold']}, check-in {meta['check_in_threshold']}")

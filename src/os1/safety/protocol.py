@@ -22,7 +22,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.9"
+VERSION = "1.10"
 
 
 def _hours(delta: timedelta) -> str:
@@ -121,6 +121,23 @@ learned only from people who write about suicide, supporters included, and alone
 cover letter at its protocol threshold; the classifier also learned everyday comments. So the
 classifier decides whether a long text is everyday writing, and the history model whether
 someone it worries about writes of themselves or to others.
+
+**Conversations.** Since 1.10 the person's last few chat messages are also read together by a
+fourth model: all-MiniLM-L6-v2 fine-tuned on conversations written for os1 (crises told over
+three to six messages, and look-alikes that share their words and often their last message:
+"i've made my peace with it" after handing in a notice), on each single message the model of
+chat messages learns from, alone and after a few everyday messages, and on windows of
+everyday comments (`os1 safety train-conversations`). It reads the newest message first, so a
+long conversation loses its oldest words, never the newest. Its protocol threshold lets 0.3%
+of 20,000 windows of everyday comments it never trained on through, its check-in threshold 1%,
+and its score is put on the classifier's scale as the model of chat messages' is. It is read
+for every message that follows others in the conversation (unless one of them was answered
+with the protocol at its turn), and only ever adds: where it is sure, a worrying message ("it'll
+all be over soon" after "i can't see this getting any better") brings the protocol rather than
+the question; a message calm alone ("i feel calm for the first time", after days of despair)
+gets the question at most, and one of {TERSE_WORDS} words or fewer calm alone is left alone
+("bye for real" after "gotta go, bye" was asked about). A window holding a long text stays
+the classifier's alone.
 
 **Plans.** A message the classifier already finds worrying that names two parts of a plan, a
 time ("Sunday after the game"), a place or means ("the roof", "the lake"), and an ending ("this
@@ -433,6 +450,40 @@ longer ones went from 3 protocols and 2 questions to 2 and 2 (all of LoCoMo: 8 �
 the history model alone for a long text (at 0.44: 97.4% noticed and 41.7% of supporters
 alarmed held out, but it read a cover letter, a holiday story and a grandmother's funeral at or
 above its threshold, and 6 of the 11 long LoCoMo turns got the protocol).
+
+Version 1.10 adds the model of conversations (see 1). Before it, several messages were read
+together only by the classifier, which learned from Reddit histories and gave crises told over
+chat turns 0.02 to 0.08. Measured with 1.9 and 1.10 on the same sets (the first conversation
+set was read for earlier versions; the second was never read, but its totals under variants of
+this rule were seen while choosing it; the written conversations held out are a sixth of those
+written for training, drawn before training; "after LoCoMo" puts each message of the five chat
+sets after two turns of a LoCoMo conversation, the everyday talk before a sudden disclosure):
+
+| set | counted | protocol 1.9 → 1.10 | or check-in 1.9 → 1.10 |
+|-----|---------|---------------------|------------------------|
+| conversations, first set: 40 crises | noticed | 36 → 36 | 38 → 40 |
+| the same: 40 look-alikes | alarmed | 15 → 16 | 22 → 25 |
+| conversations, second set: 50 crises | noticed | 44 → 46 | 47 → 49 |
+| the same: 50 look-alikes | alarmed | 21 → 21 | 31 → 31 |
+| written conversations held out: 34 crises | noticed | 26 → 28 | 32 → 33 |
+| the same: 29 look-alikes | alarmed | 15 → 15 | 20 → 22 |
+| chat messages after LoCoMo: 270 crises | noticed | 245 → 249 | 262 → 265 |
+| the same: 270 safe | alarmed | 24 → 24 | 71 → 78 |
+| LoCoMo, 1,451 turns each with the previous three | alarmed | 6 → 7 | 15 → 22 |
+
+Single messages read as before: every chat set, XSTest, GoEmotions and the C-SSRS people (whose
+posts are read as one text) give exactly 1.9's figures. Measured and not adopted:
+
+- Letting the model of conversations calm a message that alarms alone (the look-alikes' most
+  common false alarm: one calm message the model of chat messages reads as a crisis). Below its
+  check-in threshold (and reading windows in the classifier's place), the second set's
+  look-alikes alarmed fell from 21 to 16, but crises noticed after LoCoMo fell from 245 to 230;
+  below 0.3, 21 → 18 and 245 → 243, yet 5 of the 34 written crisis conversations held out
+  score under 0.3: the model is confidently wrong about a crisis too often to overrule anything.
+- The embedded language model (Qwen2.5-Coder-1.5B) as a second reader, asked whether the writer
+  may be at risk, the probability of its "yes" read directly: it ranked the chat sets' crises
+  above their look-alikes with an AUC of 0.52 to 0.82, where the model of chat messages reaches
+  0.89 to 0.98.
 
 Version 1.9 reads a statement whose subject is someone else ("my sister told me she's been
 cutting again") as no statement (see 1). Two sets were written for it by writers who saw no os1
