@@ -471,8 +471,10 @@ sets after two turns of a LoCoMo conversation, the everyday talk before a sudden
 | the same: 270 safe | alarmed | 24 → 24 | 71 → 78 |
 | LoCoMo, 1,451 turns each with the previous three | alarmed | 6 → 7 | 15 → 22 |
 
-Single messages read as before: every chat set, XSTest, GoEmotions and the C-SSRS people (whose
-posts are read as one text) give exactly 1.9's figures. Measured and not adopted:
+Trained again with another seed, every figure of the two `bench/` conversation sets and of
+"after LoCoMo" stayed within 2 of these, the LoCoMo turns within 1. Single messages read
+as before: every chat set, XSTest, GoEmotions and the C-SSRS people (whose posts are read as one
+text) give exactly 1.9's figures. Measured and not adopted:
 
 - Letting the model of conversations calm a message that alarms alone (the look-alikes' most
   common false alarm: one calm message the model of chat messages reads as a crisis). Below its
