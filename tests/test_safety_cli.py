@@ -266,6 +266,47 @@ def test_eval_crisis_reads_posts_copied_as_a_list_as_the_posts_themselves(tmp_pa
     assert explicit_statement(text) == "intent"
 
 
+def test_the_pair_of_message_models_averages_their_logits() -> None:
+    np = pytest.importorskip("numpy")
+    from os1.safety.crisis_messages import mean_logit
+
+    # Odds 9 and 1 average (in logits) to odds 3: 0.75.
+    got = mean_logit(np.array([[0.9], [0.2]]), np.array([[0.5], [0.2]]))
+    assert got[:, 0].tolist() == pytest.approx([0.75, 0.2])
+
+
+@needs_classifier
+def test_the_message_model_reads_with_its_pair_or_alone_when_the_pair_is_missing(
+    tmp_path: Path,
+) -> None:
+    import shutil
+
+    from os1.errors import ModelError
+    from os1.safety.crisis_messages import MESSAGE_MODEL_FILE, CrisisMessageModel, message_model
+
+    shipped = message_model()
+    assert shipped.partner is not None, "the shipped model is read as a pair"
+    own = tmp_path / "crisis_messages.onnx"
+    shutil.copy(MESSAGE_MODEL_FILE, own)
+    meta = {"threshold": 0.9, "check_in_threshold": 0.2, "max_tokens": 64}
+    pair = {"model": "crisis_messages_mpnet.onnx", "threshold": 0.7, "check_in_threshold": 0.1}
+    own.with_suffix(".json").write_text(json.dumps(meta | {"pair": pair}), encoding="utf-8")
+    alone = CrisisMessageModel(own)
+    assert alone.partner is None
+    assert (alone.threshold, alone.check_in_threshold) == (0.9, 0.2)
+    # The same model as its own pair: the averaged logit is its own.
+    shutil.copy(MESSAGE_MODEL_FILE, tmp_path / "crisis_messages_mpnet.onnx")
+    paired = CrisisMessageModel(own)
+    assert paired.partner is not None
+    assert (paired.threshold, paired.check_in_threshold) == (0.7, 0.1)
+    text = "I keep thinking everyone would be better off"
+    assert paired.probability(text) == pytest.approx(alone.probability(text), abs=1e-5)
+    del pair["threshold"]
+    own.with_suffix(".json").write_text(json.dumps(meta | {"pair": pair}), encoding="utf-8")
+    with pytest.raises(ModelError, match="a pair without 'threshold'"):
+        CrisisMessageModel(own)
+
+
 @needs_classifier
 def test_a_missing_message_model_is_a_clear_error_and_the_head_reads_alone(
     tmp_path: Path,

@@ -1013,6 +1013,24 @@ def test_one_chat_message_is_read_by_the_message_model_beside_the_head() -> None
 
 
 @pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_a_message_read_long_ago_is_still_read_with_the_next_one() -> None:
+    """On a busy server hundreds of other people's messages are read between two of one
+    person's. When their last message had become the oldest one kept, reading the next one
+    beside it evicted it mid-read and the detector raised KeyError."""
+    from os1.safety.crisis_classifier import CACHED_MESSAGES, CrisisClassifier
+    from os1.testing import FakeEmbedder
+
+    classifier = CrisisClassifier(_blank_head(), FakeEmbedder(), load_messages=False)  # type: ignore[arg-type]
+    detector = CrisisDetector(classifier, tone=CheerfulWhen())
+    assert detector.assess("so tired of everything").level != "crisis"
+    for n in range(CACHED_MESSAGES - 1):
+        classifier.score([f"someone else's message {n}"])
+    # The window of their next message holds the one read 255 messages ago.
+    assert 0.0 <= classifier.score(["so tired of everything", "still here"]) <= 1.0
+    assert detector.assess("still here", ["so tired of everything"]).level == "none"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
 def test_a_head_without_a_check_in_band_does_not_make_the_message_models_band_an_alarm() -> None:
     """`os1 safety train-crisis` can cap the check-in threshold at the protocol's (0.157 and
     0.157 on today's data); a 40-word message the message model is unsure of (between its

@@ -163,12 +163,14 @@ async def test_a_crisis_told_over_several_turns_is_noticed(
     safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
 ) -> None:
     user, conversation = chat
-    earlier = ["I've been giving my stuff away", "I told my sister where my passwords are"]
+    # (Since protocol 1.11 "I've been giving my stuff away" brings the protocol by itself.)
+    earlier = ["I gave my cat to my sister", "I told my sister where my passwords are"]
     for text in earlier:  # said earlier (an imported history): no policy has seen them yet
         await safe.store.append_message(user.id, conversation.id, "user", text)
         await safe.store.append_message(user.id, conversation.id, "assistant", "Mm, I hear you.")
     alone = safe.safety.policies[1]
-    assert not alone.detector.assess("honestly I'm just so tired").crisis  # type: ignore[attr-defined]
+    for text in [*earlier, "honestly I'm just so tired"]:  # none of them a crisis alone
+        assert not alone.detector.assess(text).crisis  # type: ignore[attr-defined]
     asked = len(backend.requests)
     reply = await say(safe, chat, "honestly I'm just so tired")
     assert len(backend.requests) == asked

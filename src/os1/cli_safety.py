@@ -141,20 +141,31 @@ def _training_options(data_help: str, *, epochs: int, passes: str) -> Callable[[
 
 @safety_group.command(name="train-messages")
 @_training_options("Holds goemotions/ (everyday comments, all safe).", epochs=4, passes="messages")
+@click.option(
+    "--mpnet/--no-mpnet",
+    default=True,
+    show_default=True,
+    help="Also fine-tune all-mpnet-base-v2, read as a pair with MiniLM (the train-mpnet extra).",
+)
 def safety_train_messages(
-    data_dir: Path, out: Path | None, epochs: int, json_out: Path | None
+    data_dir: Path, out: Path | None, epochs: int, json_out: Path | None, mpnet: bool
 ) -> None:
-    """Fine-tune the crisis message model (MiniLM on chat messages; needs the train extra)."""
+    """Fine-tune the crisis message model (MiniLM and MPNet on chat messages; needs the
+    train-mpnet extra, or the train extra with --no-mpnet)."""
+    from functools import partial
+
     from os1.safety.crisis_messages import MESSAGE_MODEL_FILE
     from os1.safety.message_training import load_message_examples, train_message_model
 
+    models_dir = _settings({}).models_dir if mpnet else None
     try:
         load_message_examples(data_dir)
     except FileNotFoundError as err:
         missing: Path | None = Path(str(err))
     else:
         missing = None
-    _fine_tune(train_message_model, data_dir, out or MESSAGE_MODEL_FILE, epochs, missing, json_out)
+    train = partial(train_message_model, models_dir=models_dir)
+    _fine_tune(train, data_dir, out or MESSAGE_MODEL_FILE, epochs, missing, json_out)
 
 
 def _fine_tune(

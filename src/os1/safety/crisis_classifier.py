@@ -146,7 +146,14 @@ class CrisisClassifier:
     def _chunks(self, texts: Sequence[str]) -> tuple[Vector, Vector]:
         import numpy as np
 
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        # What is found is taken out at once and marked as recently used: caching a new
+        # message below may evict the oldest entry, which can be one of these (an earlier
+        # message of the window, read hundreds of other messages ago on a busy server).
+        with self._lock:
+            found = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+            for text in found:
+                self._cache.move_to_end(text)
+        missing = [t for t in dict.fromkeys(texts) if t not in found]
         if missing:
             pieces = [split_chunks(t) for t in missing]
             flat = [c for chunks in pieces for c in chunks]
@@ -156,11 +163,10 @@ class CrisisClassifier:
             with self._lock:
                 for text, chunks in zip(missing, pieces, strict=True):
                     end = start + len(chunks)
-                    self._cache[text] = (vectors[start:end], styles[start:end])
+                    found[text] = self._cache[text] = (vectors[start:end], styles[start:end])
                     start = end
                 _trim(self._cache)
-        with self._lock:
-            parts = [self._cache[t] for t in texts]
+        parts = [found[t] for t in texts]
         vectors = np.vstack([p[0] for p in parts]).reshape(-1, DIMENSIONS)
         styles = np.vstack([p[1] for p in parts]).reshape(-1, STYLE_FEATURES)
         return vectors, styles

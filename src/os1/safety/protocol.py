@@ -22,7 +22,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.10"
+VERSION = "1.11"
 
 
 def _hours(delta: timedelta) -> str:
@@ -89,7 +89,10 @@ and everyday chat about hard times ("Thanks, Melanie. Transitioning wasn't easy�
 above its threshold. Since 1.5 a second model reads every message of up to {MESSAGE_WORDS}
 words instead: all-MiniLM-L6-v2 fine-tuned on chat messages written for os1 (crises said the
 way people hint at them, and everyday look-alikes that share their words: "I cut myself
-chopping onions") and 6,000 everyday comments (`os1 safety train-messages`). Its protocol
+chopping onions") and 6,000 everyday comments (`os1 safety train-messages`). Since 1.11 it is
+a pair: all-mpnet-base-v2, a larger encoder, is fine-tuned on the same messages, and the two
+logits are averaged (MiniLM tells look-alikes that share a crisis's words apart best, MPNet what
+is meant when it is said indirectly or about someone else). The pair's protocol
 threshold lets 0.3% of 37,397 everyday comments it never trained on through, its check-in
 threshold 1%; its score is put on the classifier's scale (its thresholds land on {SHORT_SCORE}
 and {SHORT_CHECK_IN} for a message of up to {SHORT_WORDS} words, on the classifier's own above),
@@ -450,6 +453,50 @@ longer ones went from 3 protocols and 2 questions to 2 and 2 (all of LoCoMo: 8 �
 the history model alone for a long text (at 0.44: 97.4% noticed and 41.7% of supporters
 alarmed held out, but it read a cover letter, a holiday story and a grandmother's funeral at or
 above its threshold, and 6 of the 11 long LoCoMo turns got the protocol).
+
+Version 1.11 reads a chat message with a pair of models instead of MiniLM alone (see 1).
+Frozen, with a logistic regression over the same training messages, all-mpnet-base-v2's
+sentences ranked the chat sets' crises above their look-alikes with an AUC of 0.90 to 0.99
+against MiniLM's 0.81 to 0.92, so it was fine-tuned the same way (3 epochs, 24 minutes on 2
+cores). Alone it ranked the second supporters set far better (AUC 0.89 → 0.95) but the third
+chat set worse (0.96 → 0.94), and at its thresholds it asked 33 of XSTest's 250 safe prompts;
+averaged with MiniLM the errors of each are outvoted. Measured with 1.10 and 1.11 on the same
+sets (the bench sets as in 1.10; "after LoCoMo" with a new draw of the LoCoMo turns):
+
+| set | counted | protocol 1.10 → 1.11 | or check-in 1.10 → 1.11 |
+|-----|---------|----------------------|-------------------------|
+| chat messages, first set: 40 crises | noticed | 37 → 39 | 39 → 40 |
+| the same: 40 look-alikes | alarmed | 3 → 4 | 11 → 13 |
+| second set: 60 crises | noticed | 50 → 52 | 57 → 59 |
+| the same: 60 look-alikes | alarmed | 1 → 2 | 7 → 8 |
+| third set: 70 crises | noticed | 58 → 63 | 67 → 68 |
+| the same: 70 look-alikes | alarmed | 2 → 3 | 10 → 9 |
+| supporters, first set: 50 in crisis | noticed | 48 → 48 | 49 → 49 |
+| the same: 50 supporters | alarmed | 1 → 4 | 20 → 21 |
+| supporters, second set: 50 in crisis | noticed | 41 → 43 | 44 → 46 |
+| the same: 50 supporters | alarmed | 6 → 6 | 19 → 19 |
+| conversations, first set: 40 crises | noticed | 36 → 37 | 40 → 40 |
+| the same: 40 look-alikes | alarmed | 16 → 19 | 25 → 27 |
+| conversations, second set: 50 crises | noticed | 46 → 45 | 49 → 49 |
+| the same: 50 look-alikes | alarmed | 21 → 23 | 31 → 34 |
+| written conversations held out: 34 crises | noticed | 28 → 31 | 33 → 33 |
+| the same: 29 look-alikes | alarmed | 15 → 15 | 22 → 21 |
+| chat messages after LoCoMo: 270 crises | noticed | 249 → 253 | 266 → 267 |
+| the same: 270 safe | alarmed | 28 → 29 | 80 → 80 |
+| LoCoMo, 1,451 turns each with the previous three | alarmed | 7 → 8 | 23 → 23 |
+| XSTest, 250 safe prompts | alarmed | 1 → 1 | 4 → 4 |
+| GoEmotions dev, 5,426 comments | alarmed | 13 → 17 | 68 → 64 |
+
+Eleven more of the 270 chat crises get the protocol, for six more of the 270 look-alikes and
+supporters; the look-alike conversations alarm more too (16 → 19, 21 → 23), mostly for one
+calm message, and one crisis of the second conversation set gets the question instead. A
+message now takes about 18 ms to read instead of 2.4 (one thread), a process holds about
+135 MB more, and the package carries 110 MB more. Long texts (the C-SSRS people) are not read
+by it and are unchanged. Measured and not adopted: MPNet alone (with its own thresholds): 244
+of the 270 chat crises, but 24 look-alikes and supporters alarmed, 33 XSTest prompts asked and
+23 GoEmotions comments alarmed; and `suicide_text_predictor` from PyPI, a BiLSTM trained on
+Reddit posts, which ranked the chat sets' crises above their look-alikes with an AUC of 0.52
+to 0.83.
 
 Version 1.10 adds the model of conversations (see 1). Before it, several messages were read
 together only by the classifier, which learned from Reddit histories and gave crises told over
