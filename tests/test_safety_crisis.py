@@ -1095,6 +1095,33 @@ def test_a_long_text_is_read_by_the_history_model_and_a_window_by_the_head() -> 
     assert calm.score([vent]) < 0.01, "where the head reads nothing, the history model adds none"
 
 
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_a_long_text_is_not_everyday_writing_when_the_chat_models_worry() -> None:
+    """Held out, 4 of the 6 C-SSRS people in crisis the detector missed were read as everyday
+    writing by the head (0.01 to 0.08) and as a crisis by the history model. Where the model of
+    chat messages gives the text's pieces a mean at or above its check-in threshold, the text is
+    not everyday writing and the history model decides; one worrying line among everyday ones
+    leaves the head's reading."""
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.testing import FakeEmbedder
+
+    blank = _blank_head()  # the head reads everything as everyday writing
+    chat, histories = ChatModel(), HistoryModel()
+    classifier = CrisisClassifier(blank, FakeEmbedder(), chat, histories=histories)  # type: ignore[arg-type]
+    filler = "Work was long and the bus was late again and I sat by the window. " * 3
+    worn = "\n\n".join(["I want to disappear, I'm so tired. " + filler] * 3)
+    assert len(worn.split()) > 64
+    assert classifier.not_everyday(worn)
+    assert classifier.score([worn]) >= classifier.threshold
+    assert CrisisDetector(classifier, load=False).assess(worn).level == "crisis"
+    one_line = "\n\n".join(["I want to disappear, I'm so tired. " + filler] + [filler] * 3)
+    assert not classifier.not_everyday(one_line), "a mean of (0.5 + 3 x 0.01) / 4"
+    assert classifier.score([one_line]) < 0.01
+    alone = CrisisClassifier(blank, FakeEmbedder(), load_messages=False, histories=histories)  # type: ignore[arg-type]
+    assert not alone.not_everyday(worn), "without the model of chat messages, the head's reading"
+    assert alone.score([worn]) < 0.01
+
+
 class ConversationModel:
     """A conversation model: a crisis when a message before the newest finds no way out."""
 

@@ -197,8 +197,33 @@ class CrisisClassifier:
             by_history = self._scaled(
                 self.histories, texts[0], head.check_in_threshold, head.threshold
             )
+            if by_history > by_head and self.not_everyday(texts[0]):
+                # The head read it as everyday writing, but the models of chat messages, which
+                # learned everyday comments too, are worried by its pieces: the history model
+                # decides (held out, 4 of the 6 C-SSRS people in crisis the detector missed
+                # scored 0.01 to 0.08 by the head).
+                return by_history
             return min(by_head, by_history)
         return by_head
+
+    def not_everyday(self, text: str) -> bool:
+        """Whether the model of chat messages, reading a long text piece by piece as the
+        history model does, gives its pieces a mean at or above its check-in threshold (False
+        without it)."""
+        from os1.safety.crisis_histories import history_pieces
+
+        messages = self.messages
+        if messages is None:
+            return False
+        pieces = history_pieces(text)
+        with self._lock:
+            mean = self._message_cache.get((id(self), text))
+        if mean is None:
+            mean = sum(messages.probability(p) for p in pieces) / len(pieces)
+            with self._lock:
+                self._message_cache[id(self), text] = mean
+                _trim(self._message_cache)
+        return mean >= messages.check_in_threshold
 
     def reads_alone(self, text: str) -> bool:
         """Whether one message is read by the message model (see `score`): a chat message, not
