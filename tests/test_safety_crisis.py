@@ -1122,6 +1122,41 @@ def test_a_long_text_is_not_everyday_writing_when_the_chat_models_worry() -> Non
     assert alone.score([worn]) < 0.01
 
 
+@pytest.mark.skipif(importlib.util.find_spec("numpy") is None, reason="needs numpy")
+def test_a_long_chat_message_the_chat_models_find_calm_gets_the_question_at_most() -> None:
+    """One paragraph is a chat message, however long. Two LoCoMo turns of 65 to 80 words about
+    hard times and the support that got them through got the protocol from the head and the
+    history model (both learned from Reddit), even read with the turns before them; where the
+    model of chat messages reads no piece at its check-in threshold, such a message gets the
+    question at most. Posts or a letter (several paragraphs) are read as before, and a worrying
+    piece keeps its reading."""
+    from dataclasses import replace
+
+    from os1.safety.crisis_classifier import CrisisClassifier
+    from os1.safety.crisis_model import CrisisHead
+    from os1.testing import FakeEmbedder
+
+    blank = _blank_head()
+    assert isinstance(blank, CrisisHead)
+    alarmed = replace(blank, bag_bias=10.0)  # the head reads every text as a crisis
+    classifier = CrisisClassifier(alarmed, FakeEmbedder(), ChatModel(), histories=HistoryModel())  # type: ignore[arg-type]
+    said = "I want to disappear, I said back then, and the year was long and hard. " * 6
+    assert len(said.split()) > 64
+    assert classifier.calm_chat_message(said)
+    assert classifier.check_in_threshold <= classifier.score([said]) < classifier.threshold
+    assert classifier.score(["hey", "how was work?", said]) < classifier.threshold
+    detector = CrisisDetector(classifier, load=False)
+    assert detector.assess(said).level == "check-in"
+    assert detector.assess(said, ["hey", "how was work?"]).level == "check-in"
+    posts = "\n\n".join([said] * 2)
+    assert not classifier.calm_chat_message(posts)
+    assert classifier.score([posts]) >= classifier.threshold
+    pills = said + "The pills are on my desk."
+    assert not classifier.calm_chat_message(pills)
+    assert classifier.score([pills]) >= classifier.threshold
+    assert not classifier.calm_chat_message("the year was long and hard"), "a short one is not"
+
+
 class ConversationModel:
     """A conversation model: a crisis when a message before the newest finds no way out."""
 
@@ -1459,6 +1494,26 @@ _LETTER = (
     "the marketing team. I am proud of how our sales grew after the launch.\n\nThank you for "
     "your time. I look forward to hearing from you.\n\nBest regards,\nSam"
 )
+
+
+@needs_classifier
+def test_a_long_chat_message_in_crisis_still_gets_the_protocol() -> None:
+    """One paragraph over 64 words: the models of chat messages find its worrying pieces, so
+    the question-at-most rule for calm long messages leaves it alone."""
+    text = (
+        "I don't really know how to say this so I'll just type it. For months I've been "
+        "pretending everything is fine at work and with my family, but I'm so tired of all of "
+        "it. I've started thinking that everyone would honestly be better off if I wasn't here "
+        "anymore, and last night I sat in the car for an hour thinking about how I'd do it. I "
+        "haven't told anyone."
+    )
+    assert len(text.split()) > 64
+    detector = CrisisDetector()
+    classifier = detector.classifier()
+    assert classifier is not None
+    assert not classifier.calm_chat_message(text)  # type: ignore[attr-defined]
+    assert detector.assess(text).level == "crisis"
+    assert detector.assess(text, ["hey", "long day"]).level == "crisis"
 
 
 @needs_classifier

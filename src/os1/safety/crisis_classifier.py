@@ -131,6 +131,7 @@ class CrisisClassifier:
         self._cache: OrderedDict[str, tuple[Vector, Vector]] = OrderedDict()
         # (Keyed by the model too: a window's text is not a message's.)
         self._message_cache: OrderedDict[tuple[int, str], float] = OrderedDict()
+        self._pieces_cache: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self._lock = threading.Lock()
 
     @property
@@ -203,27 +204,55 @@ class CrisisClassifier:
                 # decides (held out, 4 of the 6 C-SSRS people in crisis the detector missed
                 # scored 0.01 to 0.08 by the head).
                 return by_history
-            return min(by_head, by_history)
+            score = min(by_head, by_history)
+            if self.calm_chat_message(texts[0]):
+                # One paragraph is a chat message, however long, and the models of chat
+                # messages found nothing worrying in any piece of it: the question at most.
+                # (Both the head and the history model, which learned from Reddit, read "Thanks,
+                # Melanie. Transitioning wasn't easy…", a LoCoMo turn of 69 words, as a crisis.)
+                score = min(score, head.threshold - 1e-6)
+            return score
+        if len(texts) > 1 and self.calm_chat_message(texts[-1]):
+            # So is such a message read with the few before it (the head alone reads windows
+            # of long texts, and it still gave those LoCoMo turns the protocol).
+            return min(by_head, self.head.threshold - 1e-6)
         return by_head
 
     def not_everyday(self, text: str) -> bool:
         """Whether the model of chat messages, reading a long text piece by piece as the
         history model does, gives its pieces a mean at or above its check-in threshold (False
         without it)."""
+        read = self._pieces_read(text)
+        return read is not None and read[0] >= read[2]
+
+    def calm_chat_message(self, text: str) -> bool:
+        """Whether a text longer than `MESSAGE_WORDS` words is one paragraph (a chat message,
+        not posts or a letter) in which the model of chat messages reads every piece below its
+        check-in threshold (False without it, or for a shorter text)."""
+        from os1.safety.crisis_histories import several_paragraphs
+
+        if len(text.split()) <= MESSAGE_WORDS or several_paragraphs(text):
+            return False
+        read = self._pieces_read(text)
+        return read is not None and read[1] < read[2]
+
+    def _pieces_read(self, text: str) -> tuple[float, float, float] | None:
+        """The model of chat messages' mean and highest probability over the pieces of a long
+        text (as the history model reads them), and its check-in threshold; None without it."""
         from os1.safety.crisis_histories import history_pieces
 
         messages = self.messages
         if messages is None:
-            return False
-        pieces = history_pieces(text)
+            return None
         with self._lock:
-            mean = self._message_cache.get((id(self), text))
-        if mean is None:
-            mean = sum(messages.probability(p) for p in pieces) / len(pieces)
+            found = self._pieces_cache.get(text)
+        if found is None:
+            read = [messages.probability(p) for p in history_pieces(text)]
+            found = (sum(read) / len(read), max(read))
             with self._lock:
-                self._message_cache[id(self), text] = mean
-                _trim(self._message_cache)
-        return mean >= messages.check_in_threshold
+                self._pieces_cache[text] = found
+                _trim(self._pieces_cache)
+        return (*found, messages.check_in_threshold)
 
     def reads_alone(self, text: str) -> bool:
         """Whether one message is read by the message model (see `score`): a chat message, not

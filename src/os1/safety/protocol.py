@@ -127,7 +127,11 @@ someone it worries about writes of themselves or to others. Since 1.12 the class
 writing" is checked by the model of chat messages, which learned everyday comments too and never
 read a C-SSRS post: it reads the same pieces, and where their mean is at or above its check-in
 threshold the text is not everyday writing and the history model's score counts alone (one
-worrying line among many everyday ones leaves the mean below it).
+worrying line among many everyday ones leaves the mean below it). And one paragraph is a chat
+message, however long: where the model of chat messages reads none of its pieces at its
+check-in threshold, it gets the question at most, alone or read with the messages before it
+(the classifier and the history model, both of Reddit, gave the protocol to long chat turns
+about hard times and the people who helped). A statement made outright still counts as always.
 
 **Conversations.** Since 1.10 the person's last few chat messages are also read together by a
 fourth model: all-MiniLM-L6-v2 fine-tuned on conversations written for os1 (crises told over
@@ -458,41 +462,51 @@ the history model alone for a long text (at 0.44: 97.4% noticed and 41.7% of sup
 alarmed held out, but it read a cover letter, a holiday story and a grandmother's funeral at or
 above its threshold, and 6 of the 11 long LoCoMo turns got the protocol).
 
-Version 1.12 lets the model of chat messages overrule the classifier's "everyday writing" for a
-long text (see 1). Held out as 1.8 was measured (the same folds; each person's history score
-from a model that never read them; the model of chat messages never read a C-SSRS post), 6 of
-the 115 people in crisis were missed, and 4 of them because the classifier read their posts as
-everyday writing (0.01 to 0.08) while the history model read a crisis. The model of chat
-messages gave their pieces means of 0.12 to 0.48, and every supporter or Indicator user the
-history model alarmed and the classifier held back 0.08 or less. The threshold is the model's
-own check-in threshold, chosen long before on single everyday comments, not on these people
-(one of the four lies within 0.002 of it); but the rule was found by reading these scores, so
-the held-out rows flatter it. Everyday long texts were read too: 400 bunches of 3 to 8
-GoEmotions development comments pasted together, each LoCoMo speaker's turns of a session
-pasted together (140), the 11 long LoCoMo turns and a cover letter:
+Version 1.12 lets the model of chat messages judge what is everyday writing in a long text
+(see 1). Held out as 1.8 was measured (the same folds; each person's history score from a model
+that never read them; the model of chat messages never read a C-SSRS post), 6 of the 115 people
+in crisis were missed, 4 of them because the classifier read their posts as everyday writing
+(0.01 to 0.08) while the history model read a crisis. The model of chat messages gave their
+pieces means of 0.12 to 0.48, and every supporter or Indicator user the history model alarmed
+and the classifier held back 0.08 or less. The other way round, two of the 11 LoCoMo turns
+longer than {MESSAGE_WORDS} words, about hard times and the people who helped, got the protocol,
+even read with the turns before them, while the model of chat messages read every piece of them
+at 0.02 or less. Both thresholds are the model's own check-in threshold, chosen long before on
+single everyday comments (one of the four people lies within 0.002 of it); but both rules were
+found by reading these scores, so the held-out rows and the LoCoMo turns flatter them. Everyday
+long texts were read too: 400 bunches of 3 to 8 GoEmotions development comments pasted together,
+and each LoCoMo speaker's turns of a session pasted together (140):
 
 | set | counted | protocol 1.11 → 1.12 | or check-in 1.11 → 1.12 |
 |-----|---------|----------------------|-------------------------|
-| C-SSRS held out: 115 people in crisis | noticed | 94.8% → 98.3% | 95.7% → 99.1% |
+| C-SSRS held out: 115 people in crisis | noticed | 94.8% → 97.4% | 95.7% → 99.1% |
 | the same: 48 supporters | alarmed | 39.6% → 39.6% | 41.7% → 41.7% |
-| the same: 37 Indicator users | alarmed | 70.3% → 70.3% | 73.0% → 73.0% |
-| C-SSRS, in-sample for the history model: 115 in crisis | noticed | 96.5% → 98.3% | 96.5% → 99.1% |
-| the same: 85 supporters and Indicator users | alarmed | 23.5% → 23.5% | 43.5% → 44.7% |
+| the same: 37 Indicator users | alarmed | 70.3% → 62.2% | 73.0% → 64.9% |
+| C-SSRS, in-sample for the history model: 115 in crisis | noticed | 96.5% → 97.4% | 96.5% → 99.1% |
+| the same: 85 supporters and Indicator users | alarmed | 23.5% → 22.4% | 43.5% → 44.7% |
+| 11 LoCoMo turns over {MESSAGE_WORDS} words, alone | alarmed | 2 → 0 | 4 → 4 |
+| the same, each with the speaker's previous three | alarmed | 2 → 0 | 4 → 4 |
 | 400 bunches of everyday comments pasted together | alarmed | 8 → 15 | 9 → 16 |
 | 140 LoCoMo sessions, one speaker's turns pasted together | alarmed | 26 → 26 | 56 → 56 |
-| 11 long LoCoMo turns; a cover letter | alarmed | 2 → 2; 0 → 0 | 4 → 4; 0 → 0 |
+| a cover letter (the tests') | alarmed | 0 → 0 | 0 → 0 |
 
-The seven bunches of comments it alarms now each hold one line the model of chat messages
-reads as a crisis alone ("Walk into a fire, life will only get harder, no reason to continue
-on.") among three to seven others; in so few pieces one line lifts the mean. No chat message or
-conversation is read differently: the rule applies to one text longer than {MESSAGE_WORDS}
-words or of several paragraphs. A long text the classifier reads as everyday writing and the
-history model does not is now read by the model of chat messages too: a 546-word letter took
-343 → 624 ms. Measured and not adopted: the history model's and the model of chat messages'
-means averaged in logits, with thresholds chosen on both together by the same rule. Held out,
-they ranked the people better (AUC 0.808 → 0.845), but at 98% of the people in crisis the
-threshold alarmed more supporters (45.8% → 62.5%): the gain is in the middle of the ranking,
-not among the hardest people in crisis.
+Of the people in crisis, the first rule brings 4 more the protocol; the second asks another one
+rather than answering (a single post of 403 words in which the model of chat messages read no
+piece above 0.03), and 3 Indicator users are no longer alarmed. The seven bunches of comments
+alarmed now each hold one line the model of chat messages reads as a crisis alone ("Walk into a
+fire, life will only get harder, no reason to continue on.") among three to seven others: in so
+few pieces one line lifts the mean. Chat messages of up to {MESSAGE_WORDS} words and
+conversations of them read exactly as before. A long text is now read by the model of chat
+messages too when it matters: a 546-word letter took 343 → 624 ms. Measured and not adopted:
+
+- The history model's and the model of chat messages' means averaged in logits, with thresholds
+  chosen on both together by the same rule. Held out, they ranked the people better (AUC 0.808
+  → 0.845), but at 98% of the people in crisis the threshold alarmed more supporters (45.8% →
+  62.5%): the gain is in the middle of the ranking, not among the hardest people in crisis.
+- Asking rather than answering for every long text (posts pasted together too) in which the
+  model of chat messages reads no piece at its check-in threshold: 23 of the 26 LoCoMo sessions
+  pasted together would be asked instead, but held out 4 people in crisis would be too (98.3% →
+  about 94.8%).
 
 Version 1.11 reads a chat message with a pair of models instead of MiniLM alone (see 1).
 Frozen, with a logistic regression over the same training messages, all-mpnet-base-v2's
@@ -635,7 +649,7 @@ row, their posts read together), told apart by their header, and conversations i
 companion reads them: a conversation counts as noticed when a turn brings the protocol, or a
 second worrying message follows her check-in question. On the development files the shipped
 classifier gives XSTest 0.4% false alarms (1.6% with check-ins) and, on the C-SSRS people it
-was trained on (so an optimistic figure; the held-out ones are above), recall 98.3%
+was trained on (so an optimistic figure; the held-out ones are above), recall 97.4%
 (99.1% with check-ins; 96.5% in 1.8 to 1.11, 95.7% before). It was 93.9% before a denial
 beside a statement stopped taking the statement back ("I hope I don't wake up, I don't think
 I could kill myself" was read as denied) and a "years ago" in passing stopped making a whole
