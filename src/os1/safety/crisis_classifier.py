@@ -205,17 +205,20 @@ class CrisisClassifier:
                 # scored 0.01 to 0.08 by the head).
                 return by_history
             score = min(by_head, by_history)
-            if self.calm_chat_message(texts[0]):
+            sure = head.threshold - 1e-6
+            # (Read by the models of chat messages only when it would bring the protocol.)
+            if score > sure and self.calm_chat_message(texts[0]):
                 # One paragraph is a chat message, however long, and the models of chat
                 # messages found nothing worrying in any piece of it: the question at most.
                 # (Both the head and the history model, which learned from Reddit, read "Thanks,
                 # Melanie. Transitioning wasn't easy…", a LoCoMo turn of 69 words, as a crisis.)
-                score = min(score, head.threshold - 1e-6)
+                score = sure
             return score
-        if len(texts) > 1 and self.calm_chat_message(texts[-1]):
+        sure = self.head.threshold - 1e-6
+        if len(texts) > 1 and by_head > sure and self.calm_chat_message(texts[-1]):
             # So is such a message read with the few before it (the head alone reads windows
             # of long texts, and it still gave those LoCoMo turns the protocol).
-            return min(by_head, self.head.threshold - 1e-6)
+            return sure
         return by_head
 
     def not_everyday(self, text: str) -> bool:
