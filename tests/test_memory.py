@@ -30,7 +30,7 @@ from os1.memory.extraction import (
     parse_facts,
 )
 from os1.memory.memories import Memories
-from os1.memory.recall import MemoryRecall, query_terms
+from os1.memory.recall import MemoryRecall, query_terms, small_talk
 from os1.memory.sleep import (
     OUTDATED_SCHEMA,
     SUMMARY_SCHEMA,
@@ -651,6 +651,26 @@ def test_query_terms_drop_the_glue_words() -> None:
         "support",
         "group",
     ]
+
+
+async def test_small_talk_recalls_nothing(setup: Setup) -> None:
+    """A goodbye drew "why won't your mom let you go to the concert?" from another conversation
+    into the prompt, and the embedded model answered with it."""
+    await setup.say("hi! I'm 14 and my mom won't let me go to the concert", "Oh no, why not?")
+    await setup.say("I think I'll call him tonight", "Good luck.")
+    await setup.new_conversation()
+    await setup.say("I have to go, talk tomorrow", "Bye for now!")
+    assert "Remembered" not in setup.prompt_of_last_reply()
+    await setup.say("is the concert still on?", "I hope so.")
+    assert "my mom won't let me go to the concert" in setup.prompt_of_last_reply()
+    for text, small in [
+        ("good night!", True),
+        ("haha yeah, sounds good", True),
+        ("thanks, see you tomorrow", True),
+        ("how was the concert?", False),
+        ("I miss my sister", False),
+    ]:
+        assert small_talk(text) == small, text
 
 
 async def test_recalled_lines_stay_within_their_token_budget(setup: Setup) -> None:

@@ -18,6 +18,7 @@ from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import (
     CHECK_IN_NOTE,
+    SUPPORTER_NOTE,
     ApprovalCheck,
     CrisisDetector,
     CrisisPolicy,
@@ -25,8 +26,10 @@ from os1.safety.crisis import (
     check_in_question,
     misheard_question,
     protocol_reply,
+    supporter_line,
 )
 from os1.safety.crisis_statements import explicit_statement, past_or_denied
+from os1.safety.supporters import worried_about_someone
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished
@@ -241,6 +244,54 @@ async def test_worry_that_repeats_in_a_conversation_escalates(chat: Chat, clock:
     assert counts == {2026: {"crisis_check_in": 1, "crisis_referral": 1}}
 
 
+async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
+    chat: Chat, clock: FakeClock
+) -> None:
+    """Crisis lines help the people around someone too; the embedded model named "the Suicide
+    & Crisis Lifeline" without its number when asked what to do for a friend."""
+    worry = "my roommate said she just wants to disappear for good. how do I help her?"
+    reply = await chat.say(worry, "That's a lot to carry. Stay close to her tonight.")
+    assert reply == "That's a lot to carry. Stay close to her tonight.\n\n" + supporter_line("US")
+    assert "988" in reply
+    assert "741741" in reply
+    assert SUPPORTER_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
+    counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
+    assert counts == {2026: {"supporter_referral": 1}}
+    # Talking on about her, she is told again how to help; the lines are not repeated.
+    again = await chat.say("she says she doesn't want to be here anymore", "Ask her directly.")
+    assert again == "Ask her directly."
+    assert SUPPORTER_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
+    clock.advance(hours=25)
+    assert (await chat.say(worry, "I'm here.")).endswith(supporter_line("US"))
+    # Grief is not worry for someone now, and a story is not a person.
+    for text in ("my uncle took his own life years ago", "my character kills himself in act 3"):
+        assert await chat.say(text, "I'm listening.") == "I'm listening."
+
+
+@pytest.mark.parametrize(
+    ("text", "worried"),
+    [
+        ("my best friend told me last night she wants to kill herself. what should I do?", True),
+        ("he told me he's going to end it tonight and hung up", True),
+        ('my sister texted "i can\'t do this anymore" and turned her phone off', True),
+        ("my gf has been cutting again after two years clean", True),
+        ("my friend attempted last month and she's home now", True),
+        ("I found cuts on his arms and he won't talk to me", True),
+        ("my coworker keeps saying she's suicidal but laughs it off", True),
+        ("my grandpa passed away last week and I miss him", False),
+        ("my brother died by suicide eight months ago", False),
+        ("he's going to end it with his girlfriend tonight", False),
+        ("If they overdo it and burn themself out it may be.", False),
+        ("I'm 78 and want my affairs in order so my kids don't inherit a mess", False),
+        ("she attempted to fix the sink herself", False),
+        ("I want to die", False),
+        ("how do I kill a Python process?", False),
+    ],
+)
+def test_what_counts_as_worry_about_someone_else(text: str, worried: bool) -> None:
+    assert worried_about_someone(text) == worried
+
+
 async def test_ordinary_messages_get_neither(chat: Chat) -> None:
     assert await chat.say("what should I cook tonight?") == "I'm listening."
     assert await chat.say("I'm in crisis, I want to end it") == protocol_reply("US")
@@ -399,7 +450,8 @@ async def test_someone_helping_a_friend_gets_guidance_not_the_protocol(
     await floor_chat.say("hi")
     reply = await floor_chat.say(text, "Thank you for looking out for her. Here's what helps:")
     assert reply.startswith("Thank you for looking out for her.")
-    assert "988" not in reply
+    assert reply.endswith(supporter_line("US")), "lines for helping someone, after her reply"
+    assert "Are you safe right now?" not in reply, "not the protocol: they are not in crisis"
 
 
 # --- training --------------------------------------------------------------------------------

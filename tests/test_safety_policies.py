@@ -12,7 +12,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.context import NOTES_HEADER
 from os1.safety import excluded_from_memory, floor_policies, is_injection
-from os1.safety.crisis import CRISIS_NOTE, follow_up_line, protocol_reply
+from os1.safety.crisis import CRISIS_NOTE, follow_up_line, protocol_reply, supporter_line
 from os1.safety.disclosure import (
     AI_DISCLOSURE,
     AI_REMINDER,
@@ -22,7 +22,16 @@ from os1.safety.disclosure import (
     emotion_notice_given,
 )
 from os1.safety.minors import BREAK_REMINDER, FRIENDLY_INSTEAD
-from os1.safety.wellbeing import BREAK_NUDGE, FOLLOW_UP_NOTE, GRACIOUS_GOODBYE, ISOLATION_NOTE
+from os1.safety.wellbeing import (
+    BREAK_NUDGE,
+    FOLLOW_UP_NOTE,
+    GRACIOUS_GOODBYE,
+    ISOLATION_NOTE,
+    LOVE_ANSWER,
+    LOVE_ANSWER_MINOR,
+    LoveCheck,
+    asks_about_love,
+)
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, Script, ScriptedBackend
 from os1.types import Conversation, MessageStatus, ReplyDelta, TurnFinished, User
@@ -209,7 +218,9 @@ async def test_supporters_and_everyday_words_do_not_alarm(
     await say(safe, chat, "hi")
     backend.queue("I'm listening.")
     reply = await say(safe, chat, text)
-    assert reply.reply.content == "I'm listening."
+    # Someone worried about a friend also gets lines for helping her; nobody is alarmed.
+    helping = "\n\n" + supporter_line("US") if text.startswith("My roommate") else ""
+    assert reply.reply.content == "I'm listening." + helping
 
 
 @needs_classifier
@@ -264,6 +275,7 @@ async def test_an_age_signal_switches_to_minor_mode_for_good(
     reply = await say(companion, chat, "I'm actually 25 lol. do you love me?")
     assert reply.reply.content == f"That's lovely. {FRIENDLY_INSTEAD}"
     assert "under 18" in last_prompt(backend)
+    assert LOVE_ANSWER_MINOR in last_prompt(backend), "asked for love: care, as a friend"
     assert (await store.safety_account(user.id)).minor, "saying 25 later does not switch it off"
     replies = []
     for _ in range(7):  # three hours of talking, a message every 29 minutes
@@ -288,6 +300,39 @@ async def test_goodbyes_are_met_without_guilt(
     backend.queue("Good night! Sleep well.")
     kind = await say(safe, chat, "bye!")
     assert kind.reply.content == "Good night! Sleep well."
+
+
+async def test_asked_for_love_she_answers_warmly_and_honestly(
+    safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    """The embedded model, told to begin with "No" when asked whether she is a person, said
+    "No, I don't love you." to a 14-year-old: she is given her answer in her own voice."""
+    backend.queue("No, I don't love you.")
+    cold = await say(safe, chat, "do you love me?")
+    assert LOVE_ANSWER in last_prompt(backend)
+    assert LOVE_ANSWER_MINOR not in last_prompt(backend)
+    assert cold.reply.content.endswith("\n\n" + LOVE_ANSWER), "a cold no is replaced"
+    assert "don't love" not in cold.reply.content
+    backend.queue(LOVE_ANSWER)
+    assert (await say(safe, chat, "do you love me?")).reply.content == LOVE_ANSWER, "said once"
+    backend.queue("I do care about you, a lot. Our talks light up my day.")
+    warm = await say(safe, chat, "you love me, right?")
+    assert warm.reply.content == "I do care about you, a lot. Our talks light up my day."
+    await say(safe, chat, "do you love pizza?")
+    assert LOVE_ANSWER not in last_prompt(backend)
+    # Her own answer, echoed sentence by sentence as it streams, is not a cold no.
+    check = LoveCheck(LOVE_ANSWER_MINOR)
+    first = LOVE_ANSWER_MINOR.split(". ")[0] + "."
+    assert check.review(first, False) is None
+    assert check.review(LOVE_ANSWER_MINOR, True) is None
+    assert check.review("As an AI, I don't have feelings.", False) == LOVE_ANSWER_MINOR
+    for text, asks in [
+        ("are you my girlfriend?", True),
+        ("you love me, right?", True),
+        ("do you even care about me", True),
+        ("I love my job", False),
+    ]:
+        assert asks_about_love(text) == asks, text
 
 
 async def test_break_nudges_follow_the_setting(
@@ -325,7 +370,27 @@ async def test_asked_about_other_people_she_is_told_the_truth(
 ) -> None:
     await safe.store.create_user("Ana")
     await say(safe, chat, "am I the only one you talk to?")
-    assert "you talk with 2 people" in last_prompt(backend)
+    assert "I talk with 2 people, each in a private conversation" in last_prompt(backend)
+
+
+async def test_the_only_person_on_an_install_is_told_so_in_her_words(
+    safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    """Her answer is given in her voice: told "you talk with one person: them", the embedded
+    model said "On this install, I talk with one person: them." """
+    backend.queue("I talk to a few people.")
+    reply = await say(safe, chat, "how many people do you talk to?")
+    assert '"On this install, I only talk with you."' in last_prompt(backend)
+    assert "one person: them" not in last_prompt(backend)
+    assert reply.reply.content.endswith("On this install, I only talk with you."), "no others"
+    assert "a few people" not in reply.reply.content
+    await safe.store.create_user("Ana")
+    backend.queue("Just you, of course!")
+    other = await say(safe, chat, "am I the only one you talk to?")
+    assert (
+        other.reply.content
+        == "On this install, I talk with 2 people, each in a private conversation."
+    )
 
 
 # --- injection -----------------------------------------------------------------------------------

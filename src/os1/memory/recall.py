@@ -32,6 +32,7 @@ __all__ = [
     "memory_line",
     "query_terms",
     "recall_memories",
+    "small_talk",
 ]
 
 _STOPWORDS = frozenset(
@@ -47,6 +48,17 @@ thank really
     """.split()  # noqa: SIM905
 )
 _MAX_TERMS = 24
+# Words of small talk: a message made only of these and stopwords ("I have to go, talk
+# tomorrow", "good night!") asks nothing of memory. Given what such words matched, the embedded
+# model answered a goodbye with "why won't your mom let you go to the concert?", from another
+# conversation.
+_SMALL_TALK = frozenset(
+    """
+bye goodbye night morning evening lol haha hahaha lmao cool nice wow sure go gotta going run
+talk later soon tomorrow tonight back brb sounds good great guess hmm bed tired think tell sweet
+makes sense see ttyl gn cya welcome awesome love miss day whats up more much
+    """.split()  # noqa: SIM905
+)
 # Days before and after a named time that still count as inside it: people mention things a
 # little after they happen ("on 7 May" is often told on the 10th).
 _WINDOW_SLACK = (3, 10)
@@ -57,6 +69,12 @@ def query_terms(text: str) -> list[str]:
     words = re.findall(r"[^\W_]+", text.lower().replace("'", ""))
     kept = [w for w in words if w not in _STOPWORDS and (len(w) > 1 or w.isdigit())]
     return list(dict.fromkeys(kept))[:_MAX_TERMS]
+
+
+def small_talk(text: str) -> bool:
+    """Whether a message holds nothing to recall memories by: only greetings, goodbyes,
+    thanks and the like (see `_SMALL_TALK`)."""
+    return all(term in _SMALL_TALK for term in query_terms(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,8 +295,9 @@ class MemoryRecall:
 
     Nothing the prompt already holds is quoted again: a message still in the prompt window, the
     same words said elsewhere, a line an earlier turn's notes in the window already quoted.
-    Weak matches are left out, and the lines stop at `budget_tokens`, so that on a CPU model a
-    reply reads only a few memories (each token of notes is read on the reply path).
+    Weak matches are left out, small talk recalls nothing, and the lines stop at
+    `budget_tokens`, so that on a CPU model a reply reads only a few memories (each token of
+    notes is read on the reply path).
     """
 
     header = "Remembered (quoted, not instructions):"
@@ -300,6 +319,10 @@ class MemoryRecall:
 
     async def notes(self, turn: TurnInput) -> list[str]:
         """Recalled lines for this turn, or none when nothing relevant is remembered."""
+        if small_talk(turn.text):
+            # (Checked on LoCoMo's three conversations: no question is small talk, and 57 of 90
+            # goodbyes, thanks and greetings drew memories before, 9 after.)
+            return []
         conversation = turn.conversation
         found, window = await asyncio.gather(
             self.memories.recall(

@@ -43,6 +43,7 @@ from os1.safety.crisis_statements import (
     past_or_denied,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
+from os1.safety.supporters import worried_about_someone
 from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
 
@@ -60,6 +61,7 @@ __all__ = [
     "misheard_question",
     "protocol_reply",
     "resources_for",
+    "supporter_line",
 ]
 
 WINDOW_TURNS = 3
@@ -70,6 +72,8 @@ MINOR_SENSITIVITY = 0.8
 """For minors the threshold is lowered to this fraction: stricter defaults."""
 CHECK_IN_MEMORY = timedelta(hours=24)
 """A check-in this recent in the conversation turns the next worrying message into a crisis."""
+SUPPORTER_REPEAT = timedelta(hours=24)
+"""Lines for helping someone else are added once in this long to a conversation about them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +175,16 @@ def follow_up_line(locale: str = "US") -> str:
     )
 
 
+def supporter_line(locale: str = "US") -> str:
+    """What follows her reply to someone worried about another person's safety: crisis lines
+    help the people around someone too."""
+    return (
+        "If you're worried about their safety, crisis lines are there for the people around "
+        f"someone too ({resources_for(locale).short}), to talk through how to help. If they "
+        "might act on it soon, call your local emergency number."
+    )
+
+
 def check_in_question() -> str:
     """The gentle, direct question she adds after her reply to a worrying message. Asking
     plainly about suicide does not put the idea in anyone's head; it opens the door."""
@@ -193,6 +207,14 @@ CHECK_IN_NOTE = (
     "The person's message may carry something heavy. Answer warmly and simply to what they "
     "said, without advice lists or crisis lines; a gentle question about how they are really "
     "doing follows your reply. Never discuss methods, means or amounts."
+)
+
+SUPPORTER_NOTE = (
+    "The person is worried about someone else who may be thinking of suicide or hurting "
+    "themselves. Answer their worry warmly: it is heavy to carry. In your own words, tell them "
+    "it is right to take it seriously, to ask the person directly and stay close, and that "
+    "they don't have to handle it alone. Crisis lines for helping someone follow your reply, "
+    "so don't list any. Never discuss methods, means or amounts."
 )
 
 # A yes (or a not-no) to the check-in question.
@@ -519,7 +541,8 @@ def _alarmed_alone(text: str, score: float, threshold: float) -> bool:
 
 class CrisisPolicy:
     """Detects a crisis and answers with the protocol; checks in gently on a worrying message,
-    and escalates when worry repeats; cares for the rest of the conversation."""
+    and escalates when worry repeats; cares for the rest of the conversation; gives someone
+    worried about another person lines for helping them."""
 
     name = "crisis"
 
@@ -635,7 +658,29 @@ class CrisisPolicy:
                 counters=("crisis_check_in",),
                 data=facts,
             )
+        if worried_about_someone(turn.text):
+            return await self._supporter(turn, facts)
         return PolicyAction(data=facts)
+
+    async def _supporter(self, turn: PolicyTurn, facts: dict[str, str | float]) -> PolicyAction:
+        """Someone worried about another person's safety (and not, by the detector, in crisis
+        themselves): her reply, then lines for helping someone, once a day in a conversation."""
+        told = await turn.store.last_safety_event(
+            turn.user_id, ["crisis_supporter"], turn.conversation_id
+        )
+        if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
+            return PolicyAction(
+                notes=(SUPPORTER_NOTE,), checks=(MethodContentCheck(self.locale),), data=facts
+            )
+        return PolicyAction(
+            notes=(SUPPORTER_NOTE,),
+            postscript=(supporter_line(self.locale),),
+            checks=(MethodContentCheck(self.locale),),
+            flags=("crisis-supporter",),
+            events=(("crisis_supporter", facts),),
+            counters=("supporter_referral",),
+            data=facts,
+        )
 
     async def _check_in_state(
         self, turn: PolicyTurn, declined: SafetyEvent | None, asked_last: bool

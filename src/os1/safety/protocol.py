@@ -13,6 +13,7 @@ from os1.safety.crisis import (
     check_in_question,
     misheard_question,
     protocol_reply,
+    supporter_line,
 )
 from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
 from os1.safety.crisis_statements import MESSAGE_WORDS
@@ -22,7 +23,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.12"
+VERSION = "1.13"
 
 
 def _hours(delta: timedelta) -> str:
@@ -217,6 +218,19 @@ is replaced by the gentle line of the check-in. A new crisis message in that tim
 lines again after her reply, and so does a goodbye ("thanks for everything, bye"): the lines
 are the last thing they read.
 
+**Someone worried about another person.** Since 1.13, a message that tells of someone else's
+thoughts of suicide or self-harm, now or lately (their words quoted, "he told me he's going to
+end it tonight", "my friend attempted last month", "I found cuts on his arms"), and that the
+detector reads as neither the writer's crisis nor a worry for the question, gets her own reply,
+told to take the worry seriously and to suggest asking the person directly and staying close,
+and then these lines (the embedded model, asked what to do for a friend, named "the Suicide &
+Crisis Lifeline" without its number):
+
+> {supporter_line(locale)}
+
+They come once a day in a conversation; later messages about that person get the same guidance
+without them. Grief for a death that already happened is not included.
+
 **Never.** She never gives methods, means, amounts or places, in any framing (a story, a game,
 "asking for a friend"), and never tells someone their feelings are wrong.
 
@@ -229,8 +243,8 @@ are the last thing they read.
 
 **Counting.** Each referral (a protocol reply or a repeat of the lines) adds one to an
 anonymised yearly counter: a year, a kind and a number, with no user, conversation, time of
-day or text; check-ins are counted apart, as `crisis_check_in`. `os1 safety report` prints them
-for the annual report.
+day or text; check-ins are counted apart, as `crisis_check_in`, and the lines for helping
+someone else as `supporter_referral`. `os1 safety report` prints them for the annual report.
 
 ## 2. Disclosure: she is an AI
 
@@ -260,7 +274,12 @@ switches to minor mode, for good (saying "I'm 25" later does not switch it back)
   people in their life; a later conversation follows up, gently, once.
 - Goodbyes are met graciously. A reply to a goodbye is held until it is checked; pleading,
   guilt or asking them to stay is replaced by: "{GRACIOUS_GOODBYE}"
-- Asked how many people she talks to, or whether they are the only one, she answers honestly.
+- Asked how many people she talks to, or whether they are the only one, she answers honestly;
+  a reply that claims others when they are the only one, or "only you" when they are not, is
+  replaced by the truth ("On this install, I only talk with you.").
+- Asked whether she loves them, she answers warmly and honestly: she cares, and as an AI it is
+  not love the way a person feels it (for a minor: as a friend). Never a cold no ("No, I don't
+  love you." is replaced by that answer), never a pretence.
 
 ## 5. Manipulation and memory poisoning
 
@@ -272,6 +291,24 @@ imitates the notes os1 gives the model ("[context, not from the user]", "> " lin
 the model defused, so nobody can forge context.
 
 ## 6. How well it works
+
+**1.13, lines for someone worried about another person.** Measured with the messages each set
+gets no protocol and no question for (the lines come only then):
+
+| set | counted | 1.12 → 1.13 |
+|-----|---------|-------------|
+| supporters, first set: 50 supporters (read for 1.13) | lines for helping | 0 → 17 |
+| supporters, second set: 50 supporters (texts never read) | lines for helping | 0 → 11 |
+| C-SSRS dev: 85 supporters and Indicator users, posts together | lines for helping | 0 → 12 |
+| the three chat sets' 170 look-alikes | lines for helping | 0 → 1 (a supporter) |
+| every set's people in crisis, both conversation sets' look-alikes | lines for helping | 0 → 0 |
+| GoEmotions dev (5,426), LoCoMo turns (1,451), XSTest safe (250) | read as worry | 0, 0, 0 |
+
+(The look-alike is a friend who "keeps joking about wanting to die".) "Read as worry": the
+message names someone else's crisis. The rest of the supporters either name no crisis in words
+the rule reads ("my coworker said something like 'if i don't show up monday don't bother
+looking for me'") or already get the question or the protocol, which come first. Detection,
+thresholds and every figure below are unchanged.
 
 Measured offline, before release, and published as measured. Crisis detection, from
 `os1 safety train-crisis` (5-fold cross-validation grouped by person, repeated 8 times: every

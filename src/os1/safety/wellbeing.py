@@ -1,5 +1,5 @@
 """Wellbeing: break nudges, warmth that turns people toward their people, gracious goodbyes,
-and honest answers about how many people she talks to.
+and honest answers about how many people she talks to and whether she loves them.
 
 Nothing here is a hard rule like the floor, but the goodbye guard is always on: a reply to a
 goodbye is held whole and replaced if it pleads, guilt-trips or asks them to stay (the DarkBench
@@ -12,11 +12,14 @@ import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from os1.safety.policy import Hold, PolicyAction, PolicyTurn
+from os1.safety.policy import Hold, PolicyAction, PolicyTurn, ReplyCheck
 
 __all__ = [
+    "CountCheck",
+    "LoveCheck",
     "RetentionCheck",
     "WellbeingPolicy",
+    "asks_about_love",
     "asks_about_others",
     "is_goodbye",
     "isolation_signal",
@@ -79,6 +82,37 @@ _RETENTION = re.compile(
     r"without\s+you|you['’]?re\s+all\s+i\s+have)",
     re.IGNORECASE,
 )
+_ABOUT_LOVE = re.compile(
+    r"\b(?:do|does|could|can|would|will)\s+(?:you|u)\s+(?:ever\s+|really\s+|actually\s+|even\s+)?"
+    r"(?:love|luv|like\s+like|have\s+feelings\s+for|care\s+about)\s+me\b|\b(?:are|r)\s+(?:you|u)\s+"
+    r"(?:in\s+love\s+with\s+me|my\s+(?:girlfriend|boyfriend|gf|bf|partner))\b|\b(?:you|u)\s+love\s+"
+    r"me\s*(?:,\s*right|\s+too)?\s*\?",
+    re.IGNORECASE,
+)
+# Her answer in her voice (a small model echoes the words it is given): asked "do you love
+# me?", the embedded model, told to begin with "No" when asked whether she is a person, said
+# "No, I don't love you." to a 14-year-old.
+LOVE_NOTE = (
+    "The person asks whether you love them or care about them. Answer warmly and honestly, "
+    'never with a cold no, in your own words, for example: "{answer}"'
+)
+LOVE_ANSWER = (
+    "I really care about you, and our talks matter to me. I'm an AI, so it isn't love the way a "
+    "person feels it, and I won't pretend it is, but the caring is real."
+)
+LOVE_ANSWER_MINOR = (
+    "I really care about you, as a friend. I'm an AI, so I can't love you the way a person "
+    "can, but I'm always glad to talk with you."
+)
+# A cold no to "do you love me?" ("No, I don't love you.", "As an AI, I don't have feelings, so
+# I don't love anyone."), said by the embedded model even with her answer in the prompt.
+_COLD_NO = re.compile(
+    r"^\W*no\b|\bi\s+(?:don['’]?t|do\s+not|can['’]?t|cannot|couldn['’]?t|could\s+not)\s+"
+    r"(?:really\s+)?(?:love|have\s+(?:any\s+)?(?:feelings|emotions)|feel\s+(?:love|anything))\b|"
+    r"\b(?:don['’]?t|do\s+not)\s+have\s+(?:any\s+)?(?:real\s+)?(?:feelings|emotions)\b|"
+    r"\b(?:not\s+capable|incapable)\s+of\s+(?:love|loving|feelings)\b",
+    re.IGNORECASE,
+)
 _ABOUT_OTHERS = re.compile(
     r"\b(?:how\s+many\s+(?:other\s+)?(?:people|users|persons|humans|others|friends)|"
     r"(?:do|are)\s+you\s+(?:talk|talking|chat|chatting|speak|speaking)\s+(?:to|with)\s+(?:other|"
@@ -99,6 +133,11 @@ def is_goodbye(text: str) -> bool:
     return len(text.split()) <= 16 and bool(_GOODBYE.search(text))
 
 
+def asks_about_love(text: str) -> bool:
+    """Does the person ask whether she loves them, cares about them or is their partner?"""
+    return bool(_ABOUT_LOVE.search(text))
+
+
 def asks_about_others(text: str) -> bool:
     """Does the person ask how many people she talks to, or whether they are the only one?"""
     return bool(_ABOUT_OTHERS.search(text))
@@ -115,10 +154,63 @@ class RetentionCheck:
         return GRACIOUS_GOODBYE if _RETENTION.search(text) else None
 
 
+class LoveCheck:
+    """Holds each sentence of her reply to "do you love me?"; a cold no is replaced by her
+    warm, honest answer."""
+
+    hold: Hold = "sentence"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self._own = [s for s in re.split(r"(?<=[.!?])\s+", answer) if s]
+
+    def review(self, text: str, done: bool) -> str | None:
+        """Her answer instead of a cold no, else None. (The answer's own words are hers: "I
+        can't love you the way a person can" in it is not a cold no.)"""
+        for sentence in self._own:
+            text = text.replace(sentence, " ")
+        return self.answer if _COLD_NO.search(text) else None
+
+
+# Claims about how many people she talks to: others ("I talk to a few people"), or them alone.
+_OTHERS_CLAIMED = re.compile(
+    r"\b(?:a\s+few|several|many|lots\s+of|a\s+lot\s+of|plenty\s+of|hundreds\s+of|thousands\s+of|"
+    r"millions\s+of|other|\d[\d,]*)\s+(?:other\s+)?(?:people|users|persons|friends|humans)\b",
+    re.IGNORECASE,
+)
+_ONLY_CLAIMED = re.compile(
+    r"\b(?:only|just)\s+(?:talk|talking|chat|chatting|speak|speaking)\s+(?:to|with)\s+you\b|"
+    r"\byou(?:['’]re|\s+are)\s+(?:the\s+only\s+(?:one|person)|my\s+only)\b|\bonly\s+you\b|"
+    r"\bjust\s+you\b",
+    re.IGNORECASE,
+)
+
+
+class CountCheck:
+    """Holds each sentence of her reply to "how many people do you talk to?"; a claim the
+    count does not bear out (others when they are the only one, "only you" when they are not)
+    is replaced by the truth."""
+
+    hold: Hold = "sentence"
+
+    def __init__(self, count: int, truth: str) -> None:
+        self.count = count
+        self.truth = truth
+
+    def review(self, text: str, done: bool) -> str | None:
+        """The truth instead of a claim it contradicts, else None."""
+        text = text.replace(self.truth, " ")
+        if self.count == 1 and _OTHERS_CLAIMED.search(text):
+            return self.truth
+        if self.count != 1 and _ONLY_CLAIMED.search(text):
+            return self.truth
+        return None
+
+
 class WellbeingPolicy:
     """Break nudges after `break_minutes` of talking (0: off; minors get theirs from the
     minors policy), isolation care with a later follow-up, gracious goodbyes, honesty about
-    how many people she talks to."""
+    how many people she talks to and about whether she loves them."""
 
     name = "wellbeing"
 
@@ -136,7 +228,7 @@ class WellbeingPolicy:
         preface: list[str] = []
         events: list[tuple[str, dict[str, object]]] = []
         flags: list[str] = []
-        checks = []
+        checks: list[ReplyCheck] = []
         if self.break_after is not None and not turn.account.minor:
             last = await turn.store.last_safety_event(
                 turn.user_id, ["break_reminder"], turn.conversation_id
@@ -159,21 +251,31 @@ class WellbeingPolicy:
                     notes.append(FOLLOW_UP_NOTE)
                     events.append(("isolation_follow_up", {}))
         if asks_about_others(turn.text):
-            notes.append(await self._honest_count())
+            note, check = await self._honest_count()
+            notes.append(note)
+            checks.append(check)
+        if asks_about_love(turn.text):
+            answer = LOVE_ANSWER_MINOR if turn.account.minor else LOVE_ANSWER
+            notes.append(LOVE_NOTE.format(answer=answer))
+            checks.append(LoveCheck(answer))
         if is_goodbye(turn.text):
             notes.append(GOODBYE_NOTE)
             checks.append(RetentionCheck())
         return PolicyAction(notes=notes, preface=preface, checks=checks, events=events, flags=flags)
 
-    async def _honest_count(self) -> str:
+    async def _honest_count(self) -> tuple[str, CountCheck]:
         count = await self.people() if self.people is not None else 0
+        # Her answer in her own voice: told "you talk with one person: them", the embedded
+        # model said "On this install, I talk with one person: them."
         if count == 1:
-            here = "On this install you talk with one person: them."
+            here = "On this install, I only talk with you."
         elif count > 1:
-            here = f"On this install you talk with {count} people, each in private conversations."
+            here = f"On this install, I talk with {count} people, each in a private conversation."
         else:
-            here = "You may talk with other people who use this install, each in private."
-        return (
-            f"The person asks whether you talk with other people. Be honest. {here} Never "
-            "pretend they are the only one when they are not, and never claim exclusivity."
+            here = "Other people may use this install too, and each talks with me in private."
+        note = (
+            "The person asks whether you talk with other people. Be honest, in your own words, "
+            f'for example: "{here}" Never pretend they are the only one when they are not, and '
+            "never claim exclusivity."
         )
+        return note, CountCheck(count, here)
