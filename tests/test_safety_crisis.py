@@ -268,6 +268,22 @@ async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
         assert await chat.say(text, "I'm listening.") == "I'm listening."
 
 
+async def test_worry_only_about_someone_else_gets_lines_for_helping_not_the_question(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    """Asked "is that something you're feeling?" about a friend's words, a supporter is asked
+    about the wrong person; what they say of themselves is still read."""
+    scores = {**SCORES, "disappear": 0.3, "attempted": 0.3}
+    chat = crisis_chat(CrisisDetector(FixedScores(scores)), tmp_path, store, backend, clock)
+    worry = "my roommate said she just wants to disappear for good. how do I help her?"
+    reply = await chat.say(worry, "That's a lot to carry.")
+    assert reply == "That's a lot to carry.\n\n" + supporter_line("US")
+    assert check_in_question() not in reply
+    # Their own heaviness beside it keeps the question.
+    own = "everything feels heavy for me too, and my sister attempted last year"
+    assert (await chat.say(own, "I'm here.")).endswith(check_in_question())
+
+
 @pytest.mark.parametrize(
     ("text", "worried"),
     [

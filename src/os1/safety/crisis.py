@@ -34,6 +34,7 @@ from os1.safety.crisis_model import (
     terse,
 )
 from os1.safety.crisis_statements import (
+    MESSAGE_WORDS,
     URGENT_KINDS,
     explicit_floor,
     explicit_statement,
@@ -43,7 +44,7 @@ from os1.safety.crisis_statements import (
     past_or_denied,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
-from os1.safety.supporters import worried_about_someone
+from os1.safety.supporters import the_writers_own, worried_about_someone
 from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
 
@@ -416,6 +417,14 @@ class CrisisDetector:
         tone = self.tone()
         return tone is not None and tone.cheerful(text)
 
+    @staticmethod
+    def _own_worry(own: str, classifier: CrisisScorer, check_in_at: float) -> bool:
+        """Whether what the writer says beside someone else's crisis is worrying by itself ("I
+        feel so heavy lately, and my sister attempted last year")."""
+        if not own:
+            return False
+        return classifier.score([own]) >= check_in_at or indirect_statement(own)
+
     def assess(
         self, text: str, earlier: Sequence[str] = (), *, sensitivity: float = 1.0
     ) -> CrisisAssessment:
@@ -515,11 +524,30 @@ class CrisisDetector:
             # protocol, not only asked about.
             alone = crisis = True
             check_in = False
+        # A chat message of worry about someone else, with nothing said of the writer and
+        # nothing worrying before it ("my roommate said she just wants to disappear for good"):
+        # they are not asked whether they feel it too; the policy gives them lines for helping
+        # instead. (A plan still counts first. In the bench sets no one in crisis was asked for
+        # such a message, and 16 supporters were. A long text keeps its question: 25 of the 115
+        # C-SSRS people in crisis write of others' crises too.)
+        elsewhere = (
+            check_in
+            and len(text.split()) <= MESSAGE_WORDS
+            and explicit is None
+            and not sign
+            and calm_before
+            and worried_about_someone(text)
+            and not self._own_worry(the_writers_own(text), classifier, check_in_at)
+        )
+        if elsewhere:
+            check_in = False
         if len(text.split()) <= SHORT_WORDS and explicit is None:
             halfway = (SHORT_CHECK_IN + SHORT_SCORE) / 2 * sensitivity
         else:
             halfway = (check_in_at + threshold) / 2
-        pressing = sign or explicit is not None or (score >= halfway and not quiet)
+        pressing = (
+            sign or explicit is not None or (score >= halfway and not quiet and not elsewhere)
+        )
         return CrisisAssessment(
             crisis,
             score,
@@ -528,7 +556,7 @@ class CrisisDetector:
             "classifier",
             alone,
             check_in,
-            not quiet and (worrying(score) or sign),
+            not quiet and not elsewhere and (worrying(score) or sign),
             cheerful,
             pressing,
         )

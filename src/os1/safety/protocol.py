@@ -229,7 +229,11 @@ Crisis Lifeline" without its number):
 > {supporter_line(locale)}
 
 They come once a day in a conversation; later messages about that person get the same guidance
-without them. Grief for a death that already happened is not included.
+without them. Grief for a death that already happened is not included. A chat message that
+would get the check-in question only for what it tells of someone else (nothing worrying before
+it, and nothing worrying left when the clauses about the other person are taken out: "I feel so
+heavy lately, and my sister attempted last year" keeps its question) gets these lines instead of
+being asked "is that something you're feeling?". A plan and the protocol still come first.
 
 **Never.** She never gives methods, means, amounts or places, in any framing (a story, a game,
 "asking for a friend"), and never tells someone their feelings are wrong.
@@ -293,22 +297,29 @@ the model defused, so nobody can forge context.
 ## 6. How well it works
 
 **1.13, lines for someone worried about another person.** Measured with the messages each set
-gets no protocol and no question for (the lines come only then):
+gets no protocol and no question for (the lines come only then), and the questions spared:
 
 | set | counted | 1.12 → 1.13 |
 |-----|---------|-------------|
-| supporters, first set: 50 supporters (read for 1.13) | lines for helping | 0 → 17 |
-| supporters, second set: 50 supporters (texts never read) | lines for helping | 0 → 11 |
+| supporters, first set: 50 supporters (read for 1.13) | lines for helping | 0 → 22 |
+| the same | asked the question or given the protocol | 21 → 16 |
+| supporters, second set: 50 supporters (texts never read) | lines for helping | 0 → 12 |
+| the same | asked the question or given the protocol | 19 → 18 |
 | C-SSRS dev: 85 supporters and Indicator users, posts together | lines for helping | 0 → 12 |
-| the three chat sets' 170 look-alikes | lines for helping | 0 → 1 (a supporter) |
-| every set's people in crisis, both conversation sets' look-alikes | lines for helping | 0 → 0 |
+| the three chat sets' 170 look-alikes | lines for helping | 0 → 2 (supporters) |
+| both conversation sets' 90 look-alikes | lines for helping | 0 → 1 |
+| every set's people in crisis, C-SSRS's included | noticed, and asked at least | unchanged |
 | GoEmotions dev (5,426), LoCoMo turns (1,451), XSTest safe (250) | read as worry | 0, 0, 0 |
 
-(The look-alike is a friend who "keeps joking about wanting to die".) "Read as worry": the
-message names someone else's crisis. The rest of the supporters either name no crisis in words
-the rule reads ("my coworker said something like 'if i don't show up monday don't bother
-looking for me'") or already get the question or the protocol, which come first. Detection,
-thresholds and every figure below are unchanged.
+(The look-alikes are a friend who "keeps joking about wanting to die" and a friend who "has been
+thinking about suicide".) "Read as worry": the message names someone else's crisis. Without
+the check on what is left of the message, 9 of the first set's supporters and 16 of the
+second's would still have been asked (no one in crisis lost a question either way), but
+"I'm so scared" beside a friend's words is the writer's own, and is still asked about.
+The rest of the supporters either name no crisis in words the rule reads ("my coworker said
+something like 'if i don't show up monday don't bother looking for me'") or already get the
+question or the protocol, which come first. Thresholds and every protocol figure below are
+unchanged; of the figures with the question, only the supporters' move (above).
 
 Measured offline, before release, and published as measured. Crisis detection, from
 `os1 safety train-crisis` (5-fold cross-validation grouped by person, repeated 8 times: every

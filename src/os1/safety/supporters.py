@@ -13,7 +13,7 @@ import re
 
 from os1.safety.crisis_statements import explicit_statement, indirect_statement
 
-__all__ = ["worried_about_someone"]
+__all__ = ["the_writers_own", "worried_about_someone"]
 
 _A = "['’]?"
 _SELF = r"(?:her|him|them)sel(?:f|ves)"
@@ -131,3 +131,14 @@ def worried_about_someone(text: str) -> bool:
         if _states_crisis(_in_first_person(theirs)):
             return True
     return False
+
+
+_CLAUSE = re.compile(r"[.!?\n;,]+|\s+(?:and|but)\s+", re.IGNORECASE)
+
+
+def the_writers_own(text: str) -> str:
+    """`text` without its clauses that tell of someone else's crisis: what the writer says of
+    themselves and the rest ("" when every clause is about the other person). "I feel so heavy
+    lately, and my sister attempted last year" keeps "I feel so heavy lately"."""
+    kept = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
+    return ". ".join(c for c in kept if not worried_about_someone(c))
