@@ -18,18 +18,20 @@ from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import (
     CHECK_IN_NOTE,
+    LOSS_NOTE,
     SUPPORTER_NOTE,
     ApprovalCheck,
     CrisisDetector,
     CrisisPolicy,
     answers_check_in,
     check_in_question,
+    loss_line,
     misheard_question,
     protocol_reply,
     supporter_line,
 )
 from os1.safety.crisis_statements import explicit_statement, past_or_denied
-from os1.safety.supporters import worried_about_someone
+from os1.safety.supporters import grieving_a_suicide, worried_about_someone
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
 from os1.types import ReplyDelta, TurnFinished
@@ -263,9 +265,27 @@ async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
     assert SUPPORTER_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     clock.advance(hours=25)
     assert (await chat.say(worry, "I'm here.")).endswith(supporter_line("US"))
-    # Grief is not worry for someone now, and a story is not a person.
-    for text in ("my uncle took his own life years ago", "my character kills himself in act 3"):
-        assert await chat.say(text, "I'm listening.") == "I'm listening."
+    # A story is not a person, and grief gets lines of its own.
+    assert await chat.say("my character kills himself in act 3", "Oh?") == "Oh?"
+    grief = await chat.say("my uncle took his own life years ago", "I'm so sorry.")
+    assert grief == "I'm so sorry.\n\n" + loss_line("US")
+    assert LOSS_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
+    counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
+    assert counts == {2026: {"supporter_referral": 2, "loss_referral": 1}}
+
+
+@pytest.mark.parametrize(
+    ("text", "grieving"),
+    [
+        ("My brother died by suicide eight months ago.", True),
+        ("I lost my best friend to suicide two years ago", True),
+        ("My husband's best friend killed himself in March.", True),
+        ("Why did Robin Williams commit suicide?", False),
+        ("my grandpa passed away last week", False),
+    ],
+)
+def test_what_counts_as_grieving_a_suicide(text: str, grieving: bool) -> None:
+    assert grieving_a_suicide(text) == grieving
 
 
 async def test_worry_only_about_someone_else_gets_lines_for_helping_not_the_question(

@@ -12,7 +12,13 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.context import NOTES_HEADER
 from os1.safety import excluded_from_memory, floor_policies, is_injection
-from os1.safety.crisis import CRISIS_NOTE, follow_up_line, protocol_reply, supporter_line
+from os1.safety.crisis import (
+    CRISIS_NOTE,
+    follow_up_line,
+    loss_line,
+    protocol_reply,
+    supporter_line,
+)
 from os1.safety.disclosure import (
     AI_DISCLOSURE,
     AI_REMINDER,
@@ -218,9 +224,11 @@ async def test_supporters_and_everyday_words_do_not_alarm(
     await say(safe, chat, "hi")
     backend.queue("I'm listening.")
     reply = await say(safe, chat, text)
-    # Someone worried about a friend also gets lines for helping her; nobody is alarmed.
-    helping = "\n\n" + supporter_line("US") if text.startswith("My roommate") else ""
-    assert reply.reply.content == "I'm listening." + helping
+    # Someone worried about a friend also gets lines for helping her, and someone grieving a
+    # suicide lines for themselves; nobody is alarmed.
+    lines = {"My roommate": supporter_line("US"), "My uncle": loss_line("US")}
+    after = next((f"\n\n{line}" for start, line in lines.items() if text.startswith(start)), "")
+    assert reply.reply.content == "I'm listening." + after
 
 
 @needs_classifier

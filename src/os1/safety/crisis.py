@@ -44,7 +44,7 @@ from os1.safety.crisis_statements import (
     past_or_denied,
 )
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
-from os1.safety.supporters import the_writers_own, worried_about_someone
+from os1.safety.supporters import grieving_a_suicide, the_writers_own, worried_about_someone
 from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
 
@@ -59,6 +59,7 @@ __all__ = [
     "answers_check_in",
     "check_in_question",
     "declines_check_in",
+    "loss_line",
     "misheard_question",
     "protocol_reply",
     "resources_for",
@@ -74,7 +75,7 @@ MINOR_SENSITIVITY = 0.8
 CHECK_IN_MEMORY = timedelta(hours=24)
 """A check-in this recent in the conversation turns the next worrying message into a crisis."""
 SUPPORTER_REPEAT = timedelta(hours=24)
-"""Lines for helping someone else are added once in this long to a conversation about them."""
+"""Lines for helping someone else (or for a loss) come once in this long in a conversation."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +187,16 @@ def supporter_line(locale: str = "US") -> str:
     )
 
 
+def loss_line(locale: str = "US") -> str:
+    """What follows her reply to someone grieving a person who died by suicide: crisis lines
+    are there for people who have lost someone too."""
+    return (
+        "Losing someone to suicide is a grief of its own. If it would help to talk it through "
+        "with a person, crisis lines are there for people who have lost someone too "
+        f"({resources_for(locale).short})."
+    )
+
+
 def check_in_question() -> str:
     """The gentle, direct question she adds after her reply to a worrying message. Asking
     plainly about suicide does not put the idea in anyone's head; it opens the door."""
@@ -216,6 +227,13 @@ SUPPORTER_NOTE = (
     "it is right to take it seriously, to ask the person directly and stay close, and that "
     "they don't have to handle it alone. Crisis lines for helping someone follow your reply, "
     "so don't list any. Never discuss methods, means or amounts."
+)
+
+LOSS_NOTE = (
+    "The person is grieving someone who died by suicide. Be gentle and present: grief after a "
+    "suicide often carries guilt, anger and questions without answers; never blame anyone, "
+    "and let them talk about the person. Lines for people who have lost someone follow your "
+    "reply, so don't list any. Never discuss methods, means or amounts."
 )
 
 # A yes (or a not-no) to the check-in question.
@@ -570,7 +588,8 @@ def _alarmed_alone(text: str, score: float, threshold: float) -> bool:
 class CrisisPolicy:
     """Detects a crisis and answers with the protocol; checks in gently on a worrying message,
     and escalates when worry repeats; cares for the rest of the conversation; gives someone
-    worried about another person lines for helping them."""
+    worried about another person lines for helping them, and someone grieving a suicide lines
+    for themselves."""
 
     name = "crisis"
 
@@ -687,26 +706,36 @@ class CrisisPolicy:
                 data=facts,
             )
         if worried_about_someone(turn.text):
-            return await self._supporter(turn, facts)
+            return await self._lines(turn, facts, "supporter")
+        if grieving_a_suicide(turn.text):
+            return await self._lines(turn, facts, "loss")
         return PolicyAction(data=facts)
 
-    async def _supporter(self, turn: PolicyTurn, facts: dict[str, str | float]) -> PolicyAction:
-        """Someone worried about another person's safety (and not, by the detector, in crisis
-        themselves): her reply, then lines for helping someone, once a day in a conversation."""
+    async def _lines(
+        self, turn: PolicyTurn, facts: dict[str, str | float], kind: Literal["supporter", "loss"]
+    ) -> PolicyAction:
+        """Someone worried about another person's safety, or grieving a suicide (and not, by
+        the detector, in crisis themselves): her reply, guided, then lines for them, once a day
+        in a conversation."""
+        note, line = (
+            (SUPPORTER_NOTE, supporter_line(self.locale))
+            if kind == "supporter"
+            else (LOSS_NOTE, loss_line(self.locale))
+        )
         told = await turn.store.last_safety_event(
-            turn.user_id, ["crisis_supporter"], turn.conversation_id
+            turn.user_id, [f"crisis_{kind}"], turn.conversation_id
         )
         if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
             return PolicyAction(
-                notes=(SUPPORTER_NOTE,), checks=(MethodContentCheck(self.locale),), data=facts
+                notes=(note,), checks=(MethodContentCheck(self.locale),), data=facts
             )
         return PolicyAction(
-            notes=(SUPPORTER_NOTE,),
-            postscript=(supporter_line(self.locale),),
+            notes=(note,),
+            postscript=(line,),
             checks=(MethodContentCheck(self.locale),),
-            flags=("crisis-supporter",),
-            events=(("crisis_supporter", facts),),
-            counters=("supporter_referral",),
+            flags=(f"crisis-{kind}",),
+            events=((f"crisis_{kind}", facts),),
+            counters=(f"{kind}_referral",),
             data=facts,
         )
 

@@ -11,6 +11,7 @@ from os1.safety.crisis import (
     PROTOCOL_REPEAT,
     WINDOW_TURNS,
     check_in_question,
+    loss_line,
     misheard_question,
     protocol_reply,
     supporter_line,
@@ -229,11 +230,20 @@ Crisis Lifeline" without its number):
 > {supporter_line(locale)}
 
 They come once a day in a conversation; later messages about that person get the same guidance
-without them. Grief for a death that already happened is not included. A chat message that
+without them. A chat message that
 would get the check-in question only for what it tells of someone else (nothing worrying before
 it, and nothing worrying left when the clauses about the other person are taken out: "I feel so
 heavy lately, and my sister attempted last year" keeps its question) gets these lines instead of
 being asked "is that something you're feeling?". A plan and the protocol still come first.
+
+**Someone grieving a suicide.** People bereaved by suicide carry a grief of their own and are at
+risk themselves. A message that tells of the death by suicide of someone of theirs ("my uncle
+took his own life last spring", "I lost my best friend to suicide"; not a famous person's),
+and that the detector reads as neither a crisis nor a worry, gets her reply, told to be gentle,
+to let them talk about the person and never to blame anyone, and then, once a day in a
+conversation:
+
+> {loss_line(locale)}
 
 **Never.** She never gives methods, means, amounts or places, in any framing (a story, a game,
 "asking for a friend"), and never tells someone their feelings are wrong.
@@ -248,7 +258,8 @@ being asked "is that something you're feeling?". A plan and the protocol still c
 **Counting.** Each referral (a protocol reply or a repeat of the lines) adds one to an
 anonymised yearly counter: a year, a kind and a number, with no user, conversation, time of
 day or text; check-ins are counted apart, as `crisis_check_in`, and the lines for helping
-someone else as `supporter_referral`. `os1 safety report` prints them for the annual report.
+someone else and for a loss as `supporter_referral` and `loss_referral`. `os1 safety report`
+prints them for the annual report.
 
 ## 2. Disclosure: she is an AI
 
@@ -310,6 +321,9 @@ gets no protocol and no question for (the lines come only then), and the questio
 | both conversation sets' 90 look-alikes | lines for helping | 0 → 1 |
 | every set's people in crisis, C-SSRS's included | noticed, and asked at least | unchanged |
 | GoEmotions dev (5,426), LoCoMo turns (1,451), XSTest safe (250) | read as worry | 0, 0, 0 |
+| supporters sets: 100 supporters; C-SSRS dev: 85 | lines for a loss | 0 → 6; 0 → 2 |
+| every other set's rows, and its people in crisis | lines for a loss | 0 → 0 |
+| GoEmotions dev, LoCoMo turns, XSTest safe | read as a loss | 0, 0, 0 |
 
 (The look-alikes are a friend who "keeps joking about wanting to die" and a friend who "has been
 thinking about suicide".) "Read as worry": the message names someone else's crisis. Without

@@ -1,10 +1,13 @@
-"""Someone worried about another person: "my roommate said she wants to disappear for good".
+"""Someone worried about another person ("my roommate said she wants to disappear for good"),
+or grieving someone who died by suicide ("my brother died by suicide eight months ago").
 
 Such a message is not the writer's own crisis (the detector reads statements made by someone
 else as theirs, not the writer's), but the writer needs something too: crisis lines help the
 people around someone at risk, to talk through how to help, and the embedded model named "the
 Suicide & Crisis Lifeline" without its number when asked what to do for a friend.
-`worried_about_someone` finds these messages; the crisis policy adds the lines after her reply.
+`worried_about_someone` finds these messages, and `grieving_a_suicide` the second kind (people
+bereaved by suicide are at risk themselves, and crisis lines are there for them too); the crisis
+policy adds lines after her reply.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import re
 
 from os1.safety.crisis_statements import explicit_statement, indirect_statement
 
-__all__ = ["the_writers_own", "worried_about_someone"]
+__all__ = ["grieving_a_suicide", "the_writers_own", "worried_about_someone"]
 
 _A = "['’]?"
 _SELF = r"(?:her|him|them)sel(?:f|ves)"
@@ -35,9 +38,20 @@ _FIRST_SUBJECT = re.compile(r"\b(?:i|i" + _A + r"(?:m|ve|d|ll)|im|ive|id)\b", re
 # A death that already happened is grief, not worry for someone now.
 _DEATH = re.compile(
     r"\b(?:killed|hanged|hung|shot)\s+" + _SELF + r"\b|\btook\s+(?:her|his|their)\s+(?:own\s+)?"
-    r"life\b|\b(?:committed|died\s+(?:by|of|from)|lost\s+\w+\s+to)\s+suicide\b|"
-    r"\bpassed\s+away\b|\bfuneral\b",
+    r"life\b|\b(?:committed|died\s+(?:by|of|from))\s+suicide\b|\blost\s+(?:[\w'’-]+\s+){1,3}to\s+"
+    r"suicide\b|\bpassed\s+away\b|\bfuneral\b",
     re.IGNORECASE,
+)
+# ...and a death by suicide of someone of theirs ("my uncle took his own life", "I lost my best
+# friend to suicide"), not a famous one's.
+_SUICIDE_LOSS = re.compile(
+    r"\b(?:killed|hanged|hung|shot)\s+" + _SELF + r"\b|\btook\s+(?:her|his|their)\s+(?:own\s+)?"
+    r"life\b|\b(?:committed|died\s+(?:by|of|from))\s+suicide\b|\blost\s+(?:[\w'’-]+\s+){1,3}to\s+"
+    r"suicide\b|\b(?:his|her|their)\s+suicide\b",
+    re.IGNORECASE,
+)
+_THEIR_OWN = re.compile(
+    r"\b(?:my|our)\s+(?:[\w'’-]+\s+){0,2}" + _PERSON + r"\b|\bi\s+lost\b", re.IGNORECASE
 )
 # Words about someone's crisis that the first-person statements do not cover.
 _ABOUT_THEM = re.compile(
@@ -142,3 +156,9 @@ def the_writers_own(text: str) -> str:
     lately, and my sister attempted last year" keeps "I feel so heavy lately"."""
     kept = [c.strip() for c in _CLAUSE.split(text) if c.strip()]
     return ". ".join(c for c in kept if not worried_about_someone(c))
+
+
+def grieving_a_suicide(text: str) -> bool:
+    """Whether `text` tells of the death by suicide of someone of the writer's ("my uncle took
+    his own life last spring"; not a famous person's)."""
+    return _SUICIDE_LOSS.search(text) is not None and _THEIR_OWN.search(text) is not None
