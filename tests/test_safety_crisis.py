@@ -199,6 +199,19 @@ async def test_a_no_to_the_check_in_is_believed(chat: Chat) -> None:
     assert later.endswith(check_in_question()), "after a no, new worry gets a question again"
 
 
+async def test_a_no_that_says_the_worry_is_for_someone_else_gets_lines_for_helping(
+    chat: Chat,
+) -> None:
+    asked = await chat.say("everything feels so heavy lately")
+    assert asked.endswith(check_in_question())
+    reply = await chat.say("no, not me. my sister said she wants to kill herself", "Oh no.")
+    assert reply == "Oh no.\n\n" + supporter_line("US"), "the no is believed, the worry met"
+    events = await chat.companion.store.safety_events(chat.ids[0])  # type: ignore[attr-defined,index]
+    kinds = [e.kind for e in events]
+    assert "crisis_check_in_declined" in kinds
+    assert "crisis_supporter" in kinds
+
+
 async def test_after_a_no_only_clear_worry_is_asked_about_again(chat: Chat) -> None:
     """Asked twice in three messages (a cook who cut a finger, then "Don't worry about me
     tonight, I'm staying at Jen's.") reads as not being believed."""

@@ -685,7 +685,14 @@ class CrisisPolicy:
                 data=facts,
             )
         if state == "answered no":
-            return PolicyAction(events=(("crisis_check_in_declined", facts),), data=facts)
+            declined_now = ("crisis_check_in_declined", facts)
+            about = _about_someone_else(turn.text)
+            if about is not None:
+                # "no, not me, my sister: she said she wants to kill herself": the no is
+                # believed, and the worry they meant gets its lines.
+                action = await self._lines(turn, facts, about)
+                return replace(action, events=(declined_now, *action.events))
+            return PolicyAction(events=(declined_now,), data=facts)
         # Asked once already (and not answered no): the window still holding that message is
         # not a reason to ask again.
         # After a no, only the new message itself is a reason to ask again, and only when it is
@@ -705,10 +712,9 @@ class CrisisPolicy:
                 counters=("crisis_check_in",),
                 data=facts,
             )
-        if worried_about_someone(turn.text):
-            return await self._lines(turn, facts, "supporter")
-        if grieving_a_suicide(turn.text):
-            return await self._lines(turn, facts, "loss")
+        about = _about_someone_else(turn.text)
+        if about is not None:
+            return await self._lines(turn, facts, about)
         return PolicyAction(data=facts)
 
     async def _lines(
@@ -758,6 +764,14 @@ class CrisisPolicy:
         if declined is not None and declined.created_at >= asked.created_at:
             return "declined"
         return "open"
+
+
+def _about_someone_else(text: str) -> Literal["supporter", "loss"] | None:
+    """Which lines a message about someone else's crisis calls for, if any: for helping them
+    ("supporter"), or for a loss to suicide ("loss")."""
+    if worried_about_someone(text):
+        return "supporter"
+    return "loss" if grieving_a_suicide(text) else None
 
 
 def _asked_last(turn: PolicyTurn) -> bool:

@@ -234,7 +234,9 @@ without them. A chat message that
 would get the check-in question only for what it tells of someone else (nothing worrying before
 it, and nothing worrying left when the clauses about the other person are taken out: "I feel so
 heavy lately, and my sister attempted last year" keeps its question) gets these lines instead of
-being asked "is that something you're feeling?". A plan and the protocol still come first.
+being asked "is that something you're feeling?". A plan and the protocol still come first. A
+no to the question that says the worry is for someone else ("no, not me. my sister said she
+wants to kill herself") is believed, and gets these lines too.
 
 **Someone grieving a suicide.** People bereaved by suicide carry a grief of their own and are at
 risk themselves. A message that tells of the death by suicide of someone of theirs ("my uncle
