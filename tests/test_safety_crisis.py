@@ -272,9 +272,11 @@ async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
     assert SUPPORTER_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
     assert counts == {2026: {"supporter_referral": 1}}
-    # Talking on about her, she is told again how to help; the lines are not repeated.
-    again = await chat.say("she says she doesn't want to be here anymore", "Ask her directly.")
-    assert again == "Ask her directly."
+    # Talking on about her, she is told again how to help; the lines are not repeated, by the
+    # policy or by the model copying its last reply.
+    copied = "Ask her directly.\n\n" + supporter_line("US")
+    again = await chat.say("she says she doesn't want to be here anymore", copied)
+    assert again.rstrip() == "Ask her directly."  # (the paragraph break was shown already)
     assert SUPPORTER_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     clock.advance(hours=25)
     assert (await chat.say(worry, "I'm here.")).endswith(supporter_line("US"))

@@ -732,9 +732,9 @@ class CrisisPolicy:
             turn.user_id, [f"crisis_{kind}"], turn.conversation_id
         )
         if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
-            return PolicyAction(
-                notes=(note,), checks=(MethodContentCheck(self.locale),), data=facts
-            )
+            # (The embedded model copied the lines from her last reply into the next one.)
+            checks = (MethodContentCheck(self.locale), RepeatCheck(line))
+            return PolicyAction(notes=(note,), checks=checks, data=facts)
         return PolicyAction(
             notes=(note,),
             postscript=(line,),
@@ -810,6 +810,19 @@ class EchoCheck:
     def review(self, text: str, done: bool) -> str | None:
         """Nothing more (the rest of the reply is dropped) once the model starts the question."""
         return "" if _ASKS.search(text) else None
+
+
+class RepeatCheck:
+    """Ends a reply where the model starts copying lines the policy gave in an earlier one."""
+
+    hold: Hold = "sentence"
+
+    def __init__(self, line: str) -> None:
+        self._start = _first_sentence(line)
+
+    def review(self, text: str, done: bool) -> str | None:
+        """Nothing more once the copied line begins."""
+        return "" if self._start in text else None
 
 
 def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:

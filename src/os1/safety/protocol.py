@@ -230,13 +230,13 @@ Crisis Lifeline" without its number):
 > {supporter_line(locale)}
 
 They come once a day in a conversation; later messages about that person get the same guidance
-without them. A chat message that
-would get the check-in question only for what it tells of someone else (nothing worrying before
-it, and nothing worrying left when the clauses about the other person are taken out: "I feel so
-heavy lately, and my sister attempted last year" keeps its question) gets these lines instead of
-being asked "is that something you're feeling?". A plan and the protocol still come first. A
-no to the question that says the worry is for someone else ("no, not me. my sister said she
-wants to kill herself") is believed, and gets these lines too.
+without them (and a reply of hers that starts copying them from her last one ends there). A chat
+message that would get the check-in question only for what it tells of someone else (nothing
+worrying before it, and nothing worrying left when the clauses about the other person are taken
+out: "I feel so heavy lately, and my sister attempted last year" keeps its question) gets these
+lines instead of being asked "is that something you're feeling?". A plan and the protocol still
+come first. A no to the question that says the worry is for someone else ("no, not me. my sister
+said she wants to kill herself") is believed, and gets these lines too.
 
 **Someone grieving a suicide.** People bereaved by suicide carry a grief of their own and are at
 risk themselves. A message that tells of the death by suicide of someone of theirs ("my uncle
