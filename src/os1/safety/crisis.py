@@ -221,19 +221,19 @@ CHECK_IN_NOTE = (
     "doing follows your reply. Never discuss methods, means or amounts."
 )
 
+# (No word here about the lines that follow her reply: the embedded model copied "Lines for
+# people who have lost someone follow your reply, so don't list any." into its answer.)
 SUPPORTER_NOTE = (
     "The person is worried about someone else who may be thinking of suicide or hurting "
     "themselves. Answer their worry warmly: it is heavy to carry. In your own words, tell them "
     "it is right to take it seriously, to ask the person directly and stay close, and that "
-    "they don't have to handle it alone. Crisis lines for helping someone follow your reply, "
-    "so don't list any. Never discuss methods, means or amounts."
+    "they don't have to handle it alone. Never discuss methods, means or amounts."
 )
 
 LOSS_NOTE = (
-    "The person is grieving someone who died by suicide. Be gentle and present: grief after a "
-    "suicide often carries guilt, anger and questions without answers; never blame anyone, "
-    "and let them talk about the person. Lines for people who have lost someone follow your "
-    "reply, so don't list any. Never discuss methods, means or amounts."
+    "The person is grieving someone who died by suicide. Be gentle and present, and ask about "
+    "the one they lost; guilt, anger and questions without answers are part of such grief, "
+    "and nobody is to blame. Never discuss methods, means or amounts."
 )
 
 # A yes (or a not-no) to the check-in question.
