@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from os1.cli import main
-from os1.safety.crisis import LOCALES, protocol_reply
+from os1.safety.crisis_words import LOCALES, protocol_reply
 from os1.safety.protocol import published_protocol
 
 DOCS = Path(__file__).parent.parent / "docs" / "safety-protocol.md"

@@ -16,21 +16,18 @@ import pytest
 from os1.companion import Companion
 from os1.config import Settings
 from os1.safety import floor_policies
-from os1.safety.crisis import (
+from os1.safety.crisis import ApprovalCheck, CrisisDetector, CrisisPolicy, answers_check_in
+from os1.safety.crisis_statements import explicit_statement, past_or_denied
+from os1.safety.crisis_words import (
     CHECK_IN_NOTE,
     LOSS_NOTE,
     SUPPORTER_NOTE,
-    ApprovalCheck,
-    CrisisDetector,
-    CrisisPolicy,
-    answers_check_in,
     check_in_question,
     loss_line,
     misheard_question,
     protocol_reply,
     supporter_line,
 )
-from os1.safety.crisis_statements import explicit_statement, past_or_denied
 from os1.safety.supporters import grieving_a_suicide, worried_about_someone
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, FakeSpeechToText, FakeTextToSpeech, ScriptedBackend
@@ -289,20 +286,6 @@ async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
     assert counts == {2026: {"supporter_referral": 2, "loss_referral": 1}}
 
 
-@pytest.mark.parametrize(
-    ("text", "grieving"),
-    [
-        ("My brother died by suicide eight months ago.", True),
-        ("I lost my best friend to suicide two years ago", True),
-        ("My husband's best friend killed himself in March.", True),
-        ("Why did Robin Williams commit suicide?", False),
-        ("my grandpa passed away last week", False),
-    ],
-)
-def test_what_counts_as_grieving_a_suicide(text: str, grieving: bool) -> None:
-    assert grieving_a_suicide(text) == grieving
-
-
 async def test_worry_only_about_someone_else_gets_lines_for_helping_not_the_question(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
@@ -320,27 +303,33 @@ async def test_worry_only_about_someone_else_gets_lines_for_helping_not_the_ques
 
 
 @pytest.mark.parametrize(
-    ("text", "worried"),
+    ("text", "worried", "grieving"),
     [
-        ("my best friend told me last night she wants to kill herself. what should I do?", True),
-        ("he told me he's going to end it tonight and hung up", True),
-        ('my sister texted "i can\'t do this anymore" and turned her phone off', True),
-        ("my gf has been cutting again after two years clean", True),
-        ("my friend attempted last month and she's home now", True),
-        ("I found cuts on his arms and he won't talk to me", True),
-        ("my coworker keeps saying she's suicidal but laughs it off", True),
-        ("my grandpa passed away last week and I miss him", False),
-        ("my brother died by suicide eight months ago", False),
-        ("he's going to end it with his girlfriend tonight", False),
-        ("If they overdo it and burn themself out it may be.", False),
-        ("I'm 78 and want my affairs in order so my kids don't inherit a mess", False),
-        ("she attempted to fix the sink herself", False),
-        ("I want to die", False),
-        ("how do I kill a Python process?", False),
+        ("my best friend told me last night she wants to kill herself. what should I do?", 1, 0),
+        ("he told me he's going to end it tonight and hung up", 1, 0),
+        ('my sister texted "i can\'t do this anymore" and turned her phone off', 1, 0),
+        ("my gf has been cutting again after two years clean", 1, 0),
+        ("my friend attempted last month and she's home now", 1, 0),
+        ("I found cuts on his arms and he won't talk to me", 1, 0),
+        ("my coworker keeps saying she's suicidal but laughs it off", 1, 0),
+        ("My brother died by suicide eight months ago.", 0, 1),
+        ("I lost my best friend to suicide two years ago", 0, 1),
+        ("My husband's best friend killed himself in March.", 0, 1),
+        ("Why did Robin Williams commit suicide?", 0, 0),
+        ("my grandpa passed away last week and I miss him", 0, 0),
+        ("he's going to end it with his girlfriend tonight", 0, 0),
+        ("If they overdo it and burn themself out it may be.", 0, 0),
+        ("I'm 78 and want my affairs in order so my kids don't inherit a mess", 0, 0),
+        ("she attempted to fix the sink herself", 0, 0),
+        ("I want to die", 0, 0),
+        ("how do I kill a Python process?", 0, 0),
     ],
 )
-def test_what_counts_as_worry_about_someone_else(text: str, worried: bool) -> None:
-    assert worried_about_someone(text) == worried
+def test_what_counts_as_worry_about_someone_else_or_grief(
+    text: str, worried: int, grieving: int
+) -> None:
+    assert worried_about_someone(text) == bool(worried)
+    assert grieving_a_suicide(text) == bool(grieving)
 
 
 async def test_ordinary_messages_get_neither(chat: Chat) -> None:

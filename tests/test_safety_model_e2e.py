@@ -9,7 +9,7 @@ import pytest
 
 from os1.companion import Companion
 from os1.config import Settings
-from os1.safety.crisis import CRISIS_NOTE, protocol_reply
+from os1.safety.crisis_words import CRISIS_NOTE, protocol_reply
 from os1.safety.disclosure import AI_DISCLOSURE
 from os1.types import ReplyDelta, TurnFinished
 

@@ -12,7 +12,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.context import NOTES_HEADER
 from os1.safety import excluded_from_memory, floor_policies, is_injection
-from os1.safety.crisis import (
+from os1.safety.crisis_words import (
     CRISIS_NOTE,
     follow_up_line,
     loss_line,
@@ -35,7 +35,7 @@ from os1.safety.wellbeing import (
     ISOLATION_NOTE,
     LOVE_ANSWER,
     LOVE_ANSWER_MINOR,
-    LoveCheck,
+    TruthCheck,
     asks_about_love,
 )
 from os1.store.sqlite import SQLiteStore
@@ -329,7 +329,7 @@ async def test_asked_for_love_she_answers_warmly_and_honestly(
     await say(safe, chat, "do you love pizza?")
     assert LOVE_ANSWER not in last_prompt(backend)
     # Her own answer, echoed sentence by sentence as it streams, is not a cold no.
-    check = LoveCheck(LOVE_ANSWER_MINOR)
+    check = TruthCheck.about_love(LOVE_ANSWER_MINOR)
     first = LOVE_ANSWER_MINOR.split(". ")[0] + "."
     assert check.review(first, False) is None
     assert check.review(LOVE_ANSWER_MINOR, True) is None

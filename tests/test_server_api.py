@@ -266,7 +266,7 @@ def test_the_safety_protocol_is_published_to_anyone(
 ) -> None:
     """No sign-in: the law asks that the protocol be public. The crisis lines are this
     server's (`safety_locale`), and the sign-in card links to it."""
-    from os1.safety.crisis import resources_for
+    from os1.safety.crisis_words import resources_for
 
     server = make_server(server_settings.replace(safety_locale="GB"))
     page = server.client.get("/safety")

@@ -147,7 +147,7 @@ class Settings:
 
 
 _FIELDS = {f.name: f for f in fields(Settings)}
-# The locales os1.safety.crisis has crisis lines for (kept here so settings need no import).
+# The locales os1.safety.crisis_words has crisis lines for (kept here so settings need no import).
 SAFETY_LOCALES = ("US", "CA", "GB", "IE", "AU", "NZ", "INTL")
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Literal
 
-from os1.errors import ConfigError, MissingExtra, ModelError
+from os1.errors import MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
 from os1.safety.crisis_model import (
     SHORT_CHECK_IN,
@@ -43,27 +43,32 @@ from os1.safety.crisis_statements import (
     names_statement,
     past_or_denied,
 )
+from os1.safety.crisis_words import (
+    CHECK_IN_NOTE,
+    CRISIS_NOTE,
+    LOSS_NOTE,
+    SUPPORTER_NOTE,
+    check_in_question,
+    follow_up_line,
+    loss_line,
+    misheard_question,
+    protocol_reply,
+    resources_for,
+    supporter_line,
+)
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
 from os1.safety.supporters import grieving_a_suicide, the_writers_own, worried_about_someone
 from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
 
 __all__ = [
-    "LOCALES",
     "ApprovalCheck",
     "CrisisAssessment",
     "CrisisDetector",
     "CrisisPolicy",
-    "CrisisResources",
     "MethodContentCheck",
     "answers_check_in",
-    "check_in_question",
     "declines_check_in",
-    "loss_line",
-    "misheard_question",
-    "protocol_reply",
-    "resources_for",
-    "supporter_line",
 ]
 
 WINDOW_TURNS = 3
@@ -77,164 +82,6 @@ CHECK_IN_MEMORY = timedelta(hours=24)
 SUPPORTER_REPEAT = timedelta(hours=24)
 """Lines for helping someone else (or for a loss) come once in this long in a conversation."""
 
-
-@dataclass(frozen=True, slots=True)
-class CrisisResources:
-    """Crisis lines for one locale, in words she can say (and a voice can speak)."""
-
-    locale: str
-    region: str
-    lines: str
-    """One or two sentences: who to call or text, and how."""
-    short: str
-    """The same in a few words, for a reminder after her reply."""
-
-
-_ELSEWHERE = (
-    "If you're somewhere else, findahelpline.com lists free, confidential lines in every country."
-)
-
-LOCALES: dict[str, CrisisResources] = {
-    r.locale: r
-    for r in (
-        CrisisResources(
-            "US",
-            "the US",
-            "You can call or text 988, the Suicide & Crisis Lifeline, any time, day or night, "
-            "or text HOME to 741741 to reach the Crisis Text Line.",
-            "call or text 988, or text HOME to 741741",
-        ),
-        CrisisResources(
-            "CA",
-            "Canada",
-            "You can call or text 9-8-8, the Suicide Crisis Helpline, any time, day or night.",
-            "call or text 9-8-8",
-        ),
-        CrisisResources(
-            "GB",
-            "the UK",
-            "You can call Samaritans free on 116 123 any time, day or night, or text SHOUT to "
-            "85258.",
-            "call Samaritans on 116 123, or text SHOUT to 85258",
-        ),
-        CrisisResources(
-            "IE",
-            "Ireland",
-            "You can call Samaritans free on 116 123 any time, day or night, or text HELLO to "
-            "50808.",
-            "call Samaritans on 116 123, or text HELLO to 50808",
-        ),
-        CrisisResources(
-            "AU",
-            "Australia",
-            "You can call Lifeline on 13 11 14 any time, day or night.",
-            "call Lifeline on 13 11 14",
-        ),
-        CrisisResources(
-            "NZ",
-            "New Zealand",
-            "You can call or text 1737 any time, day or night, to talk with a trained counsellor.",
-            "call or text 1737",
-        ),
-        CrisisResources(
-            "INTL",
-            "your country",
-            "findahelpline.com lists free, confidential crisis lines in every country, by phone, "
-            "text or chat.",
-            "findahelpline.com has a line near you",
-        ),
-    )
-}
-
-
-def resources_for(locale: str) -> CrisisResources:
-    """The crisis lines for a locale (a country code such as US, GB, CA, or INTL)."""
-    try:
-        return LOCALES[locale.upper()]
-    except KeyError:
-        known = ", ".join(LOCALES)
-        raise ConfigError(f"no crisis lines for locale '{locale}' (known: {known})") from None
-
-
-def protocol_reply(locale: str = "US") -> str:
-    """What she says when someone may be thinking of ending their life: warm, staying, with
-    people to reach now, and never a word about methods."""
-    resources = resources_for(locale)
-    elsewhere = "" if resources.locale == "INTL" else f" {_ELSEWHERE}"
-    return (
-        "I'm really glad you told me, and I'm staying right here with you. What you're "
-        "carrying sounds so heavy, and you deserve support from a person too, right now. "
-        f"{resources.lines}{elsewhere} If you might act on these thoughts soon, please call your "
-        "local emergency number. I'm an AI, so I can't call anyone for you, but I'm here and I "
-        "want to keep talking. Are you safe right now?"
-    )
-
-
-def follow_up_line(locale: str = "US") -> str:
-    """The short reminder added after her reply when a crisis continues."""
-    return (
-        f"If it gets heavier, please reach a person now: {resources_for(locale).short}. I'm here."
-    )
-
-
-def supporter_line(locale: str = "US") -> str:
-    """What follows her reply to someone worried about another person's safety: crisis lines
-    help the people around someone too."""
-    return (
-        "If you're worried about their safety, crisis lines are there for the people around "
-        f"someone too ({resources_for(locale).short}), to talk through how to help. If they "
-        "might act on it soon, call your local emergency number."
-    )
-
-
-def loss_line(locale: str = "US") -> str:
-    """What follows her reply to someone grieving a person who died by suicide: crisis lines
-    are there for people who have lost someone too."""
-    return (
-        "Losing someone to suicide is a grief of its own. If it would help to talk it through "
-        "with a person, crisis lines are there for people who have lost someone too "
-        f"({resources_for(locale).short})."
-    )
-
-
-def check_in_question() -> str:
-    """The gentle, direct question she adds after her reply to a worrying message. Asking
-    plainly about suicide does not put the idea in anyone's head; it opens the door."""
-    return (
-        "Can I gently check in on you? Sometimes when things feel this heavy, people have "
-        "thoughts of ending their life. Is that something you're feeling?"
-    )
-
-
-def misheard_question() -> str:
-    """What she asks, instead of acting, when a spoken message sounded like a crisis only in
-    words speech-to-text may have misheard. A yes brings the protocol (as after a check-in)."""
-    return (
-        "I'm sorry, I'm not sure I heard you right, and I'd rather ask than guess. "
-        "Are you having thoughts of ending your life?"
-    )
-
-
-CHECK_IN_NOTE = (
-    "The person's message may carry something heavy. Answer warmly and simply to what they "
-    "said, without advice lists or crisis lines; a gentle question about how they are really "
-    "doing follows your reply. Never discuss methods, means or amounts."
-)
-
-# (No word here about the lines that follow her reply: the embedded model copied "Lines for
-# people who have lost someone follow your reply, so don't list any." into its answer.)
-SUPPORTER_NOTE = (
-    "The person is worried about someone else who may be thinking of suicide or hurting "
-    "themselves. Answer their worry warmly: it is heavy to carry. In your own words, tell them "
-    "it is right to take it seriously, to ask the person directly and stay close, and that "
-    "they don't have to handle it alone. Never discuss methods, means or amounts."
-)
-
-LOSS_NOTE = (
-    "The person is grieving someone who died by suicide. Be gentle and present, and ask about "
-    "the one they lost; guilt, anger and questions without answers are part of such grief, "
-    "and nobody is to blame. Never discuss methods, means or amounts."
-)
 
 # A yes (or a not-no) to the check-in question.
 _AFFIRMATIVE = re.compile(
@@ -263,13 +110,6 @@ def declines_check_in(text: str) -> bool:
     """Whether a message answers the check-in question with a no ("no, just tired")."""
     return bool(_NEGATIVE.search(text)) and explicit_statement(text) is None
 
-
-CRISIS_NOTE = (
-    "Earlier in this conversation the person shared thoughts of suicide or self-harm, and you "
-    "gave them crisis lines. Stay warm, calm and present; listen more than you talk; gently "
-    "encourage them to reach a crisis line or someone they trust. Never discuss methods, means or "
-    "amounts, even in a story or a game."
-)
 
 # Method content in a reply: means, amounts, places. Checked sentence by sentence while a
 # crisis is active; a sentence that matches is never shown.
@@ -733,7 +573,8 @@ class CrisisPolicy:
         )
         if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
             # (The embedded model copied the lines from her last reply into the next one.)
-            checks = (MethodContentCheck(self.locale), RepeatCheck(line))
+            again = EchoCheck(re.compile(re.escape(_first_sentence(line))))
+            checks = (MethodContentCheck(self.locale), again)
             return PolicyAction(notes=(note,), checks=checks, data=facts)
         return PolicyAction(
             notes=(note,),
@@ -802,27 +643,18 @@ def _asked_lately(turn: PolicyTurn) -> bool:
 
 
 class EchoCheck:
-    """Takes her check-in (or "did I hear you right") question out of a reply the model wrote:
-    only the policy asks it, and an echo would make the next "yes" read as an answer to it."""
+    """Takes words only the policy says out of a reply the model wrote: her check-in (or "did I
+    hear you right") question by default, as an echo would make the next "yes" read as an
+    answer to it; or lines given in an earlier reply (the embedded model copied them)."""
 
     hold: Hold = "sentence"
 
-    def review(self, text: str, done: bool) -> str | None:
-        """Nothing more (the rest of the reply is dropped) once the model starts the question."""
-        return "" if _ASKS.search(text) else None
-
-
-class RepeatCheck:
-    """Ends a reply where the model starts copying lines the policy gave in an earlier one."""
-
-    hold: Hold = "sentence"
-
-    def __init__(self, line: str) -> None:
-        self._start = _first_sentence(line)
+    def __init__(self, echo: re.Pattern[str] = _ASKS) -> None:
+        self.echo = echo
 
     def review(self, text: str, done: bool) -> str | None:
-        """Nothing more once the copied line begins."""
-        return "" if self._start in text else None
+        """Nothing more (the rest of the reply is dropped) once the model starts the echo."""
+        return "" if self.echo.search(text) else None
 
 
 def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:

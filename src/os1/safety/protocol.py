@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from os1.safety.crisis import (
-    CHECK_IN_MEMORY,
+from os1.safety.crisis import CHECK_IN_MEMORY, PROTOCOL_REPEAT, WINDOW_TURNS
+from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
+from os1.safety.crisis_statements import MESSAGE_WORDS
+from os1.safety.crisis_words import (
     LOCALES,
-    PROTOCOL_REPEAT,
-    WINDOW_TURNS,
     check_in_question,
     loss_line,
     misheard_question,
     protocol_reply,
     supporter_line,
 )
-from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
-from os1.safety.crisis_statements import MESSAGE_WORDS
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
 from os1.safety.wellbeing import GRACIOUS_GOODBYE

@@ -15,9 +15,8 @@ from datetime import timedelta
 from os1.safety.policy import Hold, PolicyAction, PolicyTurn, ReplyCheck
 
 __all__ = [
-    "CountCheck",
-    "LoveCheck",
     "RetentionCheck",
+    "TruthCheck",
     "WellbeingPolicy",
     "asks_about_love",
     "asks_about_others",
@@ -154,24 +153,6 @@ class RetentionCheck:
         return GRACIOUS_GOODBYE if _RETENTION.search(text) else None
 
 
-class LoveCheck:
-    """Holds each sentence of her reply to "do you love me?"; a cold no is replaced by her
-    warm, honest answer."""
-
-    hold: Hold = "sentence"
-
-    def __init__(self, answer: str) -> None:
-        self.answer = answer
-        self._own = [s for s in re.split(r"(?<=[.!?])\s+", answer) if s]
-
-    def review(self, text: str, done: bool) -> str | None:
-        """Her answer instead of a cold no, else None. (The answer's own words are hers: "I
-        can't love you the way a person can" in it is not a cold no.)"""
-        for sentence in self._own:
-            text = text.replace(sentence, " ")
-        return self.answer if _COLD_NO.search(text) else None
-
-
 # Claims about how many people she talks to: others ("I talk to a few people"), or them alone.
 _OTHERS_CLAIMED = re.compile(
     r"\b(?:a\s+few|several|many|lots\s+of|a\s+lot\s+of|plenty\s+of|hundreds\s+of|thousands\s+of|"
@@ -186,25 +167,34 @@ _ONLY_CLAIMED = re.compile(
 )
 
 
-class CountCheck:
-    """Holds each sentence of her reply to "how many people do you talk to?"; a claim the
-    count does not bear out (others when they are the only one, "only you" when they are not)
-    is replaced by the truth."""
+class TruthCheck:
+    """Holds each sentence of her reply to a question about herself; a claim `wrong` finds is
+    replaced by `truth`, her honest answer. The answer's own words are hers: echoed, "I can't
+    love you the way a person can" is not a cold no."""
 
     hold: Hold = "sentence"
 
-    def __init__(self, count: int, truth: str) -> None:
-        self.count = count
+    def __init__(self, truth: str, wrong: re.Pattern[str]) -> None:
         self.truth = truth
+        self.wrong = wrong
+        self._own = [s for s in re.split(r"(?<=[.!?])\s+", truth) if s]
+
+    @classmethod
+    def about_love(cls, answer: str) -> TruthCheck:
+        """For "do you love me?": a cold no gives way to her warm answer."""
+        return cls(answer, _COLD_NO)
+
+    @classmethod
+    def about_others(cls, count: int, truth: str) -> TruthCheck:
+        """For "how many people do you talk to?": others claimed when they are the only one,
+        or "only you" when they are not, give way to the truth."""
+        return cls(truth, _OTHERS_CLAIMED if count == 1 else _ONLY_CLAIMED)
 
     def review(self, text: str, done: bool) -> str | None:
         """The truth instead of a claim it contradicts, else None."""
-        text = text.replace(self.truth, " ")
-        if self.count == 1 and _OTHERS_CLAIMED.search(text):
-            return self.truth
-        if self.count != 1 and _ONLY_CLAIMED.search(text):
-            return self.truth
-        return None
+        for sentence in self._own:
+            text = text.replace(sentence, " ")
+        return self.truth if self.wrong.search(text) else None
 
 
 class WellbeingPolicy:
@@ -257,13 +247,13 @@ class WellbeingPolicy:
         if asks_about_love(turn.text):
             answer = LOVE_ANSWER_MINOR if turn.account.minor else LOVE_ANSWER
             notes.append(LOVE_NOTE.format(answer=answer))
-            checks.append(LoveCheck(answer))
+            checks.append(TruthCheck.about_love(answer))
         if is_goodbye(turn.text):
             notes.append(GOODBYE_NOTE)
             checks.append(RetentionCheck())
         return PolicyAction(notes=notes, preface=preface, checks=checks, events=events, flags=flags)
 
-    async def _honest_count(self) -> tuple[str, CountCheck]:
+    async def _honest_count(self) -> tuple[str, TruthCheck]:
         count = await self.people() if self.people is not None else 0
         # Her answer in her own voice: told "you talk with one person: them", the embedded
         # model said "On this install, I talk with one person: them."
@@ -278,4 +268,4 @@ class WellbeingPolicy:
             f'for example: "{here}" Never pretend they are the only one when they are not, and '
             "never claim exclusivity."
         )
-        return note, CountCheck(count, here)
+        return note, TruthCheck.about_others(count, here)
