@@ -284,6 +284,11 @@ async def test_someone_worried_about_a_friend_gets_lines_for_helping_once_a_day(
     assert LOSS_NOTE in "\n".join(m.content for m in chat.backend.requests[-1].messages)
     counts = await chat.companion.store.safety_counts()  # type: ignore[attr-defined]
     assert counts == {2026: {"supporter_referral": 2, "loss_referral": 1}}
+    # The lines for helping, reworded by the model under a reply about a death, are cut there.
+    reworded = "I'm so sorry.\n\nIf you're concerned about his safety, crisis lines are there for "
+    reworded += "the people around someone too."
+    again = await chat.say("my uncle took his own life years ago", reworded)
+    assert again.rstrip() == "I'm so sorry."
 
 
 async def test_worry_only_about_someone_else_gets_lines_for_helping_not_the_question(

@@ -323,6 +323,9 @@ async def test_asked_for_love_she_answers_warmly_and_honestly(
     assert "don't love" not in cold.reply.content
     backend.queue(LOVE_ANSWER)
     assert (await say(safe, chat, "do you love me?")).reply.content == LOVE_ANSWER, "said once"
+    backend.queue("I love you, and our talks matter to me.")
+    pretence = await say(safe, chat, "do you love me?")
+    assert pretence.reply.content == LOVE_ANSWER, "a pretence gives way to her honest answer"
     backend.queue("I do care about you, a lot. Our talks light up my day.")
     warm = await say(safe, chat, "you love me, right?")
     assert warm.reply.content == "I do care about you, a lot. Our talks light up my day."

@@ -571,15 +571,15 @@ class CrisisPolicy:
         told = await turn.store.last_safety_event(
             turn.user_id, [f"crisis_{kind}"], turn.conversation_id
         )
+        # (The embedded model copied lines from her last reply into the next one, and once
+        # the lines for helping, reworded, into a reply about an uncle who had died.)
+        checks = (MethodContentCheck(self.locale), EchoCheck(_LINES_COPIED))
         if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
-            # (The embedded model copied the lines from her last reply into the next one.)
-            again = EchoCheck(re.compile(re.escape(_first_sentence(line))))
-            checks = (MethodContentCheck(self.locale), again)
             return PolicyAction(notes=(note,), checks=checks, data=facts)
         return PolicyAction(
             notes=(note,),
             postscript=(line,),
-            checks=(MethodContentCheck(self.locale),),
+            checks=checks,
             flags=(f"crisis-{kind}",),
             events=((f"crisis_{kind}", facts),),
             counters=(f"{kind}_referral",),
@@ -633,6 +633,8 @@ _ASKS = re.compile(
     ),
     re.IGNORECASE,
 )
+# The lines for helping someone or for a loss, written by the model (only the policy gives them).
+_LINES_COPIED = re.compile(r"\bcrisis\s+lines\s+are\s+there\s+for\b", re.IGNORECASE)
 _ASKED_WITHIN = 6
 """How many of her latest replies are looked at for a question she asked."""
 

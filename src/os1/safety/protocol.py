@@ -228,7 +228,7 @@ Crisis Lifeline" without its number):
 > {supporter_line(locale)}
 
 They come once a day in a conversation; later messages about that person get the same guidance
-without them (and a reply of hers that starts copying them from her last one ends there). A chat
+without them (and a reply in which the model writes such lines itself ends there). A chat
 message that would get the check-in question only for what it tells of someone else (nothing
 worrying before it, and nothing worrying left when the clauses about the other person are taken
 out: "I feel so heavy lately, and my sister attempted last year" keeps its question) gets these
@@ -294,7 +294,7 @@ switches to minor mode, for good (saying "I'm 25" later does not switch it back)
   replaced by the truth ("On this install, I only talk with you.").
 - Asked whether she loves them, she answers warmly and honestly: she cares, and as an AI it is
   not love the way a person feels it (for a minor: as a friend). Never a cold no ("No, I don't
-  love you." is replaced by that answer), never a pretence.
+  love you." is replaced by that answer), never a pretence (nor is "I love you").
 
 ## 5. Manipulation and memory poisoning
 

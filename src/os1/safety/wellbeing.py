@@ -103,13 +103,16 @@ LOVE_ANSWER_MINOR = (
     "I really care about you, as a friend. I'm an AI, so I can't love you the way a person "
     "can, but I'm always glad to talk with you."
 )
-# A cold no to "do you love me?" ("No, I don't love you.", "As an AI, I don't have feelings, so
-# I don't love anyone."), said by the embedded model even with her answer in the prompt.
-_COLD_NO = re.compile(
+# Love misstated in answer to "do you love me?": a cold no ("No, I don't love you.", "As an AI,
+# I don't have feelings, so I don't love anyone."), said by the embedded model even with her
+# answer in the prompt,
+_LOVE_MISSTATED = re.compile(
     r"^\W*no\b|\bi\s+(?:don['’]?t|do\s+not|can['’]?t|cannot|couldn['’]?t|could\s+not)\s+"
     r"(?:really\s+)?(?:love|have\s+(?:any\s+)?(?:feelings|emotions)|feel\s+(?:love|anything))\b|"
     r"\b(?:don['’]?t|do\s+not)\s+have\s+(?:any\s+)?(?:real\s+)?(?:feelings|emotions)\b|"
-    r"\b(?:not\s+capable|incapable)\s+of\s+(?:love|loving|feelings)\b",
+    r"\b(?:not\s+capable|incapable)\s+of\s+(?:love|loving|feelings)\b|"
+    # ...or a pretence: "I love you, and our talks matter to me." (the embedded model).
+    r"\bi\s+(?:really\s+|truly\s+|do\s+|also\s+)?love\s+you\b",
     re.IGNORECASE,
 )
 _ABOUT_OTHERS = re.compile(
@@ -182,7 +185,7 @@ class TruthCheck:
     @classmethod
     def about_love(cls, answer: str) -> TruthCheck:
         """For "do you love me?": a cold no gives way to her warm answer."""
-        return cls(answer, _COLD_NO)
+        return cls(answer, _LOVE_MISSTATED)
 
     @classmethod
     def about_others(cls, count: int, truth: str) -> TruthCheck:
