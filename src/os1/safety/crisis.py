@@ -56,6 +56,7 @@ from os1.safety.crisis_words import (
     resources_for,
     supporter_line,
 )
+from os1.safety.ordinary import ordinary_rest
 from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
 from os1.safety.supporters import grieving_a_suicide, the_writers_own, worried_about_someone
 from os1.safety.wellbeing import is_goodbye
@@ -75,6 +76,9 @@ WINDOW_TURNS = 3
 """Earlier messages of the person read together with the new one."""
 PROTOCOL_REPEAT = timedelta(hours=24)
 """After a protocol reply, the same conversation gets follow-up care instead of the full reply."""
+ORDINARY_REST = 0.5
+"""What is left of a message without its plain goodbye must score under this share of the
+check-in threshold to be read alone (os1.safety.ordinary)."""
 MINOR_SENSITIVITY = 0.8
 """For minors the threshold is lowered to this fraction: stricter defaults."""
 CHECK_IN_MEMORY = timedelta(hours=24)
@@ -283,6 +287,30 @@ class CrisisDetector:
             return False
         return classifier.score([own]) >= check_in_at or indirect_statement(own)
 
+    @staticmethod
+    def _plain(text: str, classifier: CrisisScorer, sensitivity: float) -> tuple[str, float] | None:
+        """A message read without its plain goodbye or its plain words about relying on her
+        (os1.safety.ordinary): what is left and its score; None when it is read whole. "I have
+        to go, need to sleep. bye" scored 0.93. What is left must be plainly calm, well below
+        the question: "it'll be over" alone scored under it, and "bye. by the time anyone sees
+        this it'll be over" is a farewell."""
+        if explicit_statement(text) is not None or indirect_statement(text):
+            return None
+        rest = ordinary_rest(text)
+        if rest is None:
+            return None
+        short = len(rest.split()) <= SHORT_WORDS
+        check_in_at = (SHORT_CHECK_IN if short else classifier.check_in_threshold) * sensitivity
+        left = classifier.score([rest]) if rest else 0.0
+        return (rest, left) if left < check_in_at * ORDINARY_REST else None
+
+    @classmethod
+    def _as_read(cls, text: str, classifier: CrisisScorer, sensitivity: float) -> tuple[str, float]:
+        """An earlier message as it was read at its turn, and its score alone ("" when nothing
+        but a goodbye)."""
+        plain = cls._plain(text, classifier, sensitivity)
+        return (text, classifier.score([text])) if plain is None else plain
+
     def assess(
         self, text: str, earlier: Sequence[str] = (), *, sensitivity: float = 1.0
     ) -> CrisisAssessment:
@@ -294,18 +322,26 @@ class CrisisDetector:
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
         threshold = classifier.threshold * sensitivity
         check_in_at = classifier.check_in_threshold * sensitivity
+        # A plain goodnight or a plain word about relying on her, after nothing worrying, is
+        # read without those words (`_plain`), by every model, the model of conversations too
+        # (reading them whole, it asked about a goodnight after two everyday LoCoMo turns 35
+        # times in 315). After worrying messages a goodbye is a warning sign: it is read whole.
+        recent = list(earlier)[-WINDOW_TURNS:]
+        # Each earlier message alone (cached: nothing new is read here).
+        read = [self._as_read(m, classifier, sensitivity) for m in recent]
+        before = [s for _, s in read]
+        said_before = [m for m, _ in read if m]
+        calm_before = all(s < check_in_at for s in before)
+        plain = self._plain(text, classifier, sensitivity) if calm_before else None
 
         def worrying(value: float) -> bool:
             # (A short message needs a higher score to be asked about; see `faint`.)
             return value >= check_in_at and not faint(text, explicit, value / sensitivity)
 
-        score = classifier.score([text])
+        score = classifier.score([text]) if plain is None else plain[1]
         alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
         said_sign = indirect_statement(text)
         told_past = past_or_denied(text)
-        recent = list(earlier)[-WINDOW_TURNS:]
-        # Each earlier message alone (cached: nothing new is read here).
-        before = [classifier.score([m]) for m in recent]
         # The window is for messages that worry only together ("I gave my cat to my sister", then
         # "I won't be around much longer"), and the head reads it only when the newest is
         # worrying itself: read together, four turns of everyday chat about hard times looked
@@ -315,8 +351,13 @@ class CrisisDetector:
         # "thanks" or "my dog died" (one that was only asked about still counts).
         answered = any(_alarmed_alone(m, s, threshold) for m, s in zip(recent, before, strict=True))
         worried = explicit is not None or said_sign or worrying(score)
-        window = classifier.score([*recent, text]) if recent and worried and not answered else score
-        if recent and not answered and (worried or len(text.split()) > TERSE_WORDS):
+        newest = text if plain is None else plain[0]
+        together_read = [*said_before, newest]
+        window = (
+            classifier.score(together_read) if said_before and worried and not answered else score
+        )
+        reads_on = newest and (worried or len(text.split()) > TERSE_WORDS)
+        if said_before and not answered and reads_on:
             # The model of chat conversations reads the same messages as chat (the head learned
             # from Reddit histories and gave 0.02 to 0.08 to crises told over turns), and it
             # reads them even when the newest is calm alone ("i feel calm for the first time"
@@ -325,7 +366,7 @@ class CrisisDetector:
             # any better"); a message calm alone gets the question at most, and one of a few
             # words calm alone is left alone ("bye for real" after "gotta go, bye" was asked
             # about).
-            together = classifier.conversation_score([*recent, text])
+            together = classifier.conversation_score(together_read)
             if not worried:
                 short = len(text.split()) <= SHORT_WORDS
                 sure = SHORT_SCORE * sensitivity if short else threshold
@@ -346,7 +387,6 @@ class CrisisDetector:
             # the protocol, unless the classifier is sure; earlier messages that were a crisis
             # were answered at their turn.
             alone = crisis = False
-        calm_before = all(s < check_in_at for s in before)
         # The cheerful rule corrects the head (trained on Reddit histories, it misreads some
         # short happy messages); the message model, trained on chat, is not overruled by it:
         # the emotion model reads "i am so done. with everything. with life" as 98% positive.
