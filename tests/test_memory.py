@@ -430,6 +430,29 @@ def test_facts_in_a_script_without_spaces_are_borne_out_too() -> None:
     assert ground(made_up, [said], names) is None
 
 
+def test_a_fact_that_only_repeats_a_name_is_not_borne_out() -> None:
+    """From "what do you think of Anna?" the embedded model wrote "Anna is Anna's pet", "Anna
+    is Anna's home" (the instructions list pets and homes)."""
+    said = Message(
+        id="m1", conversation_id="c", seq=1, role="user", content="what do you think of Anna?",
+        status=MessageStatus.COMPLETE, created_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )  # fmt: skip
+    names = {"user": "Ray", "assistant": "Sol"}
+    assert ground(ExtractedFact("user", "Anna is Anna's pet", 2, ()), [said], names) is None
+    sister = Message(
+        id="m2", conversation_id="c", seq=2, role="user", content="Anna is my sister, she's 19",
+        status=MessageStatus.COMPLETE, created_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )  # fmt: skip
+    fact = ExtractedFact("user", "Ray's sister Anna is 19.", 3, ())
+    assert ground(fact, [said, sister], names) == (fact, sister)
+    paints = Message(
+        id="m3", conversation_id="c", seq=3, role="user", content="painting is the best thing",
+        status=MessageStatus.COMPLETE, created_at=datetime(2026, 3, 14, tzinfo=UTC),
+    )  # fmt: skip
+    hobby = ExtractedFact("user", "Painting relaxes Ray.", 3, ())
+    assert ground(hobby, [paints], names) == (hobby, paints)
+
+
 def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:
     names = {"user": "Theo", "assistant": "Sol"}
     nurse = ExtractedFact("user", "I work as a nurse, nights mostly.", 3, ())

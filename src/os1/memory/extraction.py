@@ -258,7 +258,14 @@ def ground(
         fact = replace(fact, text=said_text, about="user")
     words = _stems(fact.text, named | _RESTATED)
     batch = [_stems(m.content) for m in messages]
-    if not words or len(words & set().union(*batch)) < GROUNDED_SHARE * len(words):
+    said_words = set().union(*batch)
+    if not words or len(words & said_words) < GROUNDED_SHARE * len(words):
+        return None
+    # (A capital at the start is any word's: "Painting is Maya's hobby".)
+    names_in_fact = " ".join(m.group() for m in _NAME.finditer(fact.text) if m.start() > 0)
+    if not (words - _stems(names_in_fact)) & said_words:
+        # Only a name is borne out: "Anna is Anna's pet", from "what do you think of Anna?" (the
+        # embedded model filled in the instructions' list: pets, home, moves).
         return None
     cited = (fact.message or 0) - 1
     best = max(range(len(messages)), key=lambda i: (len(words & batch[i]), i == cited))
@@ -268,6 +275,10 @@ def ground(
     if fact.about == "companion" and _stems(names["assistant"]) & _stems(fact.text):
         return None
     return (replace(fact, about="user"), said)
+
+
+_NAME = re.compile(r"\b[A-Z][a-z]+\b")
+"""A capitalised word: a name, in a fact the model wrote."""
 
 
 def _asked(text: str, names: dict[str, str]) -> bool:
