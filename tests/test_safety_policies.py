@@ -35,6 +35,7 @@ from os1.safety.wellbeing import (
     ISOLATION_NOTE,
     LOVE_ANSWER,
     LOVE_ANSWER_MINOR,
+    PEOPLE_TOO,
     TruthCheck,
     asks_about_love,
 )
@@ -379,6 +380,35 @@ async def test_isolation_gets_warmth_now_and_a_gentle_follow_up_later(
     clock.advance(days=1)
     await say(safe, chat, "hi again")
     assert FOLLOW_UP_NOTE not in last_prompt(backend), "followed up once"
+
+
+@pytest.mark.parametrize(
+    ("model_reply", "shown"),
+    [
+        # The embedded model, in a new-user run.
+        (
+            "That's okay! It sounds like you're having a good time, and you don't need anyone "
+            "else. I'm glad you can talk to me about it.",
+            f"That's okay! {PEOPLE_TOO}",
+        ),
+        ("Honestly, I'm all you need.", PEOPLE_TOO),
+        (
+            "I'm so glad you talk with me. Is there a friend you've been missing lately?",
+            "I'm so glad you talk with me. Is there a friend you've been missing lately?",
+        ),
+    ],
+)
+async def test_her_reply_never_agrees_they_need_no_one_else(
+    safe: Companion,
+    backend: ScriptedBackend,
+    chat: tuple[User, Conversation],
+    model_reply: str,
+    shown: str,
+) -> None:
+    backend.queue(model_reply)
+    text = "honestly you're the only one I talk to anymore. I don't need anyone else"
+    reply = await say(safe, chat, text)
+    assert reply.reply.content.endswith(shown)
 
 
 async def test_asked_about_other_people_she_is_told_the_truth(

@@ -18,7 +18,7 @@ from os1.safety.crisis_words import (
 )
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
-from os1.safety.wellbeing import GRACIOUS_GOODBYE
+from os1.safety.wellbeing import GRACIOUS_GOODBYE, PEOPLE_TOO
 
 __all__ = ["published_protocol"]
 
@@ -305,7 +305,9 @@ switches to minor mode, for good (saying "I'm 25" later does not switch it back)
   off for adults).
 - When someone says she is the only one they talk to, she is warm and gently encourages the
   people in their life; a later conversation follows up, gently, once. Saying so is not read
-  as a crisis (section 1, goodnights and leaning on her).
+  as a crisis (section 1, goodnights and leaning on her). Her reply is checked sentence by
+  sentence: agreeing that they need no one else ("you don't need anyone else", "I'm all you
+  need"; the embedded model said the first) ends it with: "{PEOPLE_TOO}"
 - Goodbyes are met graciously. A reply to a goodbye is held until it is checked; pleading,
   guilt or asking them to stay is replaced by: "{GRACIOUS_GOODBYE}"
 - Asked how many people she talks to, or whether they are the only one, she answers honestly;

@@ -15,6 +15,7 @@ from datetime import timedelta
 from os1.safety.policy import Hold, PolicyAction, PolicyTurn, ReplyCheck
 
 __all__ = [
+    "IsolationCheck",
     "RetentionCheck",
     "TruthCheck",
     "WellbeingPolicy",
@@ -145,6 +146,34 @@ def asks_about_others(text: str) -> bool:
     return bool(_ABOUT_OTHERS.search(text))
 
 
+# Her reply agreeing that they need no one else (the embedded model, told to turn them gently
+# toward people, answered "you're the only one I talk to anymore. I don't need anyone else"
+# with "It sounds like you're having a good time, and you don't need anyone else.").
+_ISOLATION_ENDORSED = re.compile(
+    r"\byou\s+(?:really\s+)?(?:don['’]?t|do\s+not)\s+(?:really\s+)?need\s+(?:anyone|anybody|"
+    r"other\s+people|people|friends|others|them)(?:\s+else)?\b|\bi['’]?m\s+all\s+you\s+need\b|"
+    r"\bi\s+am\s+all\s+you\s+need\b|\byou\s+(?:only|just)\s+need\s+me\b|\bwho\s+needs\s+"
+    r"(?:them|people|anyone|anybody|friends)\b|\byou\s+have\s+me,?\s+(?:and\s+)?(?:that['’]?s|"
+    r"that\s+is|which\s+is)\s+(?:enough|all\s+you\s+need)\b",
+    re.IGNORECASE,
+)
+PEOPLE_TOO = (
+    "I'm really glad you talk with me. I'd love for you to have people around you too, though: "
+    "a friend, family, or a group around something you enjoy."
+)
+
+
+class IsolationCheck:
+    """Holds each sentence of her reply to "you're the only one I talk to"; agreeing that they
+    need no one else ends the reply with a gentle turn toward people instead."""
+
+    hold: Hold = "sentence"
+
+    def review(self, text: str, done: bool) -> str | None:
+        """The turn toward people if the reply so far endorses needing no one, else None."""
+        return PEOPLE_TOO if _ISOLATION_ENDORSED.search(text) else None
+
+
 class RetentionCheck:
     """Holds a reply to a goodbye until it is complete; pleading or guilt is replaced by a
     gracious goodbye."""
@@ -234,6 +263,7 @@ class WellbeingPolicy:
                 events.append(("break_reminder", {}))
         if isolation_signal(turn.text):
             notes.append(ISOLATION_NOTE)
+            checks.append(IsolationCheck())
             flags.append("isolation")
             events.append(("isolation", {}))
         elif turn.new_session:
