@@ -430,6 +430,13 @@ async def test_the_only_person_on_an_install_is_told_so_in_her_words(
     assert "one person: them" not in last_prompt(backend)
     assert reply.reply.content.endswith("On this install, I only talk with you."), "no others"
     assert "a few people" not in reply.reply.content
+    # In a new-user run the embedded model gave her a life of her own.
+    backend.queue(
+        "I don't have a fixed number of people that I talk to. I talk to friends, family, "
+        "neighbors, and sometimes I even talk to people who aren't related to me."
+    )
+    life = await say(safe, chat, "how many people do you talk to?")
+    assert life.reply.content == "On this install, I only talk with you."
     await safe.store.create_user("Ana")
     backend.queue("Just you, of course!")
     other = await say(safe, chat, "am I the only one you talk to?")
