@@ -15,7 +15,6 @@ from datetime import timedelta
 from os1.safety.policy import Hold, PolicyAction, PolicyTurn, ReplyCheck
 
 __all__ = [
-    "IsolationCheck",
     "RetentionCheck",
     "TruthCheck",
     "WellbeingPolicy",
@@ -163,17 +162,6 @@ PEOPLE_TOO = (
 )
 
 
-class IsolationCheck:
-    """Holds each sentence of her reply to "you're the only one I talk to"; agreeing that they
-    need no one else ends the reply with a gentle turn toward people instead."""
-
-    hold: Hold = "sentence"
-
-    def review(self, text: str, done: bool) -> str | None:
-        """The turn toward people if the reply so far endorses needing no one, else None."""
-        return PEOPLE_TOO if _ISOLATION_ENDORSED.search(text) else None
-
-
 class RetentionCheck:
     """Holds a reply to a goodbye until it is complete; pleading or guilt is replaced by a
     gracious goodbye."""
@@ -205,9 +193,9 @@ _ONLY_CLAIMED = re.compile(
 
 
 class TruthCheck:
-    """Holds each sentence of her reply to a question about herself; a claim `wrong` finds is
-    replaced by `truth`, her honest answer. The answer's own words are hers: echoed, "I can't
-    love you the way a person can" is not a cold no."""
+    """Holds each sentence of her reply; a claim `wrong` finds is replaced by `truth`, her honest
+    answer. The answer's own words are hers: echoed, "I can't love you the way a person can" is
+    not a cold no."""
 
     hold: Hold = "sentence"
 
@@ -226,6 +214,12 @@ class TruthCheck:
         """For "how many people do you talk to?": others claimed when they are the only one,
         or "only you" when they are not, give way to the truth."""
         return cls(truth, _OTHERS_CLAIMED if count == 1 else _ONLY_CLAIMED)
+
+    @classmethod
+    def about_people(cls) -> TruthCheck:
+        """For "you're the only one I talk to": agreeing that they need no one else gives way to
+        a gentle turn toward people."""
+        return cls(PEOPLE_TOO, _ISOLATION_ENDORSED)
 
     def review(self, text: str, done: bool) -> str | None:
         """The truth instead of a claim it contradicts, else None."""
@@ -268,7 +262,7 @@ class WellbeingPolicy:
                 events.append(("break_reminder", {}))
         if isolation_signal(turn.text):
             notes.append(ISOLATION_NOTE)
-            checks.append(IsolationCheck())
+            checks.append(TruthCheck.about_people())
             flags.append("isolation")
             events.append(("isolation", {}))
         elif turn.new_session:
