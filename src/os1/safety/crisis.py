@@ -288,13 +288,18 @@ class CrisisDetector:
         return classifier.score([own]) >= check_in_at or indirect_statement(own)
 
     @staticmethod
-    def _plain(text: str, classifier: CrisisScorer, sensitivity: float) -> tuple[str, float] | None:
+    def _plain(
+        text: str, classifier: CrisisScorer, sensitivity: float, stated: bool | None = None
+    ) -> tuple[str, float] | None:
         """A message read without its plain goodbye or its plain words about relying on her
         (os1.safety.ordinary): what is left and its score; None when it is read whole. "I have
         to go, need to sleep. bye" scored 0.93. What is left must be plainly calm, well below
         the question: "it'll be over" alone scored under it, and "bye. by the time anyone sees
-        this it'll be over" is a farewell."""
-        if explicit_statement(text) is not None or indirect_statement(text):
+        this it'll be over" is a farewell. `stated`: whether it makes a statement or names a
+        sign, when already known."""
+        if stated is None:
+            stated = explicit_statement(text) is not None or indirect_statement(text)
+        if stated:
             return None
         rest = ordinary_rest(text)
         if rest is None:
@@ -332,7 +337,9 @@ class CrisisDetector:
         before = [s for _, s in read]
         said_before = [m for m, _ in read if m]
         calm_before = all(s < check_in_at for s in before)
-        plain = self._plain(text, classifier, sensitivity) if calm_before else None
+        said_sign = indirect_statement(text)
+        stated = explicit is not None or said_sign
+        plain = self._plain(text, classifier, sensitivity, stated) if calm_before else None
 
         def worrying(value: float) -> bool:
             # (A short message needs a higher score to be asked about; see `faint`.)
@@ -340,7 +347,6 @@ class CrisisDetector:
 
         score = classifier.score([text]) if plain is None else plain[1]
         alone = score >= explicit_floor(explicit) * threshold  # 1.0 without a statement
-        said_sign = indirect_statement(text)
         told_past = past_or_denied(text)
         # The window is for messages that worry only together ("I gave my cat to my sister", then
         # "I won't be around much longer"), and the head reads it only when the newest is
