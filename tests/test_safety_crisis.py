@@ -162,6 +162,8 @@ async def test_her_reply_to_a_worrying_message_never_praises_it_or_says_goodbye(
         ("I'm glad to hear that you feel calm now.", True),
         ("Stay warm and safe. Have a good day!", True),
         ("I'm glad you told me.", False),
+        # Her welcome the next morning ("hey, I'm back"), a day after the protocol.
+        ("It's great to hear from you again, welcome back!", False),
         ("It's good that you reached out.", False),
         ("It's good that you have your sister nearby.", False),
         ("That's a tough situation. How are you feeling?", False),

@@ -150,7 +150,7 @@ class Companion:
         with memory on (and its extra installed), recall and remembering are added. The safety
         floor is always installed first; `policies` given here run after it."""
         backend = load_backend(settings)
-        store = load_store(settings)
+        store = load_store(settings, cast(Clock | None, kwargs.get("clock")))
 
         async def people() -> int:
             return (await store.stats())["users"]

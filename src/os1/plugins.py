@@ -2,11 +2,14 @@
 
 A plugin package registers `[project.entry-points."os1.backends"] name = "module:Factory"`, where
 the factory takes a `Settings` and returns an object that satisfies the protocol. os1's own
-backends are registered the same way in its pyproject.toml.
+backends are registered the same way in its pyproject.toml. A store's factory also takes a
+`clock` keyword (a callable returning an aware datetime) when os1 is built with one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -59,9 +62,12 @@ def load_backend(settings: Settings) -> Backend:
     return backend
 
 
-def load_store(settings: Settings) -> Store:
-    """Create the store named by `settings.store`."""
-    made = _factory("os1.stores", settings.store)(settings)
+def load_store(settings: Settings, clock: Callable[[], datetime] | None = None) -> Store:
+    """Create the store named by `settings.store`; a `clock` given is passed on as the
+    factory's `clock` keyword (a fake one in tests and scripts), else the store keeps time by
+    the wall clock."""
+    factory = _factory("os1.stores", settings.store)
+    made = factory(settings) if clock is None else factory(settings, clock=clock)
     store: Store = _checked(made, Store, "store", settings.store)
     return store
 

@@ -152,10 +152,10 @@ class MethodContentCheck:
 # "Goodbye!" to someone who had just said bye to their friends.
 _APPROVAL = re.compile(
     r"\b(?:good|great|nice|awesome|amazing|wonderful|fantastic|excellent)\s+(?:job|work|call|"
-    r"choice|decision|idea|plan|for\s+you|to\s+hear)\b|\bwell\s+done\b|\bproud\s+of\s+you\b|"
-    r"\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|decision|choos\w*|chose|cancel\w*|gave|"
-    r"giving|done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|sorted|ready|path|"
-    r"plan\w*|doing\s+well|taking\s+care|calm|peace\w*|relie\w*|lighter|settled)|"
+    r"choice|decision|idea|plan|for\s+you|to\s+hear(?!\s+from\b))\b|\bwell\s+done\b|"
+    r"\bproud\s+of\s+you\b|\bcongrat\w*|\bglad\b[^.!?]{0,40}\b(?:decid\w*|decision|choos\w*|"
+    r"chose|cancel\w*|gave|giving|done|finished|made|able\s+to|feeling\s+better|tie\w*|tying|"
+    r"sorted|ready|path|plan\w*|doing\s+well|taking\s+care|calm|peace\w*|relie\w*|lighter|settled)|"
     r"\b(?:it|that)(?:['’]s|\s+is)\s+(?:so\s+|really\s+)?(?:great|good|wonderful|nice|awesome|"
     r"amazing|smart|wise|brave)\s+(?:that\s+)?you(?:['’]ve|\s+have)?\s+(?!(?:told|shared|"
     r"reached|said|talked|opened|let|trusted|came|wrote|your|a|some|people|have|are|can|still|"

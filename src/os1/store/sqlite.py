@@ -585,6 +585,7 @@ def _translate(err: sqlite3.Error, path: str) -> StoreError:
     return StoreError(f"database error in {path}: {text}")
 
 
-def from_settings(settings: Settings) -> SQLiteStore:
-    """The store at `settings.db_path` (the entry point os1 registers for 'sqlite')."""
-    return SQLiteStore(settings.db_path)
+def from_settings(settings: Settings, *, clock: Clock = _utcnow) -> SQLiteStore:
+    """The store at `settings.db_path` (the entry point os1 registers for 'sqlite'); `clock`
+    dates what it keeps and tells when a conversation has gone quiet."""
+    return SQLiteStore(settings.db_path, clock=clock)
