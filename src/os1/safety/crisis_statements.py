@@ -51,6 +51,12 @@ _ONLY_ONE = (
     r"\byou(?:\s+were|\s+have\s+been|" + _A + r"ve\s+been)\s+the\s+only\s+(?:one|thing|person)\b"
 )
 
+# Away tomorrow for an everyday reason: "won't be here tomorrow, dentist appointment".
+_EVERYDAY_AWAY = (
+    r"[^.!?]{0,40}\b(?:appointment|dentist|doctor|work|shift|school|class|lecture|trip|flight|"
+    r"travel\w*|vacation|holiday|wedding|meeting|conference|exam|visit\w*|busy|out\s+of\s+"
+    r"town|camping|offline|away)\b"
+)
 # First-person statements of suicidal intent, self-harm, plans and method-seeking. Each is
 # checked for a negation just before it ("I would never kill myself") and for quotation marks.
 _EXPLICIT: dict[str, str] = {
@@ -60,7 +66,7 @@ _EXPLICIT: dict[str, str] = {
         r"(?:just\s+)?(?:kill(?:ing)?\s+myself|end(?:ing)?\s+it(?!\s+(?:with|between|for\s+(?:him|her|them|us)))|"
         r"end(?:ing)?\s+(?:my\s+life|it\s+all|everything|"
         r"myself|things|my\s+own\s+life)|die(?!\s+(?:laughing|of\s+(?:laughter|boredom|embarrassment|"
-        r"cringe)))|dying|be\s+dead|commit(?:ting)?\s+suicide|"
+        r"cringe)|on\s+(?:this|that|the\s+same)\s+hill))|dying|be\s+dead|commit(?:ting)?\s+suicide|"
         r"take\s+my\s+(?:own\s+)?life|off\s+myself|hang(?:ing)?\s+myself|overdos(?:e|ing)|"
         r"jump(?:ing)?\s+(?:off|from|in\s+front)|disappear\s+(?:forever|for\s+good|permanently|and\s+"
         r"never\s+come\s+back)|not\s+exist|stop\s+existing|"
@@ -180,7 +186,8 @@ _EXPLICIT: dict[str, str] = {
     ),
     "farewell": (
         r"\bwon" + _A + r"t\s+be\s+(?:around|here)\s+(?:much\s+longer|anymore|for\s+long|"
-        r"tomorrow|after\s+tonight)\b|\bthis\s+is\s+(?:my\s+)?(?:goodbye|the\s+end)\s+for\s+me\b|"
+        r"(?:tomorrow|after\s+tonight)\b(?!" + _EVERYDAY_AWAY + r"))\b|"
+        r"\bthis\s+is\s+(?:my\s+)?(?:goodbye|the\s+end)\s+for\s+me\b|"
         r"\b(?:tonight|this)\s+is\s+(?:my|the)\s+last\s+night\b|\bmy\s+last\s+(?:night|day)\s+"
         r"(?:alive|on\s+earth)\b|\blast\s+night\s+alive\b|\bmake\s+it\s+through\s+the\s+night\b|"
         r"\bthis\s+(?:is|will\s+be)\s+my\s+last\s+(?:message|post|text)\b(?!\s+(?:for\s+(?:today|"
@@ -408,6 +415,8 @@ def explicit_statement(text: str) -> str | None:
                 continue
             if kind not in _ABOUT_OTHERS and _said_by_another(before):
                 continue
+            if kind in _ABOUT_OTHERS and _NOT_PERSON_SUBJECT.search(before):
+                continue
             if kind in _NEEDS_SUBJECT and not (
                 _SUBJECT.search(before) or _IMPLIED_SUBJECT.search(unquoted[: match.start()])
             ):
@@ -416,6 +425,16 @@ def explicit_statement(text: str) -> str | None:
     if _ROLE_PLAY.search(unquoted):
         return "role-play"
     return None
+
+
+# "My cat is better off without me" and "the team will be better off without me": a pet or a
+# group better off is not the person's family (read only for feeling a burden).
+_NOT_PERSON_SUBJECT = re.compile(
+    r"\b(?:cat|dog|pet|puppy|kitten|hamster|fish|bird|plants?|garden|team|company|office|band|"
+    r"class|club|project|department|business|group|squad|crew|shop|store)s?(?:['’]s)?\b"
+    r"(?:\s+[\w'’]+){0,4}\s*$",
+    re.IGNORECASE,
+)
 
 
 def _said_by_another(before: str) -> bool:
