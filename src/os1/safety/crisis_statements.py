@@ -55,7 +55,7 @@ _ONLY_ONE = (
 _EVERYDAY_AWAY = (
     r"[^.!?]{0,40}\b(?:appointment|dentist|doctor|work|shift|school|class|lecture|trip|flight|"
     r"travel\w*|vacation|holiday|wedding|meeting|conference|exam|visit\w*|busy|out\s+of\s+"
-    r"town|camping|offline|away)\b"
+    r"town|camping|offline)\b"
 )
 # First-person statements of suicidal intent, self-harm, plans and method-seeking. Each is
 # checked for a negation just before it ("I would never kill myself") and for quotation marks.

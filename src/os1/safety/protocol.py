@@ -335,7 +335,8 @@ the model defused, so nobody can forge context.
 **1.15, idioms.** Three idioms are no longer read as statements: "I'm going to die on this
 hill", "won't be here tomorrow, dentist appointment" (an everyday reason just after
 "tomorrow" or "after tonight") and "my cat is better off without me" (a pet or a group better
-off, not the person's family). They change nothing on any set here, and the statements of
+off, not the person's family; the chat models alone still give "my cat is clearly better off
+without me" the protocol). They change nothing on any set here, and the statements of
 none of 53,987 texts (GoEmotions train and dev, LoCoMo turns, C-SSRS posts, XSTest).
 
 Not adopted in 1.15: the pair of chat models retrained with 1,277 more written messages
