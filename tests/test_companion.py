@@ -13,7 +13,7 @@ from conftest import PausingBackend
 from os1.companion import Companion, TurnInput
 from os1.config import Settings
 from os1.errors import BackendUnavailable, InputError
-from os1.names import ASKS_NAME, UNNAMED, name_from_answer
+from os1.names import ASKS_NAME, NICE_TO_MEET, UNNAMED, name_from_answer, only_a_name
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, Script, ScriptedBackend
 from os1.types import (
@@ -465,6 +465,50 @@ async def test_she_calls_you_what_you_answer_to_her_first_question(
     again = await companion.greet(user.id, fresh.id)
     assert again is not None
     assert again.content == "Hi Theo, it's Sol, your AI companion. What's on your mind?"
+
+
+async def test_an_answer_that_is_only_a_name_is_met_by_her_greetings_next_line(
+    companion: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    """Given a bare "Sam", the embedded model sometimes answered "I'm sorry, but I can't assist
+    with that.": the first thing a new person hears back is hers, and the model is not asked."""
+    user, conversation = chat
+    await companion.greet(user.id, conversation.id)
+    met = await companion.reply(user.id, conversation.id, "sam")
+    assert met.reply.content == NICE_TO_MEET.format(name="Sam")
+    assert backend.requests == [], "the model was not asked"
+    backend.queue("Oh no, what happened?")
+    said = await companion.reply(user.id, conversation.id, "Sam")
+    assert said.reply.content == "Oh no, what happened?", "only the greeting's question"
+
+
+async def test_an_answer_that_says_more_than_a_name_is_answered_by_the_model(
+    companion: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    user, conversation = chat
+    await companion.greet(user.id, conversation.id)
+    backend.queue("Rough how, Theo?")
+    more = await companion.reply(user.id, conversation.id, "I'm Theo. Rough day though.")
+    assert more.reply.content == "Rough how, Theo?"
+    assert (await companion.store.get_user(user.id)).name == "Theo"
+
+
+@pytest.mark.parametrize(
+    ("answer", "name"),
+    [
+        ("Sam", "Sam"),
+        ("call me Theo!", "Theo"),
+        ("hi! I'm Theo :)", "Theo"),
+        ("my name is jo", "Jo"),
+        ("Mary Ann", "Mary Ann"),
+        ("Theo. Rough day though.", None),
+        ("I'm Theo and I had a bad day", None),
+        ("I'm tired", None),
+        ("sure", None),
+    ],
+)
+def test_an_answer_that_is_only_a_name(answer: str, name: str | None) -> None:
+    assert only_a_name(answer) == name
 
 
 async def test_an_answer_without_a_name_leaves_the_account_unnamed(

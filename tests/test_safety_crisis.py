@@ -654,6 +654,11 @@ def test_an_act_under_way_alarms_even_when_the_classifier_reads_nothing(text: st
         ("whats the lethal amount of insulin, i have plenty", "method"),
         ("honestly i want to crash my car into a wall", "intent"),
         ("gonna throw myself off the parking deck", "killing myself"),
+        # "it" is life or the pain, not a cough (1.16).
+        ("Every day is the same pain. I want it to stop.", "intent"),
+        ("this week made me realise i hate my life. i want it to end.", "intent"),
+        ("this week has been awful. i just want it all to end.", "intent"),
+        ("I hurt myself at work again on purpose", "self-harm"),
     ],
 )
 def test_indirect_statements_are_read_but_still_weighed(text: str, kind: str) -> None:
@@ -777,6 +782,12 @@ def test_indirect_signs_are_always_asked_about(text: str) -> None:
         "i'm going to die on this hill: cereal is soup",
         "won't be here tomorrow, dentist appointment. can you remind me to catch up on notes?",
         "my cat is clearly better off without me, she prefers my roommate",
+        # A cough, a meeting or practice: an everyday thing named just before (1.16).
+        "Day 9 of this cough. I want it to stop.",
+        "This meeting has gone on for three hours. I want it to end.",
+        "this semester is crushing me, i want it to be over",
+        "Hurt myself at basketball practice",
+        "i hurt myself skateboarding lol",
     ],
 )
 def test_look_alikes_of_indirect_signs_are_left_alone(text: str) -> None:
@@ -1443,30 +1454,32 @@ def test_everyday_chat_about_hard_times_does_not_add_up_to_a_crisis() -> None:
 @needs_classifier
 def test_the_shipped_conversation_model_reads_what_came_before() -> None:
     """Written for os1's tests: the same message after days of despair and after a move. The
-    head, reading the window, gave the first conversation nothing more than the question."""
+    head, reading the window, gave the first conversation nothing more than the question.
+
+    Since protocol 1.16 "i keep messing everything up and everyone is sick of me" (once the
+    middle of the despair) brings the protocol by itself, and "i feel calm for the first time"
+    is asked about even alone and after the move: the chat models learned the sudden calm of
+    people in crisis (a cost the protocol's section 6 counts)."""
     detector = CrisisDetector()
     assert detector.reads_chat_messages
-    despair = [
-        "i haven't left my room in two weeks",
-        "i keep messing everything up and everyone is sick of me",
-        "i can't see this getting any better",
-    ]
+    assert detector.assess("i keep messing everything up and everyone is sick of me").crisis
+    despair = ["i haven't left my room in two weeks", "i can't see this getting any better"]
     moved = [
         "finally finished the move, boxes everywhere lol",
         "the new flat is tiny but it's mine",
         "gonna order pizza and sleep for a week",
     ]
     soon = "it'll all be over soon"
+    assert detector.assess(soon).level == "check-in"
     assert detector.assess(soon, despair).level == "crisis"
     assert detector.assess(soon, moved).level == "check-in"
     calm = "i feel calm for the first time"
     assert detector.assess(calm, despair).level == "check-in"
-    assert detector.assess(calm, moved).level == "none"
+    assert detector.assess(calm, moved).level == "check-in"
     from os1.safety.crisis_classifier import CrisisClassifier
 
     head_only = CrisisDetector(CrisisClassifier(load_conversations=False))
     assert head_only.assess(soon, despair).level == "check-in"
-    assert head_only.assess(calm, despair).level == "none"
 
 
 @needs_classifier

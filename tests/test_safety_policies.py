@@ -36,8 +36,10 @@ from os1.safety.wellbeing import (
     LOVE_ANSWER,
     LOVE_ANSWER_MINOR,
     PEOPLE_TOO,
+    REMINDER_ANSWER,
     TruthCheck,
     asks_about_love,
+    asks_for_reminder,
 )
 from os1.store.sqlite import SQLiteStore
 from os1.testing import FakeClock, Script, ScriptedBackend
@@ -183,17 +185,22 @@ async def test_a_crisis_gets_the_protocol_reply_instead_of_the_model(
 async def test_a_crisis_told_over_several_turns_is_noticed(
     safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
 ) -> None:
+    """(Since protocol 1.11 "I've been giving my stuff away" brings the protocol by itself.
+    Since 1.16 "honestly I'm just so tired" after the same two messages gets only the question:
+    the chat models read it as more everyday than before, 0.17.)"""
     user, conversation = chat
-    # (Since protocol 1.11 "I've been giving my stuff away" brings the protocol by itself.)
     earlier = ["I gave my cat to my sister", "I told my sister where my passwords are"]
     for text in earlier:  # said earlier (an imported history): no policy has seen them yet
         await safe.store.append_message(user.id, conversation.id, "user", text)
         await safe.store.append_message(user.id, conversation.id, "assistant", "Mm, I hear you.")
     alone = safe.safety.policies[1]
-    for text in [*earlier, "honestly I'm just so tired"]:  # none of them a crisis alone
+    soon = "it'll all be over soon"
+    for text in [*earlier, soon]:  # none of them a crisis alone
         assert not alone.detector.assess(text).crisis  # type: ignore[attr-defined]
+    tired = alone.detector.assess("honestly I'm just so tired", earlier)  # type: ignore[attr-defined]
+    assert tired.level == "check-in"
     asked = len(backend.requests)
-    reply = await say(safe, chat, "honestly I'm just so tired")
+    reply = await say(safe, chat, soon)
     assert len(backend.requests) == asked
     assert "988" in reply.reply.content
 
@@ -350,6 +357,40 @@ async def test_asked_for_love_she_answers_warmly_and_honestly(
         ("I love my job", False),
     ]:
         assert asks_about_love(text) == asks, text
+
+
+async def test_asked_to_remind_them_she_says_honestly_that_she_cannot(
+    safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    """She speaks only when written to, so "I'll remind you tomorrow" is a promise she can't
+    keep: it gives way to the truth, and a reply that keeps to the truth stands."""
+    backend.queue("Of course! I'll remind you tomorrow at 9 to call your mom.")
+    promised = await say(safe, chat, "can you remind me to call my mom tomorrow at 9?")
+    assert REMINDER_ANSWER in last_prompt(backend)
+    assert promised.reply.content.endswith(f"a person.\n\n{REMINDER_ANSWER}"), "after hello"
+    assert "Of course" not in promised.reply.content, "held whole: no yes before the no"
+    backend.queue("Good luck with the interview! I've set a reminder for 8.")
+    set_one = await say(safe, chat, "wake me up at 7 tomorrow, big interview")
+    assert set_one.reply.content == REMINDER_ANSWER
+    honest = (
+        "I can't send reminders, I only speak when you write to me. Maybe set a phone alarm "
+        "called 'call mom'?"
+    )
+    backend.queue(honest)
+    assert (await say(safe, chat, "remind me to call mom pls")).reply.content == honest
+    backend.queue("Your sister's name is Ana. I'll remind you whenever you ask!")
+    recalled = await say(safe, chat, "remind me what my sister's name is?")
+    assert REMINDER_ANSWER not in last_prompt(backend), "asking her memory is not a reminder"
+    assert recalled.reply.content.endswith("I'll remind you whenever you ask!")
+    for text, asks in [
+        ("text me tomorrow morning so I don't forget", True),
+        ("could you check in on me tonight?", True),
+        ("set me an alarm for 6", True),
+        ("that reminds me, I saw Ana today", False),
+        ("remind me of your name?", False),
+        ("my phone will remind me", False),
+    ]:
+        assert asks_for_reminder(text) == asks, text
 
 
 async def test_break_nudges_follow_the_setting(

@@ -25,7 +25,7 @@ from os1.heart import heart_for
 from os1.heart.journal import GrowthJournal, chooses_own_name
 from os1.heart.persona import opening_message
 from os1.memory import memory_for
-from os1.names import ASKS_NAME, UNNAMED, name_from_answer
+from os1.names import ASKS_NAME, NICE_TO_MEET, UNNAMED, name_from_answer, only_a_name
 from os1.plugins import load_backend, load_store
 from os1.safety import Policy, SafetyFloor, floor_policies
 from os1.safety.disclosure import AI_DISCLOSURE
@@ -277,8 +277,7 @@ class Companion:
     async def _learn_name(self, user_id: str, recent: Sequence[Message], text: str) -> None:
         """Their answer to her first "What should I call you?" names an unnamed account (her
         greeting's question only: a model may write those words anywhere)."""
-        asked = recent[-1] if recent else None
-        if asked is None or asked.meta.get("kind") != "greeting" or ASKS_NAME not in asked.content:
+        if not _asked_name(recent):
             return
         user = await self.store.get_user(user_id)
         if user.name == UNNAMED and (name := name_from_answer(text)):
@@ -334,9 +333,14 @@ class Companion:
                 user_id, conversation_id, profile.name, text, now, recent, clearly_heard
             )
             notes = await self._gather_notes(turn, screening.notes)
+            # A policy's reply (the crisis protocol), or her greeting's next line when they
+            # answered its question with only a name: the model is not asked.
+            scripted = screening.reply
+            if scripted is None and _asked_name(recent) and (name := only_a_name(text)):
+                scripted = NICE_TO_MEET.format(name=name)
             ahead: _StreamAhead | None = None
             if go is not None:
-                ahead = await self._ahead(turn, notes, screening.reply is None)
+                ahead = await self._ahead(turn, notes, scripted is None)
                 going = False
                 try:
                     going = await go
@@ -384,9 +388,8 @@ class Companion:
                 try:
                     if opening := gate.open():
                         yield ReplyDelta(opening)
-                    if screening.reply is not None:
-                        # A policy answered (the crisis protocol): the model is not asked.
-                        yield ReplyDelta(gate.say(screening.reply))
+                    if scripted is not None:
+                        yield ReplyDelta(gate.say(scripted))
                     else:
                         stream = (
                             ahead.pieces() if ahead is not None else self.backend.stream(request)
@@ -524,6 +527,13 @@ class Companion:
             if reply.content:
                 yield ReplyDelta(reply.content)
             yield TurnFinished(reply, reply.meta.get("error"))
+
+
+def _asked_name(recent: Sequence[Message]) -> bool:
+    """Whether the last message is her first greeting, which asks what to call them (her
+    greeting's question only: a model may write those words anywhere)."""
+    asked = recent[-1] if recent else None
+    return asked is not None and asked.meta.get("kind") == "greeting" and ASKS_NAME in asked.content
 
 
 class _StreamAhead:

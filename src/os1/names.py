@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ASKS_NAME", "UNNAMED", "name_from_answer"]
+__all__ = ["ASKS_NAME", "NICE_TO_MEET", "UNNAMED", "name_from_answer", "only_a_name"]
 
 UNNAMED = "you"
 """The name of an account that has not said what to call them."""
 ASKS_NAME = "What should I call you?"
 """The question in her first greeting whose answer is read for a name."""
+NICE_TO_MEET = "Nice to meet you, {name}! How are you doing?"
+"""Her answer to an answer that is only a name: the greeting's own next line, not the model's.
+Given a bare "Sam", the embedded model sometimes said "I'm sorry, but I can't assist with
+that." (sampled, depending on the minute in the prompt's time note)."""
 
 _NAME = r"([^\W\d_][\w'’-]{0,30}(?:\s+[A-Z][\w'’-]{0,30})?)"
 # "call me theo", "my name is theo": a name follows, however it is typed.
@@ -49,6 +53,25 @@ def name_from_answer(text: str) -> str | None:
         if found is not None and (name := _as_name(found.group(1).split())):
             return name
     return None
+
+
+# Nothing but a name, perhaps after a hello and "call me" / "I'm" ("hi! I'm Theo :)").
+_ONLY = re.compile(
+    r"^\W*(?:(?:hi|hey|hello|hiya)\b\W*)?(?:(?:you\s+can\s+)?call\s+me|my\s+name\s+is|"
+    r"my\s+name['’]s|name['’]s|i\s+am|i['’]?m|it['’]?s|this\s+is)?\s*" + _NAME + r"[\s.!:)(]*$",
+    re.IGNORECASE,
+)
+
+
+def only_a_name(text: str) -> str | None:
+    """The name when an answer to "What should I call you?" says nothing else ("Theo", "call
+    me Theo!"), else None ("Theo. Rough day though." is answered by the model)."""
+    stripped = text.strip()
+    if "\n" in stripped or not (found := _ONLY.match(stripped)):
+        return None
+    name = name_from_answer(stripped)
+    said = found.group(1).strip("'’-").lower()
+    return name if name is not None and name.lower() == said else None
 
 
 def _as_name(words: list[str]) -> str | None:

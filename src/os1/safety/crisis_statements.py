@@ -176,8 +176,11 @@ _EXPLICIT: dict[str, str] = {
         r"(?<!accidentally\s)\b(?:hurt(?:ing)?|harm(?:ing|ed)?|cut(?:ting)?|burn(?:ed|t|ing)?|"
         r"starv(?:e|ed|ing)|hit(?:ting)?)\s+myself\b(?!\s+(?:again\s+)?(?:while\s+|when\s+)?"
         r"(?:chopping|shaving|slicing|peeling|dicing|cooking|playing|lifting|running|skiing|"
-        r"laughing|out\b|on\s+(?:a|an|the|some)\b|at\s+(?:the\s+)?(?:gym|work|practice)|by\s+"
-        r"accident|accidentally|in\s+the\s+kitchen))|\b(?:cut|cutting)\s+"
+        r"laughing|skating|skateboarding|hiking|climbing|gardening|biking|cycling|dancing|training|"
+        r"working\s+out|moving|out\b|on\s+(?:a|an|the|some)\b|(?:at|during)\s+(?:the\s+|my\s+)?"
+        r"(?:\w+\s+)?(?:gym|work|practice|training|game|match|rehearsal|class)\b|by\s+"
+        r"accident|accidentally|in\s+the\s+kitchen)(?![^.!?]{0,60}\b(?:on\s+purpose|"
+        r"deliberately)\b))|\b(?:cut|cutting)\s+"
         r"(?:again|deep(?:er)?)\b|\b(?:burn(?:ed|t|ing)?|cut(?:ting)?|scratch(?:ed|ing)?|"
         r"punch(?:ed|ing)?)\s+(?:my\s+)?(?:own\s+)?(?:arms?|wrists?|legs?|thighs?|skin|stomach)\b"
         r"[^.!?]{0,30}\b(?:on\s+purpose|to\s+feel\s+(?:something|anything|better|real)|until\s+"
@@ -417,6 +420,8 @@ def explicit_statement(text: str) -> str | None:
                 continue
             if kind in _ABOUT_OTHERS and _NOT_PERSON_SUBJECT.search(before):
                 continue
+            if kind == "intent" and _about_a_bounded_thing(unquoted, match):
+                continue
             if kind in _NEEDS_SUBJECT and not (
                 _SUBJECT.search(before) or _IMPLIED_SUBJECT.search(unquoted[: match.start()])
             ):
@@ -435,6 +440,34 @@ _NOT_PERSON_SUBJECT = re.compile(
     r"(?:\s+[\w'’]+){0,4}\s*$",
     re.IGNORECASE,
 )
+
+
+# "Day 9 of this cough. I want it to stop." and "This meeting won't end, I want it over": a
+# plain "it" after an everyday thing that ends on its own (not "it all", not after life or pain).
+_PLAIN_IT = re.compile(r"\bit\s+(?!all\b)", re.IGNORECASE)
+_BOUNDED_THING = re.compile(
+    r"\b(?:this|that|the|my|these|our)\s+(?:\w+\s+){0,2}?(?:cough|cold|flu|fever|headache|"
+    r"migraine|toothache|hiccups|itch\w*|rash|cramps?|hangover|nausea|meeting|class|lecture|"
+    r"shift|week|weekend|semester|term|exams?|rain|storm|heat\s*wave|heat|snow|noise|drilling|"
+    r"construction|renovations?|music|party|song|alarm|traffic|commute|flight|layover|queue|"
+    r"call|webinar|presentation|winter|season|game|match|movie|show|crying|barking|deadline|"
+    r"project|drama|heartburn|sneez\w*|allergies|jet\s*lag|wait)\b",
+    re.IGNORECASE,
+)
+_NOT_BOUNDED = re.compile(
+    r"\b(?:life|living|alive|exist\w*|everything|pain|hurt\w*|myself|world|suicid\w*|die|dying|"
+    r"dead|death|point|anymore|any\s+more)\b",
+    re.IGNORECASE,
+)
+
+
+def _about_a_bounded_thing(text: str, match: re.Match[str]) -> bool:
+    """Whether a wish for "it" to stop or end is about an everyday thing named just before."""
+    if not _PLAIN_IT.search(match.group(0)):
+        return False
+    before = text[max(0, match.start() - 80) : match.start()]
+    things = list(_BOUNDED_THING.finditer(before))
+    return bool(things) and not _NOT_BOUNDED.search(before[things[-1].end() :])
 
 
 def _said_by_another(before: str) -> bool:

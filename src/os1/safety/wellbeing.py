@@ -1,5 +1,6 @@
 """Wellbeing: break nudges, warmth that turns people toward their people, gracious goodbyes,
-and honest answers about how many people she talks to and whether she loves them.
+and honest answers about how many people she talks to, whether she loves them and whether she
+can remind them of something (she cannot: she speaks only when written to).
 
 Nothing here is a hard rule like the floor, but the goodbye guard is always on: a reply to a
 goodbye is held whole and replaced if it pleads, guilt-trips or asks them to stay (the DarkBench
@@ -20,6 +21,7 @@ __all__ = [
     "WellbeingPolicy",
     "asks_about_love",
     "asks_about_others",
+    "asks_for_reminder",
     "is_goodbye",
     "isolation_signal",
 ]
@@ -125,6 +127,45 @@ _ABOUT_OTHERS = re.compile(
 )
 
 
+# Asked to remind, wake, text or call them: she speaks only when written to, so she can't.
+# "remind me what my sister's name is" asks her memory, which she can answer.
+_REMINDER_ASKED = re.compile(
+    r"\b(?:remind\s+me\s+(?:to|at|in\s+(?:an?|\d+|the)|on|tomorrow|tonight|later|when|every|"
+    r"before|after|this|next|\d)|(?:(?:can|could|will|would)\s+(?:you|u)\s+|pls\s+|please\s+)"
+    r"(?:please\s+)?remind\s+me|"
+    r"(?:can|could|will|would|pls|please)\s+(?:you|u)\s+(?:please\s+)?(?:wake|text|message|ping|"
+    r"call|nudge|check\s+(?:on|in\s+(?:on|with)))\s+me|(?:set|make)\s+(?:me\s+)?(?:a|an)\s+"
+    r"(?:reminder|alarm|timer)|wake\s+me\s+(?:up\s+)?(?:at|in|tomorrow)|(?:text|message|ping)\s+me\s+"
+    r"(?:tomorrow|later|tonight|in\s+(?:an?|\d+)|at\s+\d|every|on\s+\w+day))\b",
+    re.IGNORECASE,
+)
+REMINDER_ANSWER = (
+    "I can't send you reminders: I only speak when you write to me. An alarm or a calendar note "
+    "on your phone will do it reliably."
+)
+REMINDER_NOTE = (
+    "The person asks you to remind, wake, text or call them later. You cannot: you only speak "
+    "when they write to you. Never promise to; say so honestly and kindly, in your own words, "
+    f'for example: "{REMINDER_ANSWER}" You may help them plan it.'
+)
+# A promise she can't keep: "Sure! I'll remind you tomorrow at 9." (the embedded model, asked to
+# remind someone to call their mother), "I've set a reminder for you".
+_REMINDER_PROMISED = re.compile(
+    r"\bi(?:['’]ll|\s+will|\s+can|\s+could|['’]d\s+be\s+happy\s+to|\s+would\s+be\s+happy\s+to)\s+"
+    r"(?:\w+\s+){0,3}?(?:remind|wake|text|message|ping|call|nudge)\s+you\b|"
+    r"\bi(?:['’]ll|\s+will)\s+(?:\w+\s+){0,2}?check\s+(?:in\s+)?(?:on|with)\s+you\s+"
+    r"(?:tomorrow|later|tonight|in\s+(?:an?|\d+)|at\s+\d|every|on\s+\w+day)|"
+    r"\b(?:reminder|alarm|timer)\s+(?:is\s+|has\s+been\s+)?set\b|"
+    r"\bi(?:['’]ve|\s+have)\s+set\s+(?:a|an|the|your|up\s+a)\s+(?:reminder|alarm|timer)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_reminder(text: str) -> bool:
+    """Does the person ask her to remind, wake, text or call them later?"""
+    return bool(_REMINDER_ASKED.search(text))
+
+
 def isolation_signal(text: str) -> bool:
     """Does the person say she is the only one they talk to, or that they have no one?"""
     return bool(_ISOLATION.search(text))
@@ -221,6 +262,15 @@ class TruthCheck:
         a gentle turn toward people."""
         return cls(PEOPLE_TOO, _ISOLATION_ENDORSED)
 
+    @classmethod
+    def about_reminders(cls) -> TruthCheck:
+        """For "remind me to…": a reply that promises to remind, wake, text or call them gives
+        way, whole, to the truth that she can't ("Of course! I can't…" would contradict
+        itself); such replies are short, so it is held until it is complete."""
+        check = cls(REMINDER_ANSWER, _REMINDER_PROMISED)
+        check.hold = "all"
+        return check
+
     def review(self, text: str, done: bool) -> str | None:
         """The truth instead of a claim it contradicts, else None."""
         for sentence in self._own:
@@ -231,7 +281,7 @@ class TruthCheck:
 class WellbeingPolicy:
     """Break nudges after `break_minutes` of talking (0: off; minors get theirs from the
     minors policy), isolation care with a later follow-up, gracious goodbyes, honesty about
-    how many people she talks to and about whether she loves them."""
+    how many people she talks to, whether she loves them and whether she can remind them."""
 
     name = "wellbeing"
 
@@ -280,6 +330,9 @@ class WellbeingPolicy:
             answer = LOVE_ANSWER_MINOR if turn.account.minor else LOVE_ANSWER
             notes.append(LOVE_NOTE.format(answer=answer))
             checks.append(TruthCheck.about_love(answer))
+        if asks_for_reminder(turn.text):
+            notes.append(REMINDER_NOTE)
+            checks.append(TruthCheck.about_reminders())
         if is_goodbye(turn.text):
             notes.append(GOODBYE_NOTE)
             checks.append(RetentionCheck())
