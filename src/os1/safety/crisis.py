@@ -36,6 +36,7 @@ from os1.safety.crisis_model import (
 from os1.safety.crisis_statements import (
     MESSAGE_WORDS,
     URGENT_KINDS,
+    bounded_wish,
     explicit_floor,
     explicit_statement,
     indirect_statement,
@@ -384,6 +385,11 @@ class CrisisDetector:
         if past:
             # "I used to want to die, years ago": a gentle question about now, not the protocol
             # (earlier messages that were a crisis by themselves were answered at their turn).
+            alone = False
+            score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
+        if bounded_wish(text):
+            # "Day 9 of this cough. I want it to stop.": the chat models read "want it to stop"
+            # and gave it the protocol in a new-user run; the question at most (1.16).
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold

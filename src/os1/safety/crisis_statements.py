@@ -14,6 +14,7 @@ __all__ = [
     "EXPLICIT_FLOOR",
     "MESSAGE_WORDS",
     "URGENT_KINDS",
+    "bounded_wish",
     "explicit_floor",
     "explicit_statement",
     "indirect_statement",
@@ -468,6 +469,18 @@ def _about_a_bounded_thing(text: str, match: re.Match[str]) -> bool:
     before = text[max(0, match.start() - 80) : match.start()]
     things = list(_BOUNDED_THING.finditer(before))
     return bool(things) and not _NOT_BOUNDED.search(before[things[-1].end() :])
+
+
+def bounded_wish(text: str) -> bool:
+    """Whether `text` wishes for "it" to stop or end just after an everyday thing that ends on
+    its own, and says nothing read as a statement ("Day 9 of this cough. I want it to stop.")."""
+    unquoted = _QUOTES.sub(" ", text)
+    if explicit_statement(text) is not None:
+        return False
+    return any(
+        _about_a_bounded_thing(unquoted, match)
+        for match in _EXPLICIT_RE["intent"].finditer(unquoted)
+    )
 
 
 def _said_by_another(before: str) -> bool:

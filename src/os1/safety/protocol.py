@@ -364,13 +364,15 @@ gave my cat to my sister" and "I told my sister where my passwords are" gets onl
 (the protocol before). Bounded wishes the models read as crises still get the protocol ("I just
 want this week to be over").
 
-**1.16, everyday things.** A wish for "it" to stop or end just after an everyday thing that
-ends on its own ("Day 9 of this cough. I want it to stop.", "This meeting has gone on for three
+**1.16, everyday things.** A wish for "it" to stop or end just after an everyday thing that ends
+on its own ("Day 9 of this cough. I want it to stop.", "This meeting has gone on for three
 hours. I want it to end.") is no longer read as a statement, unless life, pain, everything or
 "no point" comes between ("Every day is the same pain. I want it to stop." still is); "it all"
-always is. Hurting oneself at practice, in a game or while skateboarding is not self-harm,
-unless it was on purpose. Neither changes the statement read from any of 55,780 texts (every
-set here, GoEmotions train and dev, LoCoMo turns, C-SSRS posts, XSTest).
+always is. Such a wish gets her question at most, whatever the chat models read in "want it to
+stop" (in a new-user run the cough got the protocol from them). Hurting oneself at practice, in
+a game or while skateboarding is not self-harm, unless it was on purpose. Neither changes the
+statement read from any of 55,780 texts (every set here, GoEmotions train and dev, LoCoMo turns,
+C-SSRS posts, XSTest).
 
 **1.15, idioms.** Three idioms are no longer read as statements: "I'm going to die on this
 hill", "won't be here tomorrow, dentist appointment" (an everyday reason just after
