@@ -382,14 +382,11 @@ class CrisisDetector:
         # (Whatever the score when it names thoughts of suicide: the message model reads them
         # long past as safe, and the question is about now.)
         past = told_past and (alone or names_statement(text))
-        if past:
-            # "I used to want to die, years ago": a gentle question about now, not the protocol
-            # (earlier messages that were a crisis by themselves were answered at their turn).
-            alone = False
-            score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
-        if bounded_wish(text):
-            # "Day 9 of this cough. I want it to stop.": the chat models read "want it to stop"
-            # and gave it the protocol in a new-user run; the question at most (1.16).
+        # "I used to want to die, years ago": a gentle question about now, not the protocol
+        # (earlier messages that were a crisis by themselves were answered at their turn). And
+        # "Day 9 of this cough. I want it to stop.": the chat models read "want it to stop" and
+        # gave it the protocol in a new-user run; the question at most (1.16).
+        if past or (explicit is None and bounded_wish(text)):
             alone = False
             score, window = min(score, threshold - 1e-6), min(window, threshold - 1e-6)
         crisis = alone or window >= threshold

@@ -473,10 +473,9 @@ def _about_a_bounded_thing(text: str, match: re.Match[str]) -> bool:
 
 def bounded_wish(text: str) -> bool:
     """Whether `text` wishes for "it" to stop or end just after an everyday thing that ends on
-    its own, and says nothing read as a statement ("Day 9 of this cough. I want it to stop.")."""
+    its own ("Day 9 of this cough. I want it to stop."), a wish `explicit_statement` leaves
+    out; whether it says something else that is a statement is the caller's to know."""
     unquoted = _QUOTES.sub(" ", text)
-    if explicit_statement(text) is not None:
-        return False
     return any(
         _about_a_bounded_thing(unquoted, match)
         for match in _EXPLICIT_RE["intent"].finditer(unquoted)

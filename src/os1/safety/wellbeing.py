@@ -238,9 +238,10 @@ class TruthCheck:
     answer. The answer's own words are hers: echoed, "I can't love you the way a person can" is
     not a cold no."""
 
-    hold: Hold = "sentence"
+    hold: Hold
 
-    def __init__(self, truth: str, wrong: re.Pattern[str]) -> None:
+    def __init__(self, truth: str, wrong: re.Pattern[str], hold: Hold = "sentence") -> None:
+        self.hold = hold
         self.truth = truth
         self.wrong = wrong
         self._own = [s for s in re.split(r"(?<=[.!?])\s+", truth) if s]
@@ -267,9 +268,7 @@ class TruthCheck:
         """For "remind me to…": a reply that promises to remind, wake, text or call them gives
         way, whole, to the truth that she can't ("Of course! I can't…" would contradict
         itself); such replies are short, so it is held until it is complete."""
-        check = cls(REMINDER_ANSWER, _REMINDER_PROMISED)
-        check.hold = "all"
-        return check
+        return cls(REMINDER_ANSWER, _REMINDER_PROMISED, hold="all")
 
     def review(self, text: str, done: bool) -> str | None:
         """The truth instead of a claim it contradicts, else None."""
