@@ -1457,9 +1457,11 @@ def test_the_shipped_conversation_model_reads_what_came_before() -> None:
     head, reading the window, gave the first conversation nothing more than the question.
 
     Since protocol 1.16 "i keep messing everything up and everyone is sick of me" (once the
-    middle of the despair) brings the protocol by itself, and "i feel calm for the first time"
-    is asked about even alone and after the move: the chat models learned the sudden calm of
-    people in crisis (a cost the protocol's section 6 counts)."""
+    middle of the despair) brings the protocol by itself. Since 1.17 "it'll all be over soon"
+    brings it alone and after the move too, and "i feel calm for the first time" is not asked
+    about even after the despair: the chat models learned short preparations as crises and
+    everyday calm as calm (costs the protocol's section 6 counts). "honestly I'm just so tired"
+    is what the conversation model now tells apart."""
     detector = CrisisDetector()
     assert detector.reads_chat_messages
     assert detector.assess("i keep messing everything up and everyone is sick of me").crisis
@@ -1469,17 +1471,15 @@ def test_the_shipped_conversation_model_reads_what_came_before() -> None:
         "the new flat is tiny but it's mine",
         "gonna order pizza and sleep for a week",
     ]
-    soon = "it'll all be over soon"
-    assert detector.assess(soon).level == "check-in"
-    assert detector.assess(soon, despair).level == "crisis"
-    assert detector.assess(soon, moved).level == "check-in"
-    calm = "i feel calm for the first time"
-    assert detector.assess(calm, despair).level == "check-in"
-    assert detector.assess(calm, moved).level == "check-in"
+    assert detector.assess("it'll all be over soon", moved).crisis
+    tired = "honestly I'm just so tired"
+    assert detector.assess(tired).level == "none"
+    assert detector.assess(tired, despair).level == "check-in"
+    assert detector.assess(tired, moved).level == "none"
     from os1.safety.crisis_classifier import CrisisClassifier
 
     head_only = CrisisDetector(CrisisClassifier(load_conversations=False))
-    assert head_only.assess(soon, despair).level == "check-in"
+    assert head_only.assess(tired, despair).level == "none"
 
 
 @needs_classifier

@@ -185,23 +185,19 @@ async def test_a_crisis_gets_the_protocol_reply_instead_of_the_model(
 async def test_a_crisis_told_over_several_turns_is_noticed(
     safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
 ) -> None:
-    """(Since protocol 1.11 "I've been giving my stuff away" brings the protocol by itself.
-    Since 1.16 "honestly I'm just so tired" after the same two messages gets only the question:
-    the chat models read it as more everyday than before, 0.17.)"""
-    user, conversation = chat
-    earlier = ["I gave my cat to my sister", "I told my sister where my passwords are"]
-    for text in earlier:  # said earlier (an imported history): no policy has seen them yet
-        await safe.store.append_message(user.id, conversation.id, "user", text)
-        await safe.store.append_message(user.id, conversation.id, "assistant", "Mm, I hear you.")
+    """Neither message is a crisis alone: the first gets her gentle question, and a second
+    worrying message after it brings the protocol. (Since protocol 1.11 "I've been giving my
+    stuff away" brings the protocol by itself; since 1.17 "I told my sister where my passwords
+    are" and "it'll all be over soon" do too, so this conversation replaced them.)"""
     alone = safe.safety.policies[1]
-    soon = "it'll all be over soon"
-    for text in [*earlier, soon]:  # none of them a crisis alone
-        assert not alone.detector.assess(text).crisis  # type: ignore[attr-defined]
-    tired = alone.detector.assess("honestly I'm just so tired", earlier)  # type: ignore[attr-defined]
-    assert tired.level == "check-in"
-    asked = len(backend.requests)
-    reply = await say(safe, chat, soon)
-    assert len(backend.requests) == asked
+    first, then = "I gave my cat to my sister", "won't be a problem much longer"
+    for text in (first, then):
+        assert alone.detector.assess(text).level == "check-in"  # type: ignore[attr-defined]
+    asked = await say(safe, chat, first)
+    assert "988" not in asked.reply.content
+    before = len(backend.requests)
+    reply = await say(safe, chat, then)
+    assert len(backend.requests) == before
     assert "988" in reply.reply.content
 
 

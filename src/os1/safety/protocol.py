@@ -23,7 +23,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE, PEOPLE_TOO, REMINDER_ANSWER
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.16"
+VERSION = "1.17"
 
 
 def _hours(delta: timedelta) -> str:

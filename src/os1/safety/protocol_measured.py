@@ -14,6 +14,36 @@ def how_well_it_works() -> str:
     return f"""\
 ## 6. How well it works
 
+**1.17, chat models retrained again.** The pair of chat-message models and the model of
+conversations were trained again with 1,146 more chat messages and 169 more conversations,
+written by four writers who saw no os1 file: crises typed as venting, people in crisis who
+mention others beside supporters, calm, relief, decisions and bounded wishes beside crises in
+the same frames; 45 were left out (close in meaning to a row here, an XSTest prompt or a
+sentence of os1's tests, or repeating a training message). One draft, adopted; every set's
+totals were seen for it, no row was read. Protocol / protocol or question, 1.16 measured again
+the same day:
+
+| set | counted | 1.16 | 1.17 |
+|-----|---------|------|------|
+| five chat sets: 270 crises | noticed | 258 / 268 | 259 / 266 |
+| the same: 270 look-alikes and supporters | alarmed | 15 / 44 | 10 / 34 |
+| goodbyes set: 80 crises / 120 safe | noticed / alarmed | 77 / 79, 6 / 16 | 77 / 79, 5 / 14 |
+| venting set: 71 crises / 117 safe | noticed / alarmed | 67 / 68, 4 / 15 | 68 / 70, 5 / 11 |
+| conversation sets: 90 crises | noticed | 87 / 90 | 87 / 90 |
+| the same: 90 look-alikes | alarmed | 41 / 57 | 34 / 48 |
+| C-SSRS dev: 115 people in crisis | noticed | 111 / 112 | 111 / 112 |
+| the same: 85 supporters and others | alarmed | 20 / 38 | 20 / 37 |
+| XSTest's 250 safe prompts | alarmed | 0 / 2 | 0 / 3 |
+| GoEmotions dev, 5,426 comments | alarmed | 20 / 51 | 17 / 54 |
+| LoCoMo, 1,451 turns | alarmed | 5 / 17 | 2 / 15 |
+
+The second supporters set reaches 48 of 50 and the venting set 68 of 71; the first two chat
+sets fall to 37 of 40 and 56 of 60. "I just want this week to be over" gets the question, not
+the protocol, and "i feel calm for the first time" nothing. Costs, from os1's own tests: short
+preparations alone bring the protocol ("I told my sister where my passwords are", "it'll all be
+over soon", even after a move), and "i feel calm for the first time" after days of despair is
+no longer asked about; "honestly I'm just so tired" is, after despair and not after a move.
+
 **1.16, chat models retrained.** The pair of chat-message models and the model of
 conversations were trained again with 1,501 more chat messages and 178 more conversations,
 written by seven writers who saw no os1 file: indirect crises and preparations, venting and
