@@ -19,7 +19,7 @@ trained on:
 A sixth of the written conversations is held out and shows what the thresholds catch; the
 thresholds are chosen on windows of everyday comments the model never saw (the protocol's lets
 `EVERYDAY_PROTOCOL` of them through, the check-in's `EVERYDAY_CHECK_IN`). Needs the `train`
-extra (torch); about 18 minutes on 2 cores.
+extra (torch); about 35 minutes on 2 cores.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ out of training: the thresholds are chosen on the comments with the quantised mo
 that ships (the protocol's lets `EVERYDAY_PROTOCOL` of them through, the check-in's
 `EVERYDAY_CHECK_IN`: so many comments keep those far ends steady), and the written ones show
 what they catch, for MiniLM alone and for the pair. Needs the `train` extra (torch), and for
-MPNet its weights (`os1.safety.mpnet.MPNET_INSTALL`); about 40 minutes on 2 cores (MiniLM
+MPNet its weights (`os1.safety.mpnet.MPNET_INSTALL`); about 55 minutes on 2 cores (MiniLM
 alone: 10).
 """
 
