@@ -46,7 +46,7 @@ class MiniLMClassifier:
             from tokenizers import Tokenizer
         except ImportError:
             raise MissingExtra(feature, extra) from None
-        from os1.embedder import _package_dir
+        from os1.embedder import _package_dir, exact_int8_products
 
         if not model.is_file():
             raise ModelError(
@@ -68,6 +68,7 @@ class MiniLMClassifier:
         options.log_severity_level = 3
         # Idle threads sleep instead of spinning: the CPU is shared with the language model.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        exact_int8_products(options)
         try:
             self._session = onnxruntime.InferenceSession(
                 str(model), options, providers=["CPUExecutionProvider"]
