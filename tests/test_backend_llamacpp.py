@@ -396,3 +396,24 @@ def test_n_threads_also_sets_the_threads_that_read_the_prompt(tmp_path: Path) ->
     finally:
         backend._pool.shutdown(wait=True)
         backend._llm.close()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("llama_cpp") is None, reason="needs llama_cpp")
+def test_the_embedded_backend_leaves_no_file_open_at_exit() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import llama_cpp\n"
+        "from os1.backends.llamacpp import close_null_files_at_exit\n"
+        "close_null_files_at_exit(llama_cpp)\n"
+    )
+    warned = subprocess.run(
+        [sys.executable, "-W", "default", "-c", "import llama_cpp"], capture_output=True, text=True
+    )
+    closed = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True
+    )
+    assert "ResourceWarning" in warned.stderr, "llama-cpp-python fixed it: drop the workaround"
+    assert closed.returncode == 0
+    assert "ResourceWarning" not in closed.stderr

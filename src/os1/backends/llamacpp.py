@@ -12,8 +12,10 @@ the model within milliseconds instead of after the chunk being read.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import ctypes
+import functools
 import json
 import logging
 import math
@@ -184,6 +186,19 @@ def _plain_buffers(llama_cpp: Any, amx: bool) -> Iterator[None]:
         lib.llama_model_default_params = defaults
 
 
+@functools.cache
+def close_null_files_at_exit(llama_cpp: Any) -> None:
+    """Close the two /dev/null files llama-cpp-python opens at import and never closes.
+
+    They only hide llama.cpp's loading chatter; left open, they are reported as unclosed files
+    when the interpreter shuts down with warnings on (as under the tests)."""
+    utils = getattr(llama_cpp, "_utils", None)
+    for name in ("outnull_file", "errnull_file"):
+        close = getattr(getattr(utils, name, None), "close", None)
+        if callable(close):
+            atexit.register(close)
+
+
 def cpu_ticks() -> tuple[int, int, int] | None:
     """CPU time so far in clock ticks, all cores together: (elapsed, busy, this process's own),
     from /proc (None where there is none)."""
@@ -243,6 +258,7 @@ class LlamaCppBackend:
             from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError:
             raise MissingExtra("the embedded model", "llamacpp") from None
+        close_null_files_at_exit(llama_cpp)
         path = model_path or resolve_model_path(settings)
         cheap_check(path)
         try:
