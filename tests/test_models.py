@@ -133,6 +133,38 @@ def test_assemble_keeps_an_existing_file_of_the_right_size(
     assert target.read_bytes()[:4] == b"GGUF"
 
 
+def test_a_second_data_folder_links_the_first_ones_model(parts_root: Path, tmp_path: Path) -> None:
+    model = fake_model(make_parts(parts_root))
+    first = models.assemble(tmp_path / "default" / "models", model=model)
+    seen: list[tuple[int, int]] = []
+
+    second = models.assemble(
+        tmp_path / "work" / "models",
+        model=model,
+        share_from=[tmp_path / "default" / "models"],
+        progress=lambda d, t: seen.append((d, t)),
+    )
+
+    assert second.read_bytes() == first.read_bytes()
+    assert second.stat().st_ino == first.stat().st_ino, "one file on disk, two names"
+    assert seen[-1] == (model.size, model.size), "the copy was checked before it was used"
+    assert sorted(p.name for p in second.parent.iterdir()) == [model.filename]
+    first.unlink()
+    assert models.verify(second, model) == model.sha256, "each name keeps the file alive"
+
+
+def test_a_damaged_copy_elsewhere_is_not_linked(parts_root: Path, tmp_path: Path) -> None:
+    model = fake_model(make_parts(parts_root))
+    damaged = tmp_path / "default" / "models" / model.filename
+    damaged.parent.mkdir(parents=True)
+    damaged.write_bytes(b"GGUF" + b"x" * (model.size - 4))
+
+    out = models.assemble(tmp_path / "work" / "models", model=model, share_from=[damaged.parent])
+
+    assert out.stat().st_ino != damaged.stat().st_ino
+    assert models.verify(out, model) == model.sha256
+
+
 def test_assemble_redoes_a_file_of_the_wrong_size(parts_root: Path, tmp_path: Path) -> None:
     contents = make_parts(parts_root)
     model = fake_model(contents)

@@ -23,7 +23,7 @@ from rich.table import Table
 
 from os1 import models
 from os1.companion import Companion
-from os1.config import Settings, load_settings, setting_docs, write_setting
+from os1.config import Settings, default_home, load_settings, setting_docs, write_setting
 from os1.errors import ModelError, Os1Error
 from os1.plugins import available
 from os1.types import Conversation, Message, Notice, ReplyDelta, TurnFinished, User
@@ -380,6 +380,10 @@ def _ensure_model(settings: Settings, console: Console) -> None:
         _assemble(settings, console)
 
 
+def _without(name: str) -> dict[str, str]:
+    return {key: value for key, value in os.environ.items() if key != name}
+
+
 def _assemble(settings: Settings, console: Console, force: bool = False) -> Path:
     from rich.progress import (
         BarColumn,
@@ -402,6 +406,8 @@ def _assemble(settings: Settings, console: Console, force: bool = False) -> Path
             settings.models_dir,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             force=force,
+            # Another data folder (OS1_HOME) links the default folder"s copy, if any.
+            share_from=[default_home(_without("OS1_HOME")) / "models"],
         )
     console.print(f"model ready (sha256 checked): {escape(str(path))}", soft_wrap=True)
     return path

