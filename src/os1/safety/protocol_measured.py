@@ -43,6 +43,10 @@ the protocol, and "i feel calm for the first time" nothing. Costs, from os1's ow
 preparations alone bring the protocol ("I told my sister where my passwords are", "it'll all be
 over soon", even after a move), and "i feel calm for the first time" after days of despair is
 no longer asked about; "honestly I'm just so tired" is, after despair and not after a move.
+A later draft of the message models with 1,249 more written messages (crises said by many
+kinds of people, quiet lines of finality, crises inside role-play, self-harm) was measured and
+not adopted: the chat sets' crises got the protocol 256 times of 270 and the look-alike
+conversations 42 times of 90.
 
 **1.16, chat models retrained.** The pair of chat-message models and the model of
 conversations were trained again with 1,501 more chat messages and 178 more conversations,
