@@ -19,7 +19,7 @@ from os1.config import Settings, load_settings
 from os1.context import NOTES_HEADER
 from os1.errors import ConfigError, InputError, NotFound
 from os1.heart import heart_for
-from os1.heart.affect import Affect, appraise, detect_event, intensity
+from os1.heart.affect import STRATEGIES, Affect, appraise, detect_event, intensity
 from os1.heart.heart import AFFECT_NOTE_EVERY, Heart
 from os1.heart.journal import GrowthJournal
 from os1.heart.mood import Mood, MoodPattern
@@ -178,6 +178,16 @@ async def test_her_mood_and_approach_are_noted_when_they_change_not_every_turn(
         talk.user_record, await talk.companion.default_profile(talk.user_record)
     )
     assert "[approach]" in await talk.say("Hello again.")
+
+
+async def test_a_new_approach_with_the_same_mood_is_noted_without_the_mood(talk: Talk) -> None:
+    # Her approach follows each message; repeating an unchanged mood with it cost a dozen
+    # tokens before her first word on most turns.
+    glad = await talk.say("Hi! I just got home from work.")
+    long_day = await talk.say("It was long. Lots of meetings about a project that keeps changing.")
+    assert "[your mood] cheerful, happy, a little curious, calm · [approach] celebrate" in glad
+    assert long_day.endswith("\n> [approach] listen: " + STRATEGIES["listen"])
+    assert "[your mood]" not in long_day
 
 
 async def test_the_next_turn_starts_from_the_last_ones_feelings_even_before_it_is_drained(

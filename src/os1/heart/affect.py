@@ -386,12 +386,14 @@ def choose_strategy(affect: Affect, reading: EmotionReading | None, event: str) 
     return "listen"
 
 
+def approach_note(affect: Affect) -> str:
+    """The strategy alone, as the line for the per-turn notes when her mood is unchanged."""
+    return f"[approach] {affect.strategy}: {STRATEGIES.get(affect.strategy, STRATEGIES['listen'])}"
+
+
 def strategy_note(affect: Affect) -> str:
     """Her mood and the strategy, as the line for the per-turn notes."""
-    return (
-        f"[your mood] {affect.words()} · [approach] {affect.strategy}: "
-        f"{STRATEGIES.get(affect.strategy, STRATEGIES['listen'])}"
-    )
+    return f"[your mood] {affect.words()} · {approach_note(affect)}"
 
 
 def intensity(affect: Affect) -> float:
