@@ -406,7 +406,7 @@ def _assemble(settings: Settings, console: Console, force: bool = False) -> Path
             settings.models_dir,
             progress=lambda done, total: bar.update(task, completed=done, total=total),
             force=force,
-            # Another data folder (OS1_HOME) links the default folder"s copy, if any.
+            # Another data folder (OS1_HOME) links the default folder's copy, if any.
             share_from=[default_home(_without("OS1_HOME")) / "models"],
         )
     console.print(f"model ready (sha256 checked): {escape(str(path))}", soft_wrap=True)

@@ -206,10 +206,13 @@ def _link_copy(
 ) -> bool:
     """Hard-link a correct copy of `model` from one of `folders` to `target`; False when none
     is there, its check fails, or it is on another disk (the caller then joins the parts)."""
+    existing = next(p for p in (target.parent, *target.parent.parents) if p.exists())
     for folder in folders:
         copy = folder / model.filename
         if copy.resolve() == target.resolve() or _size_or_none(copy) != model.size:
             continue
+        if copy.stat().st_dev != existing.stat().st_dev:
+            continue  # another disk: not checked (1.1 GB read) only to fail to link
         try:
             verify(copy, model, progress)
         except ModelError:
