@@ -21,6 +21,16 @@ from os1.testing import Script, ScriptedBackend
 from os1.types import Message
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_raises() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt, as in a terminal, also when the tests run as a
+    background job: a shell without job control starts those with SIGINT ignored, and Python
+    then leaves it ignored (the Ctrl-C tests failed under `./test.sh &`)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
 class SlowObserver:
     """Background work that takes `seconds` after each turn (extraction with a local model)."""
 
