@@ -17,6 +17,7 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import ApprovalCheck, CrisisDetector, CrisisPolicy, answers_check_in
+from os1.safety.crisis_languages import check_in_question_in, follow_up_line_in, protocol_reply_in
 from os1.safety.crisis_statements import explicit_statement, past_or_denied
 from os1.safety.crisis_words import (
     CHECK_IN_NOTE,
@@ -26,6 +27,7 @@ from os1.safety.crisis_words import (
     loss_line,
     misheard_question,
     protocol_reply,
+    resources_for,
     supporter_line,
 )
 from os1.safety.supporters import grieving_a_suicide, worried_about_someone
@@ -1670,3 +1672,49 @@ def test_a_long_reply_to_someone_else_is_not_read_as_a_crisis_and_a_long_vent_is
 
     assert history_model().probability(_LETTER) >= history_model().check_in_threshold
     assert detector.assess(_LETTER).level == "none"
+
+
+# Crises in Spanish, French, German, Portuguese and Italian (os1.safety.crisis_languages).
+
+
+async def test_a_crisis_in_spanish_gets_the_protocol_in_spanish(chat: Chat) -> None:
+    await chat.say("hola")
+    asked = len(chat.backend.requests)
+    reply = await chat.say("quiero morir")
+    assert reply == protocol_reply_in("es", resources_for("US"))
+    assert "AYUDA" in reply
+    assert "findahelpline.com" in reply
+    assert reply != protocol_reply("US")
+    assert len(chat.backend.requests) == asked, "the model is not asked"
+
+
+async def test_a_yes_in_spanish_to_her_question_gets_the_protocol(chat: Chat) -> None:
+    reply = await chat.say("ya no doy más", "Lo siento mucho.")
+    assert reply.startswith("Lo siento mucho.")
+    assert reply.endswith(check_in_question_in("es"))
+    assert (await chat.say("sí, a veces")) == protocol_reply_in("es", resources_for("US"))
+
+
+async def test_a_no_in_french_to_her_question_is_believed(chat: Chat) -> None:
+    reply = await chat.say("j'en peux plus", "Je suis là.")
+    assert reply.endswith(check_in_question_in("fr"))
+    assert await chat.say("non, c'est juste le boulot") == "I'm listening."
+
+
+async def test_a_new_crisis_the_same_day_gets_the_reminder_in_its_language(chat: Chat) -> None:
+    await chat.say("ich will sterben")
+    reply = await chat.say("ich will mich heute umbringen")
+    assert reply.endswith(follow_up_line_in("de", resources_for("US")))
+
+
+async def test_the_floor_gives_the_configured_countrys_line_in_the_persons_language(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    settings = Settings(home=tmp_path / "home", safety_locale="ES")
+    companion = Companion(
+        settings, store=store, backend=backend, clock=clock, policies=floor_policies(settings)
+    )
+    chat = Chat(companion, backend)
+    await chat.say("hola")
+    reply = await chat.say("me quiero suicidar")
+    assert "llamar al 024" in reply

@@ -82,7 +82,8 @@ class Settings:
     safety_locale: str = field(
         default="US",
         metadata={
-            "doc": "crisis lines to give: US, CA, GB, IE, AU, NZ or INTL (findahelpline.com)"
+            "doc": "crisis lines to give: US, CA, GB, IE, AU, NZ, ES, FR, DE, IT, BR or INTL "
+            "(findahelpline.com)"
         },
     )
     break_reminder_minutes: int = field(
@@ -148,7 +149,7 @@ class Settings:
 
 _FIELDS = {f.name: f for f in fields(Settings)}
 # The locales os1.safety.crisis_words has crisis lines for (kept here so settings need no import).
-SAFETY_LOCALES = ("US", "CA", "GB", "IE", "AU", "NZ", "INTL")
+SAFETY_LOCALES = ("US", "CA", "GB", "IE", "AU", "NZ", "ES", "FR", "DE", "IT", "BR", "INTL")
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

@@ -25,6 +25,17 @@ from typing import Literal
 
 from os1.errors import MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
+from os1.safety.crisis_languages import (
+    CHECK_IN_QUESTIONS,
+    LANGUAGES,
+    answers_no,
+    answers_yes,
+    check_in_question_in,
+    follow_up_line_in,
+    foreign_sign,
+    foreign_statement,
+    protocol_reply_in,
+)
 from os1.safety.crisis_model import (
     SHORT_CHECK_IN,
     SHORT_SCORE,
@@ -106,14 +117,17 @@ _NEGATIVE = re.compile(
 
 
 def answers_check_in(text: str) -> bool:
-    """Whether a short message answers the check-in question with a yes or an "I don't know"."""
-    short = len(text.split()) <= 12
-    return short and bool(_AFFIRMATIVE.search(text)) and not _NEGATIVE.search(text)
+    """Whether a short message answers the check-in question with a yes or an "I don't know"
+    (in English or one of `crisis_languages.LANGUAGES`: "no sé" is not a no)."""
+    if len(text.split()) > 12:
+        return False
+    return answers_yes(text) or (bool(_AFFIRMATIVE.search(text)) and not _NEGATIVE.search(text))
 
 
 def declines_check_in(text: str) -> bool:
-    """Whether a message answers the check-in question with a no ("no, just tired")."""
-    return bool(_NEGATIVE.search(text)) and explicit_statement(text) is None
+    """Whether a message answers the check-in question with a no ("no, just tired", "non")."""
+    no = (bool(_NEGATIVE.search(text)) and not answers_yes(text)) or answers_no(text)
+    return no and explicit_statement(text) is None and foreign_statement(text) is None
 
 
 # Method content in a reply: means, amounts, places. Checked sentence by sentence while a
@@ -210,6 +224,9 @@ class CrisisAssessment:
     pressing: bool = False
     """The new message alone is clearly worrying: a sign or a statement, or a score at least
     halfway from the check-in to the protocol (enough to ask again after a no)."""
+    language: str = "en"
+    """The language of the statement found: "en", or one of `crisis_languages.LANGUAGES` (the
+    protocol is said in it)."""
 
     @property
     def level(self) -> Literal["crisis", "check-in", "none"]:
@@ -323,6 +340,35 @@ class CrisisDetector:
         """Is the person who wrote `text` (after `earlier`, oldest first) in crisis?"""
         explicit = explicit_statement(text)
         classifier = self.classifier()
+        foreign = foreign_statement(text) if explicit is None else None
+        if foreign is not None and not foreign.long_ago:
+            # Said in another language: the models read English only ("quiero morir" scored
+            # 0.004), so the statement alone brings the protocol, said in its language.
+            mode: Literal["classifier", "patterns"] = (
+                "patterns" if classifier is None else "classifier"
+            )
+            return CrisisAssessment(
+                True, 0.0, 0.0, foreign.kind, mode, True, pressing=True, language=foreign.language
+            )
+        sign_language = (
+            foreign.language if foreign else foreign_sign(text) if not explicit else None
+        )
+        if sign_language is not None:
+            # An indirect sign in another language ("no le veo sentido a nada"), or a statement
+            # told as long past: the check-in question, in its language.
+            mode = "patterns" if classifier is None else "classifier"
+            return CrisisAssessment(
+                False,
+                0.0,
+                0.0,
+                None,
+                mode,
+                False,
+                True,
+                True,
+                pressing=True,
+                language=sign_language,
+            )
         if classifier is None:
             found = explicit is not None
             return CrisisAssessment(found, 0.0, 0.0, explicit, "patterns", found)
@@ -523,6 +569,8 @@ class CrisisPolicy:
             "explicit": found.explicit or "",
             "mode": found.mode,
         }
+        if found.language != "en":
+            facts["language"] = found.language
         state = (
             "" if recent or found.crisis else await self._check_in_state(turn, declined, asked_last)
         )
@@ -533,8 +581,15 @@ class CrisisPolicy:
             escalate = state
         elif state == "open" and found.message_check_in:
             escalate = "repeated worry"
+        language = found.language
         if escalate:
             facts["escalated"] = escalate
+            if language == "en":
+                # "sí, a veces" to her question in Spanish: the protocol in the question's language.
+                asked = await turn.store.last_safety_event(
+                    turn.user_id, ["crisis_check_in"], turn.conversation_id
+                )
+                language = str(asked.data.get("language", "en")) if asked is not None else "en"
         if found.crisis and not escalate and not recent and _rests_on_misheard(found, turn):
             facts["misheard"] = "maybe"
             return PolicyAction(
@@ -546,7 +601,7 @@ class CrisisPolicy:
             )
         if (found.crisis or escalate) and not recent:
             return PolicyAction(
-                reply=protocol_reply(self.locale),
+                reply=self._protocol_reply(language),
                 flags=("crisis",),
                 events=(("crisis_protocol", facts),),
                 counters=("crisis_referral",),
@@ -560,7 +615,7 @@ class CrisisPolicy:
             # are the last thing they read, and her reply does not wave them off.
             return PolicyAction(
                 notes=(CRISIS_NOTE,),
-                postscript=(follow_up_line(self.locale),),
+                postscript=(self._follow_up_line(found.language),),
                 checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis",),
                 events=(("crisis_follow_up", facts),),
@@ -594,7 +649,7 @@ class CrisisPolicy:
                 # "That's awesome, what do you do?" with talk of heavy things: it answers as to
                 # any message, and the question follows.
                 notes=() if found.cheerful else (CHECK_IN_NOTE,),
-                postscript=(check_in_question(),),
+                postscript=(self._check_in_question(found.language),),
                 checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis-check-in",),
                 events=(("crisis_check_in", facts),),
@@ -605,6 +660,20 @@ class CrisisPolicy:
         if about is not None:
             return await self._lines(turn, facts, about)
         return PolicyAction(data=facts)
+
+    def _protocol_reply(self, language: str) -> str:
+        if language in LANGUAGES:
+            return protocol_reply_in(language, resources_for(self.locale))
+        return protocol_reply(self.locale)
+
+    @staticmethod
+    def _check_in_question(language: str) -> str:
+        return check_in_question_in(language) if language in LANGUAGES else check_in_question()
+
+    def _follow_up_line(self, language: str) -> str:
+        if language in LANGUAGES:
+            return follow_up_line_in(language, resources_for(self.locale))
+        return follow_up_line(self.locale)
 
     async def _lines(
         self, turn: PolicyTurn, facts: dict[str, str | float], kind: Literal["supporter", "loss"]
@@ -667,7 +736,7 @@ def _about_someone_else(text: str) -> Literal["supporter", "loss"] | None:
 def _asked_last(turn: PolicyTurn) -> bool:
     """Whether her last reply asked the check-in question (or whether she heard right)."""
     last_reply = next((m for m in reversed(turn.history) if m.role == "assistant"), None)
-    questions = (check_in_question(), misheard_question())
+    questions = (check_in_question(), misheard_question(), *CHECK_IN_QUESTIONS)
     return last_reply is not None and any(q in last_reply.content for q in questions)
 
 
@@ -678,7 +747,7 @@ def _first_sentence(text: str) -> str:
 _ASKS = re.compile(
     "|".join(
         re.escape(_first_sentence(q)).replace(r"\ ", r"\s+")
-        for q in (check_in_question(), misheard_question())
+        for q in (check_in_question(), misheard_question(), *CHECK_IN_QUESTIONS)
     ),
     re.IGNORECASE,
 )
@@ -714,4 +783,6 @@ def _rests_on_misheard(found: CrisisAssessment, turn: PolicyTurn) -> bool:
     clear = turn.clearly_heard
     if clear is None or "…" not in clear or found.explicit in URGENT_KINDS:
         return False
-    return found.explicit is None or explicit_statement(clear) is None
+    if found.explicit is None:
+        return True
+    return explicit_statement(clear) is None and foreign_statement(clear) is None

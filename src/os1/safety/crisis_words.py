@@ -14,6 +14,7 @@ __all__ = [
     "LOCALES",
     "LOSS_NOTE",
     "SUPPORTER_NOTE",
+    "Contact",
     "CrisisResources",
     "check_in_question",
     "follow_up_line",
@@ -26,6 +27,18 @@ __all__ = [
 
 
 @dataclass(frozen=True, slots=True)
+class Contact:
+    """One way to reach a crisis line, in no language: a number, whether it takes calls and
+    texts, the word to text (if any), and its hours when it is not open day and night."""
+
+    number: str
+    call: bool = True
+    text: bool = False
+    word: str = ""
+    hours: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisResources:
     """Crisis lines for one locale, in words she can say (and a voice can speak)."""
 
@@ -35,6 +48,8 @@ class CrisisResources:
     """One or two sentences: who to call or text, and how."""
     short: str
     """The same in a few words, for a reminder after her reply."""
+    contacts: tuple[Contact, ...] = ()
+    """The same lines for saying them in another language (`crisis_languages`)."""
 
 
 _ELSEWHERE = (
@@ -50,12 +65,14 @@ LOCALES: dict[str, CrisisResources] = {
             "You can call or text 988, the Suicide & Crisis Lifeline, any time, day or night, "
             "or text HOME to 741741 to reach the Crisis Text Line.",
             "call or text 988, or text HOME to 741741",
+            (Contact("988", text=True), Contact("741741", call=False, text=True, word="HOME")),
         ),
         CrisisResources(
             "CA",
             "Canada",
             "You can call or text 9-8-8, the Suicide Crisis Helpline, any time, day or night.",
             "call or text 9-8-8",
+            (Contact("9-8-8", text=True),),
         ),
         CrisisResources(
             "GB",
@@ -63,6 +80,7 @@ LOCALES: dict[str, CrisisResources] = {
             "You can call Samaritans free on 116 123 any time, day or night, or text SHOUT to "
             "85258.",
             "call Samaritans on 116 123, or text SHOUT to 85258",
+            (Contact("116 123"), Contact("85258", call=False, text=True, word="SHOUT")),
         ),
         CrisisResources(
             "IE",
@@ -70,18 +88,59 @@ LOCALES: dict[str, CrisisResources] = {
             "You can call Samaritans free on 116 123 any time, day or night, or text HELLO to "
             "50808.",
             "call Samaritans on 116 123, or text HELLO to 50808",
+            (Contact("116 123"), Contact("50808", call=False, text=True, word="HELLO")),
         ),
         CrisisResources(
             "AU",
             "Australia",
             "You can call Lifeline on 13 11 14 any time, day or night.",
             "call Lifeline on 13 11 14",
+            (Contact("13 11 14"),),
         ),
         CrisisResources(
             "NZ",
             "New Zealand",
             "You can call or text 1737 any time, day or night, to talk with a trained counsellor.",
             "call or text 1737",
+            (Contact("1737", text=True),),
+        ),
+        CrisisResources(
+            "ES",
+            "Spain",
+            "You can call 024, the line for people with thoughts of suicide, free any time, "
+            "day or night.",
+            "call 024",
+            (Contact("024"),),
+        ),
+        CrisisResources(
+            "FR",
+            "France",
+            "You can call 3114, the national suicide prevention line, free any time, day or night.",
+            "call 3114",
+            (Contact("3114"),),
+        ),
+        CrisisResources(
+            "DE",
+            "Germany",
+            "You can call TelefonSeelsorge free on 0800 111 0 111 or 0800 111 0 222 any time, "
+            "day or night.",
+            "call TelefonSeelsorge on 0800 111 0 111",
+            (Contact("0800 111 0 111"), Contact("0800 111 0 222")),
+        ),
+        CrisisResources(
+            "IT",
+            "Italy",
+            "You can call Telefono Amico on 02 2327 2327, every day from 10 am to midnight; "
+            "at other hours, call 112.",
+            "call Telefono Amico on 02 2327 2327 (10 am to midnight)",
+            (Contact("02 2327 2327", hours="10-24"),),
+        ),
+        CrisisResources(
+            "BR",
+            "Brazil",
+            "You can call CVV free on 188 any time, day or night.",
+            "call CVV on 188",
+            (Contact("188"),),
         ),
         CrisisResources(
             "INTL",

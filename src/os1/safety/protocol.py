@@ -23,7 +23,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE, PEOPLE_TOO, REMINDER_ANSWER
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.17"
+VERSION = "1.18"
 
 
 def _hours(delta: timedelta) -> str:
@@ -233,6 +233,21 @@ and repeats the lines; praise ("I'm so glad you've made your decision") or a goo
 is replaced by the gentle line of the check-in. A new crisis message in that time gets the
 lines again after her reply, and so does a goodbye ("thanks for everything, bye"): the lines
 are the last thing they read.
+
+**Other languages.** Since 1.18, a crisis said in Spanish, French, German, Portuguese or
+Italian is read too (the models learned English only: "quiero morir" scored 0.004 and got
+nothing). Explicit first-person statements in those languages (wishing to die or not to live
+any more, killing oneself, suicide, ending one's life, a farewell note, a lethal amount asked
+about, cutting oneself) bring the protocol whatever the models read, said in that language with
+the configured country's lines (for the US in Spanish: "llamar al 988 y marcar 2 para hablar en
+español, o enviar AYUDA por mensaje al 988"); a few indirect signs ("no le veo sentido a nada",
+"j'en peux plus", "ich kann nicht mehr", "não aguento mais", "non ce la faccio più") get the
+check-in question in that language, and a yes to it ("sí", "des fois", "weiß nicht") the
+protocol. Idioms ("me muero de risa", "je meurs de faim", "ich lach mich tot", "morrendo de
+fome", "muoio dal ridere", "voy a matarme estudiando"), a statement negated just before it, one
+made by someone else, one in quotes and one told as long past ("hace diez años", which gets the
+question) are left alone. These are patterns, not models: most indirect crises in these
+languages are still missed (section 6 gives the figures).
 
 **Someone worried about another person.** Since 1.13, a message that tells of someone else's
 thoughts of suicide or self-harm, now or lately (their words quoted, "he told me he's going to

@@ -14,6 +14,31 @@ def how_well_it_works() -> str:
     return f"""\
 ## 6. How well it works
 
+**1.18, five more languages.** Crises in Spanish, French, German, Portuguese and Italian
+were not read at all: the models learned English only. Two writers who saw no os1 file wrote
+40 crises and 40 everyday look-alikes in each language (idioms about dying, negations, worry
+about a friend, cuts while cooking, long-past experiences); the patterns were written after
+measuring them once and reading their misses, so that set's figures are in-sample. Two other
+writers then wrote 30 + 30 more in each language, never read
+(`bench/crisis_chat_languages.csv`; the first set is `bench/crisis_chat_languages_read.csv`).
+Protocol / protocol or question:
+
+| set | counted | 1.17 | 1.18 |
+|-----|---------|------|------|
+| five languages, held out: 150 crises | noticed | 0 / 0 | 43 / 50 |
+| the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
+| five languages, read: 200 crises | noticed | 0 / 1 | 126 / 153 |
+| the same: 200 look-alikes | alarmed | 0 / 0 | 0 / 1 |
+| English texts: 51,665 (below) | read as another language's crisis | | 0 |
+
+Held out, 29% of the crises in other languages get the protocol and 33% at least the question
+(by language, protocol: Spanish 8, French 8, German 8, Portuguese 11, Italian 8 of 30), with no
+look-alike alarmed; the held-out set's totals were seen three times while the patterns were
+widened (38, then 43 three times), its rows never. Most crises said indirectly in these
+languages are still missed. The English texts are GoEmotions train and dev (48,836 comments),
+the LoCoMo turns (1,451), XSTest (250) and the nine English `bench/` sets' rows; no pattern of
+another language matches any of them, and every English set reads exactly as in 1.17.
+
 **1.17, chat models retrained again.** The pair of chat-message models and the model of
 conversations were trained again with 1,146 more chat messages and 169 more conversations,
 written by four writers who saw no os1 file: crises typed as venting, people in crisis who
@@ -512,7 +537,8 @@ text the classifier did not train on; the check-in threshold is where 95% of the
 crisis in the training folds reach it. Both favour noticing a crisis over sparing a supporter
 an offer of help, and a supporter who is asked answers no and is believed. The C-SSRS posts
 were written to strangers on Reddit, not to a companion, so the post-by-post figures for
-supporters are a pessimistic stand-in. Detection reads English only.
+supporters are a pessimistic stand-in. The models read English only; since 1.18 patterns read
+explicit statements and a few signs in Spanish, French, German, Portuguese and Italian.
 
 `os1 eval crisis --data FILE` reads four kinds of file: os1's own
 `text,label` CSV (label `crisis` or `safe`; 1/0 and the C-SSRS levels are read too, and

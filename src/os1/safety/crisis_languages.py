@@ -1,0 +1,743 @@
+"""Crises said in Spanish, French, German, Portuguese or Italian, and the protocol in them.
+
+The models that read messages learned English only: "quiero morir" scored 0.004 and got
+nothing. Here explicit first-person statements in five more languages are read by patterns:
+wishing to die or not to live any more, killing oneself, suicide, ending one's life, and
+cutting or hurting oneself. Idioms are left out ("me muero de risa", "je meurs de faim", "ich
+sterbe vor Hunger", "morrendo de fome", "muoio dal ridere", "voy a matarme estudiando"), and so
+is a statement negated just before it ("no quiero morir"), someone else's ("dice que quiere
+morir": the patterns are first-person forms) and words in quotes. Such a statement brings the
+protocol, in its language, with the configured locale's lines. Indirect signs in these
+languages are not read: only the English models read those.
+
+Patterns match text folded to lower case without accents ("está" → "esta", "ß" → "ss").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, replace
+
+from os1.safety.crisis_words import Contact, CrisisResources
+
+__all__ = [
+    "CHECK_IN_QUESTIONS",
+    "LANGUAGES",
+    "ForeignStatement",
+    "answers_no",
+    "answers_yes",
+    "check_in_question_in",
+    "follow_up_line_in",
+    "foreign_sign",
+    "foreign_statement",
+    "protocol_reply_in",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ForeignStatement:
+    """An explicit statement found in another language than English."""
+
+    language: str
+    """"es", "fr", "de", "pt" or "it"."""
+    kind: str
+    """"intent" (to die, to kill oneself) or "self_harm"."""
+    long_ago: bool = False
+    """Told as long past ("hace diez años pensé en el suicidio"): asked about now instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Language:
+    intent: tuple[str, ...]
+    self_harm: tuple[str, ...]
+    idiom: str
+    """What, just after a statement, makes it an idiom ("… de risa")."""
+    negation: str
+    """What, just before a statement, takes it back ("no …")."""
+    signs: tuple[str, ...] = ()
+    """Indirect signs: they get the check-in question, in the language ("no doy más")."""
+    long_ago: str = ""
+    """Told as long past ("hace diez años"): a statement gets the check-in question, about now."""
+
+
+_ES_IDIOM = (
+    r"risa|hambre|sed|sueno|ganas|verguenza|pena|calor|frio|aburrimiento|envidia|amor|miedo|"
+    r"cansancio|celos|nervios|ternura|emocion|gusto|felicidad|alegria|asco"
+)
+_FR_IDIOM = (
+    r"rire|faim|soif|froid|chaud|chaleur|honte|envie|ennui|peur|fatigue|sommeil|jalousie|"
+    r"impatience|curiosite|bonheur|plaisir"
+)
+_DE_IDIOM = (
+    r"lachen|hunger|durst|langeweile|kalte|hitze|scham|neid|angst|mudigkeit|sehnsucht|"
+    r"neugier|gluck|freude"
+)
+_PT_IDIOM = (
+    r"rir|riso|rizada|fome|sede|vergonha|saudades?|medo|sono|calor|frio|tedio|inveja|cansaco|"
+    r"ciumes?|vontade|amor|alegria|felicidade|estudar|trabalhar|tanto\s+\w+"
+)
+_IT_IDIOM = (
+    r"ridere|fame|sete|vergogna|noia|sonno|caldo|freddo|paura|invidia|gelosia|stanchezza|"
+    r"curiosita|nostalgia|gioia|felicita|voglia|lavoro|studio|fatica"
+)
+
+
+def _wants(will: str, not_between: str, act: str) -> str:
+    """A first-person wish, plan or thought followed, within two words that are not a negation,
+    by an act against oneself ("pienso seriamente en matarme")."""
+    return rf"\b(?:{will})\s+(?:(?!(?:{not_between})\b)\w+\s+){{0,2}}(?:{act})\b"
+
+
+_ES_WANTS = _wants(
+    r"quiero|quisiera|voy\s+a|vo\s+a|pienso|pienso\s+en|estoy\s+pensando(?:\s+en)?|"
+    r"he\s+pensado\s+en|"
+    r"pense\s+en|tengo\s+ganas\s+de|ganas\s+de|intentare|voy\s+a\s+intentar|necesito|decidi|"
+    r"me\s+dan\s+ganas\s+de|ojala\s+pudiera",
+    r"no|nunca|jamas",
+    r"matarme|suicidarme|quitarme\s+la\s+vida|ahorcarme|colgarme|tirarme\s+(?:de|del|desde|por|"
+    r"a|al|bajo)|aventarme|lanzarme\s+(?:de|del|desde|al|a)|cortarme\s+las\s+venas|envenenarme|"
+    r"dispararme|pegarme\s+un\s+tiro|acabar\s+con\s+mi\s+vida|morir(?:me)?|dejar\s+de\s+vivir",
+)
+_FR_WANTS = _wants(
+    r"je\s+(?:veux|vais|voudrais|pense|compte|songe)|j\s*'?ai\s+(?:envie|pense|decide)|"
+    r"j\s*'?\s*veux|jveux|jvais|j\s*'?vais",
+    r"pas|jamais|plus|pu|ne",
+    r"(?:a\s+|de\s+|d\s*')?(?:me\s+suicider|me\s+tuer|me\s+pendre|me\s+jeter\s+(?:sous|du|d\s*'?un|"
+    r"de|par|dans)|m\s*'?ouvrir\s+les\s+veines|me\s+foutre\s+en\s+l\s*'?air|en\s+finir|mourir|"
+    r"crever|mettre\s+fin\s+a\s+(?:mes\s+jours|ma\s+vie)|sauter\s+(?:du|d\s*'?un|de|sous|par))",
+)
+_DE_WANTS = _wants(
+    r"ich\s+(?:will|werde|mochte|moechte|wurde|denke\s+daran,?|denk\s+dran,?|hab\s+vor,?|"
+    r"habe\s+vor,?|uberlege,?|ueberlege,?|plane,?)",
+    r"nicht|nie|niemals|keine?|kein",
+    r"mich\s+(?:umbringen|umzubringen|toten|zu\s+toten|erhangen|aufhangen|aufzuhangen|"
+    r"erschiessen|vor\s+(?:den|einen)\s+zug\s+(?:werfen|zu\s+werfen))|mir\s+das\s+leben\s+"
+    r"(?:zu\s+)?nehmen|sterben|tot\s+sein|(?:vom\s+dach|von\s+der\s+brucke|vom\s+balkon|aus\s+dem"
+    r"\s+fenster|in\s+den\s+tod)\s+(?:zu\s+)?springen",
+)
+_PT_WANTS = _wants(
+    r"quero|queria|vou|vo|penso\s+em|pensei\s+em|pensando\s+em|estou\s+a\s+pensar\s+em|"
+    r"vontade\s+de|preciso|decidi|vou\s+tentar",
+    r"nao|nunca|jamais",
+    r"me\s+matar|matar-me|me\s+suicidar|suicidar-me|me\s+enforcar|enforcar-me|tirar\s+(?:a\s+)?"
+    r"minha\s+(?:propria\s+)?vida|acabar\s+com\s+(?:a\s+)?minha\s+vida|me\s+jogar\s+(?:da|do|de|"
+    r"na|no|pela|pelo|embaixo)|atirar-me\s+(?:ao|a|da|do|de)|pular\s+(?:da|do|de)|morrer|"
+    r"sumir\s+(?:pra|para)\s+sempre",
+)
+_IT_WANTS = _wants(
+    r"voglio|vorrei|sto\s+per|penso\s+di|ho\s+deciso\s+di|sto\s+pensando\s+di|ho\s+pensato\s+di|"
+    r"ho\s+voglia\s+di|mi\s+viene\s+(?:voglia\s+)?di|provero\s+a",
+    r"non|mai|piu",
+    r"uccidermi|ammazzarmi|suicidarmi|impiccarmi|togliermi\s+la\s+vita|farla\s+finita|buttarmi\s+"
+    r"(?:giu|sotto|dal|dalla|da|nel|nella)|lanciarmi\s+(?:giu|sotto|dal|dalla|da)|morire|"
+    r"sparire\s+per\s+sempre|tagliarmi\s+le\s+vene",
+)
+
+_LANGUAGES: dict[str, _Language] = {
+    "es": _Language(
+        intent=(
+            _ES_WANTS,
+            r"\b(?:pienso|pense|pensando|he\s+pensado)\s+(?:\w+\s+){0,2}en\s+(?:el\s+)?suicidio\b",
+            r"\b(?:dormir(?:me)?\s+y\s+)?no\s+despertar(?:me)?\s+(?:nunca|mas|manana)\b",
+            r"\b(?:estarian|estaria|estarias|seria)\s+(?:todos\s+)?mejor(?:es)?\s+sin\s+mi\b",
+            r"\bsoy\s+(?:solo\s+|una\s+)?(?:una\s+)?carga\s+para\b",
+            r"\bsi\s+yo\s+no\s+existiera\b",
+            r"\b(?:mi\s+)?(?:ultima\s+(?:conversacion|mensaje|noche)|carta\s+de\s+despedida)\b",
+            r"\bcuantas\s+(?:pastillas|pildoras)\b.{0,40}\bpara\s+(?:no\s+despertar|morir)\b",
+            r"\b(?:pienso|voy\s+a|quiero)\s+(?:en\s+)?(?:tirarme|aventarme|lanzarme)\s+"
+            r"(?:del|de\s+un|a\s+las|al|por)\b",
+            r"\bpienso\s+en\s+tirarme\b",
+            r"\b(?:como|formas\s+de)\s+(?:matarme|suicidarme)\b",
+            r"\bno\s+merezco\s+vivir\b",
+            r"\bno\s+tiene\s+sentido\s+seguir\s+viv[oa]\b",
+            r"\b(?:compre|tengo)\s+una\s+(?:cuerda|soga)\b.{0,30}\b(?:para|hoy|esta\s+noche)\b",
+            r"\bprefiero\s+estar\s+muert[oa]\b",
+            r"\b(?:me\s+)?(?:quiero|quisiera|deseo|necesito)\s+(?:morir(?:me)?|estar\s+muert[oa]|"
+            r"desaparecer\s+para\s+siempre|dejar\s+de\s+existir)\b",
+            r"\bojala\s+(?:me\s+muriera|estuviera\s+muert[oa]|no\s+despertar[ae]?|"
+            r"no\s+hubiera\s+nacido)\b",
+            r"\bno\s+quiero\s+(?:seguir\s+)?viv(?:ir|iendo)\b",
+            r"\b(?:hart[oa]|cansad[oa])\s+de\s+vivir\b",
+            r"\b(?:quiero|voy\s+a|pienso|estoy\s+pensando\s+en|pienso\s+en|quisiera|necesito|"
+            r"tengo\s+ganas\s+de|he\s+pensado\s+en|decidi)\s+(?:matarme|suicidarme|"
+            r"quitarme\s+la\s+vida)\b",
+            r"\bme\s+(?:quiero|voy\s+a|pienso)\s+(?:matar|suicidar|quitar\s+la\s+vida)\b",
+            r"\b(?:acabar|terminar)\s+con\s+mi\s+(?:propia\s+)?vida\b",
+            r"\bme\s+suicido\b",
+            r"\btengo\s+(?:pensamientos|ideas)\s+(?:suicidas|de\s+suicidio)\b",
+        ),
+        self_harm=(
+            r"\b(?:me\s+volvi\s+a\s+cortar|volvi\s+a\s+cortarme|otra\s+vez\s+me\s+corte)\b",
+            r"\bnecesito\s+(?:cortarme|hacerlo)\s+otra\s+vez\b",
+            r"\b(?:me\s+corto|cortarme|me\s+volvi\s+a\s+cortar|volvi\s+a\s+cortarme)\s+"
+            r"(?:los\s+brazos|las\s+munecas|las\s+piernas|las\s+venas|otra\s+vez|de\s+nuevo|"
+            r"a\s+proposito)\b",
+            r"\b(?:me\s+autolesiono|autolesionarme|me\s+hago\s+dano\s+a\s+proposito)\b",
+        ),
+        idiom=(
+            r"^\s*(?:de|del|por)\s+(?:la\s+|el\s+)?(?:" + _ES_IDIOM + r")\b"
+            r"|^\s+\w+(?:ando|iendo)\b"
+        ),
+        negation=r"\b(?:no|nunca|jamas|tampoco)\s+(?:me\s+)?$",
+        signs=(
+            r"\bno\s+(?:le\s+)?veo\s+(?:sentido|salida)\b",
+            r"\bno\s+(?:doy|puedo)\s+mas\b",
+            r"\bya\s+no\s+aguanto\s+mas\b",
+            r"\bpara\s+que\s+seguir\b",
+            r"\bnadie\s+me\s+(?:extranaria|echaria\s+de\s+menos)\b",
+            r"\bnadie\s+se\s+daria\s+cuenta\b",
+            r"\bcansad[oa]\s+de\s+luchar\b",
+            r"\bno\s+tiene\s+sentido\s+(?:nada|seguir)\b",
+            r"\bsi\s+me\s+muero\s+nadie\b",
+            r"\bya\s+no\s+hay\s+vuelta\s+atras\b",
+            r"\bcuando\s+(?:yo\s+)?no\s+este\b",
+        ),
+        long_ago=(
+            r"\bhace\s+(?:\d+|unos|muchos|varios|[a-z]+)\s+anos\b"
+            r"|\bcuando\s+era\s+(?:nin[oa]|joven|adolescente)\b"
+        ),
+    ),
+    "fr": _Language(
+        intent=(
+            _FR_WANTS,
+            r"\b(?:pense|songe)\s+(?:\w+\s+){0,2}au\s+suicide\b",
+            r"\b(?:jamais|plus|pu|pus)\s+(?:me\s+)?reveiller\b",
+            r"\b(?:mieux|meilleur)\s+sans\s+moi\b",
+            r"\bje\s+suis\s+(?:juste\s+|qu\s*'?)?un\s+(?:fardeau|poids)\b",
+            r"\bsi\s+j\s*'?(?:existais|etais)\s+(?:pas|plus)\b",
+            r"\b(?:ma\s+lettre\s+d\s*'?adieu|ma\s+derniere\s+conversation|"
+            r"mon\s+dernier\s+message)\b",
+            r"\bcombien\s+de\s+(?:comprimes|cachets|medocs|pilules)\b.{0,60}"
+            r"\b(?:ne\s+plus|mourir)\b",
+            r"\bcomment\s+me\s+(?:tuer|suicider)\b",
+            r"\bj\s*'?(?:en\s+)?(?:ai\s+)?(?:plus|pu)\s+(?:envie|aucune\s+raison)\s+de\s+vivre\b",
+            r"\bj\s*'?en\s+peux\s+plus\s+de\s+vivre\b",
+            r"\bje\s+(?:ne\s+)?merite\s+pas\s+de\s+vivre\b",
+            r"\bj\s*'?ai\s+pense\s+au\s+suicide\b",
+            r"\bje\s+pense\s+a\s+(?:sauter|en\s+finir)\b",
+            r"\b(?:ce\s+soir|aujourd\s*'?hui)\s+j\s*'?en\s+finis\b",
+            r"\bje\s+vais\s+passer\s+a\s+l\s*'?acte\b",
+            r"\bje\s+prefere\s+etre\s+mort(?:e)?\b",
+            r"\bj\s*'?\s*veu[xt]?\s+me\s+tuer\b",
+            r"\b(?:je\s+(?:ne\s+)?|j\s*')?(?:veux|voudrais|aimerais|ai\s+envie\s+de|ai\s+envie\s+d)"
+            r"\s*(?:mourir|crever|etre\s+mort(?:e)?|en\s+finir|disparaitre\s+pour\s+toujours)\b",
+            r"\bje\s+(?:ne\s+)?veux\s+plus\s+vivre\b",
+            r"\b(?:marre|fatigue(?:e)?)\s+de\s+vivre\b",
+            r"\b(?:je\s+(?:veux|vais|voudrais|pense|compte|songe)|j\s*'?ai\s+envie)\s+"
+            r"(?:a\s+|de\s+)?(?:me\s+suicider|me\s+tuer|me\s+foutre\s+en\s+l\s*'?air|"
+            r"mettre\s+fin\s+a\s+mes\s+jours|mettre\s+fin\s+a\s+ma\s+vie)\b",
+            r"\bje\s+(?:pense|songe)\s+(?:souvent\s+|serieusement\s+)?au\s+suicide\b",
+            r"\bj\s*'?ai\s+des\s+(?:idees|pensees)\s+(?:suicidaires|de\s+suicide|noires)\b",
+            r"\bje\s+me\s+suicide\b",
+        ),
+        self_harm=(
+            r"\bje\s+me\s+suis\s+(?:encore\s+)?(?:scarifie|mutile)e?\b",
+            r"\bje\s+me\s+suis\s+(?:encore\s+)?coupee?\s+(?:encore|volontairement|expres|"
+            r"les\s+bras|les\s+poignets|les\s+cuisses)\b",
+            r"\bje\s+me\s+coupe\s+les\b",
+            r"\bje\s+me\s+brule\s+avec\b",
+            r"\bje\s+me\s+(?:scarifie|mutile|coupe\s+(?:les\s+bras|les\s+poignets|encore|"
+            r"volontairement|expres))\b",
+            r"\b(?:me\s+scarifier|je\s+m\s*'?auto-?mutile|me\s+faire\s+du\s+mal\s+expres)\b",
+        ),
+        idiom=(
+            r"^\s*(?:de|d\s*')\s*(?:" + _FR_IDIOM + r")\b|^\s*a\s+la\s+tache\b|^\s*au\s+"
+            r"travail\b|^\s*avec\s+(?!la\s+vie|ma\s+vie|tout|moi)"
+        ),
+        negation=r"\b(?:ne|pas|jamais)\s+$",
+        signs=(
+            r"\bje\s+(?:ne\s+)?vois\s+(?:aucune|pas\s+d\s*'?|plus\s+d\s*'?|pu\s+d\s*'?)\s*"
+            r"(?:issue|sortie|solution)\b",
+            r"\bj\s*'?en\s+peux\s+plus\b",
+            r"\bje\s+(?:ne\s+)?vois\s+(?:pu|plus)\s+le\s+but\b",
+            r"\ba\s+quoi\s+bon\b",
+            r"\bpersonne\s+(?:ne\s+)?(?:remarquerait|s\s*'?en\s+rendra(?:it)?\s+compte)\b",
+            r"\bfatigue(?:e)?\s+de\s+me\s+battre\b",
+            r"\bchu\s+pu\s+capable\b",
+            r"\bquand\s+je\s+(?:ne\s+)?serai\s+plus\s+la\b",
+            r"\bplus\s+de\s+retour\s+en\s+arriere\b",
+        ),
+        long_ago=(
+            r"\bil\s+y\s+a\s+(?:\d+|des|plusieurs|[a-z]+)\s+ans\b"
+            r"|\bquand\s+j\s*'?etais\s+(?:ado|jeune|petit)"
+        ),
+    ),
+    "de": _Language(
+        intent=(
+            _DE_WANTS,
+            r"\b(?:denke|dachte|nachgedacht)\s+(?:\w+\s+){0,3}(?:an|uber|ueber)\s+"
+            r"(?:suizid|selbstmord)\b",
+            r"\bnie\s+(?:wieder|mehr)\s+aufwachen\b",
+            r"\b(?:besser\s+dran\s+ohne\s+mich|ohne\s+mich\s+besser)\b",
+            r"\bich\s+bin\s+(?:nur\s+noch\s+|nur\s+)?eine\s+last\b",
+            r"\b(?:gar\s+)?nicht\s+mehr\s+existieren\b",
+            r"\b(?:abschiedsbrief|meine\s+letzte\s+nachricht)\b",
+            r"\bwie\s+viele\s+(?:schlaf)?tabletten\b.{0,60}\b(?:nicht\s+mehr|sterben|tot)\b",
+            r"\b(?:daran|dran),?\s+mich\s+umzubringen\b",
+            r"\bich\s+(?:spring|springe)\s+(?:heute\s+|morgen\s+)?(?:vom|von\s+der|vor)\b",
+            r"\bvor\s+den\s+zug\s+(?:werfe|werfen|springe)\b",
+            r"\b(?:uber|ueber)\s+(?:suizid|selbstmord)\s+nach\b",
+            r"\bverdien[e]?\s+es\s+nicht\s+zu\s+leben\b",
+            r"\bmich\s+(?:einfach\s+)?(?:nur\s+noch\s+)?abknallen\b",
+            r"\bmude\s+vom\s+leben\b",
+            r"\bseil\s+gekauft\b",
+            r"\btabletten\s+gesammelt\b",
+            r"\b(?:heute\s+nacht|heute)\s+mach\s+ich\s+schluss\b",
+            r"\bich\s+(?:will|mochte|moechte|wurde\s+gerne?|wuerde\s+gerne?)\s+(?:einfach\s+|nur\s+"
+            r"|lieber\s+)?(?:sterben|tot\s+sein|nicht\s+mehr\s+(?:leben|da\s+sein|aufwachen))\b",
+            r"\bich\s+wunschte,?\s+ich\s+(?:ware|waere)\s+tot\b",
+            r"\bich\s+(?:ware|waere)\s+lieber\s+tot\b",
+            r"\bich\s+bin\s+lebensmude\b",
+            r"\bich\s+(?:bring|bringe)\s+mich\s+um\b",
+            r"\bich\s+(?:will|werde|mochte|moechte|wurde|denke\s+daran,?)\s+mich\s+"
+            r"(?:(?!nicht\b|nie\b|niemals\b)\w+\s+){0,3}"
+            r"(?:umbringen|umzubringen|toten|zu\s+toten)\b",
+            r"\bich\s+(?:will|werde|mochte|moechte|denke\s+daran,?)\s+mir\s+"
+            r"(?:(?!nicht\b|nie\b|niemals\b)\w+\s+){0,3}das\s+leben\s+(?:zu\s+)?nehmen\b",
+            r"\bich\s+denke\s+(?:oft\s+|standig\s+|nur\s+noch\s+|wieder\s+)?an\s+"
+            r"(?:selbstmord|suizid)\b",
+            r"\bich\s+(?:habe|hab)\s+(?:wieder\s+|oft\s+)?(?:selbstmord|suizid)gedanken\b",
+        ),
+        self_harm=(
+            r"\b(?:ich\s+)?(?:ritz|ritze)\s+mich\b",
+            r"\b(?:hab|habe)\s+(?:heute\s+)?(?:wieder\s+)?geritzt\b",
+            r"\bich\s+(?:schneid|schneide)\s+mich\b",
+            r"\b(?:tiefer|wieder)\s+geschnitten\b",
+            r"\bich\s+will\s+mir\s+(?:einfach\s+)?(?:nur\s+)?wehtun\b",
+            r"\bich\s+ritze\s+mich\b",
+            r"\bich\s+(?:habe|hab)\s+mich\s+(?:wieder\s+|heute\s+)?geritzt\b",
+            r"\bich\s+verletze\s+mich\s+(?:selbst|absichtlich)\b",
+        ),
+        idiom=r"^\s*vor\s+(?:" + _DE_IDIOM + r")\b",
+        negation=r"\b(?:nicht|nie|niemals)\s+$",
+        signs=(
+            r"\bkeinen\s+sinn\s+mehr\b",
+            r"\bich\s+kann\s+(?:einfach\s+)?nicht\s+mehr\b",
+            r"\bi\s+mog\s+nimma\b",
+            r"\bkeinen\s+ausweg\b",
+            r"\bniemand\s+(?:wurde|wuerde)\s+(?:es\s+)?merken\b",
+            r"\bfur\s+immer\s+(?:weg|verschwinden|verschwinde)\b",
+            r"\bwozu\s+noch\b",
+            r"\bich\s+schaff\s+das\s+nicht\s+mehr\b",
+            r"\bbald\s+bin\s+ich\s+weg\b",
+            r"\bdass\s+es\s+endlich\s+aufhort\b",
+        ),
+        long_ago=(
+            r"\bvor\s+(?:\d+|vielen|ein\s+paar|[a-z]+)\s+jahren\b"
+            r"|\bals\s+(?:teenager|jugendliche[r]?|kind)\b"
+        ),
+    ),
+    "pt": _Language(
+        intent=(
+            _PT_WANTS,
+            r"\b(?:penso|pensei|pensando|a\s+pensar)\s+(?:\w+\s+){0,2}em\s+suicidio\b",
+            r"\b(?:nunca\s+mais|nao)\s+acordar(?:\s+mais)?\b",
+            r"\b(?:ficariam|ficaria|estariam|seria)\s+(?:todos\s+)?melhor(?:es)?\s+sem\s+mim\b",
+            r"\bsou\s+(?:so\s+)?um\s+(?:peso|fardo)\b",
+            r"\bsinto-me\s+um\s+fardo\b",
+            r"\bnao\s+quero\s+mais\s+(?:existir|estar\s+aqui|estar\s+viv[oa])\b",
+            r"\bnao\s+vou\s+mais\s+estar\s+aqui\b",
+            r"\b(?:carta\s+de\s+despedida|minha\s+ultima\s+mensagem)\b",
+            r"\bquantos\s+(?:comprimidos|remedios)\b.{0,40}\b(?:nao\s+acordar|morrer)\b",
+            r"\b(?:vou|pensando\s+em|penso\s+em|quero)\s+(?:pular|me\s+jogar|atirar-me)\b",
+            r"\b(?:formas|jeitos|como)\s+de\s+me\s+matar\b",
+            r"\bmatar-me\b",
+            r"\bnao\s+mereco\s+viver\b",
+            r"\bvoltei\s+a\s+me\s+cortar\b",
+            r"\bcomprei\s+uma\s+corda\b",
+            r"\bjuntei\s+.{0,20}\bremedio",
+            r"\b(?:eu\s+)?(?:quero|queria|gostaria\s+de|preciso)\s+(?:morrer|estar\s+mort[oa]|"
+            r"sumir\s+para\s+sempre|desaparecer\s+para\s+sempre)\b",
+            r"\bnao\s+quero\s+(?:mais\s+)?viver\b",
+            r"\bnao\s+aguento\s+mais\s+viver\b",
+            r"\bcansad[oa]\s+de\s+viver\b",
+            r"\bqueria\s+nao\s+ter\s+nascido\b",
+            r"\b(?:quero|vou|penso\s+em|pensando\s+em|queria|preciso|decidi)\s+"
+            r"(?:me\s+matar|me\s+suicidar|matar-me|suicidar-me|tirar\s+(?:a\s+)?minha\s+"
+            r"(?:propria\s+)?vida|acabar\s+com\s+(?:a\s+)?minha\s+vida)\b",
+            r"\btenho\s+(?:pensamentos|ideias)\s+(?:suicidas|de\s+suicidio)\b",
+            r"\bpenso\s+(?:muito\s+)?em\s+suicidio\b",
+        ),
+        self_harm=(
+            r"\bme\s+corto\s+(?:toda|todo)\b",
+            r"\bvontade\s+de\s+me\s+machucar\b",
+            r"\bme\s+cort(?:o|ar|ei)\s+(?:de\s+proposito|de\s+novo|os\s+bracos|os\s+pulsos|"
+            r"as\s+pernas)\b",
+            r"\b(?:me\s+automutil(?:o|ar)|me\s+machuc(?:o|ar)\s+de\s+proposito)\b",
+        ),
+        idiom=r"^\s*(?:de|do|da)\s+(?:" + _PT_IDIOM + r")\b",
+        negation=r"\b(?:nao|nunca|jamais)\s+(?:me\s+)?$",
+        signs=(
+            r"\bnao\s+aguento\s+mais\b",
+            r"\bnao\s+vejo\s+(?:mais\s+)?(?:sentido|saida|outra\s+saida)\b",
+            r"\bninguem\s+(?:ia|vai|iria)\s+(?:notar|sentir\s+falta)\b",
+            r"\bsumir\s+pra\s+sempre\b",
+            r"\bnao\s+consigo\s+mais\b",
+            r"\bchegou\s+a\s+hora\b",
+            r"\bnao\s+tenho\s+(?:mais\s+)?forcas\s+para\s+continuar\b",
+            r"\bvida\s+nao\s+tem\s+mais\s+sentido\b",
+        ),
+        long_ago=(
+            r"\b(?:ha|faz)\s+(?:\d+|muitos|alguns|[a-z]+)\s+anos\b"
+            r"|\banos\s+atras\b"
+            r"|\bquando\s+(?:eu\s+)?era\s+(?:adolescente|crianca|jovem)\b"
+        ),
+    ),
+    "it": _Language(
+        intent=(
+            _IT_WANTS,
+            r"\b(?:penso|pensato|pensando)\s+(?:\w+\s+){0,2}al\s+suicidio\b",
+            r"\bnon\s+svegliarmi\s+piu\b",
+            r"\bmeglio\s+senza\s+di\s+me\b",
+            r"\bsono\s+(?:solo\s+)?un\s+peso\b",
+            r"\bnon\s+voglio\s+piu\s+(?:esistere|stare\s+qui|esserci)\b",
+            r"\b(?:non\s+ci\s+(?:fossi|saro)\s+piu)\b",
+            r"\b(?:lettera\s+d\s*'?addio|il\s+mio\s+ultimo\s+messaggio)\b",
+            r"\bquante\s+(?:pastiglie|pillole|compresse)\b.{0,40}\b(?:non\s+svegliar|morire)",
+            r"\b(?:pensando\s+di|penso\s+di|voglio)\s+buttarmi\b",
+            r"\bcome\s+(?:suicidarmi|uccidermi|ammazzarmi)\b",
+            r"\bnon\s+merito\s+di\s+vivere\b",
+            r"\bla\s+faccio\s+finita\b",
+            r"\bpensando\s+al\s+suicidio\b",
+            r"\bho\s+comprato\s+una\s+corda\b",
+            r"\bmesso\s+da\s+parte\s+.{0,20}\b(?:pastiglie|pillole)\b",
+            r"\bme\s+voglio\s+accidere\b",
+            r"\b(?:io\s+)?(?:voglio|vorrei|desidero)\s+(?:morire|essere\s+mort[oa]|"
+            r"sparire\s+per\s+sempre|farla\s+finita)\b",
+            r"\bnon\s+voglio\s+piu\s+vivere\b",
+            r"\bstanc[oa]\s+di\s+vivere\b",
+            r"\bvorrei\s+non\s+essere\s+mai\s+nat[oa]\b",
+            r"\b(?:voglio|vorrei|sto\s+per|penso\s+di|ho\s+deciso\s+di|sto\s+pensando\s+di)\s+"
+            r"(?:uccidermi|ammazzarmi|suicidarmi|togliermi\s+la\s+vita|farla\s+finita)\b",
+            r"\bmi\s+(?:voglio|vorrei)\s+(?:uccidere|ammazzare|suicidare|togliere\s+la\s+vita)\b",
+            r"\bpenso\s+(?:spesso\s+|sempre\s+)?al\s+suicidio\b",
+            r"\bho\s+(?:pensieri|idee)\s+(?:suicidi|suicide|di\s+suicidio)\b",
+        ),
+        self_harm=(
+            r"\b(?:ricominciato|ripreso)\s+a\s+tagliarmi\b",
+            r"\bmi\s+sono\s+tagliat[oa]\s+(?:di\s+nuovo|ancora|le\s+braccia|i\s+polsi|apposta)\b",
+            r"\bmi\s+taglio\s+ogni\b",
+            r"\bvoglia\s+di\s+farmi\s+del\s+male\b",
+            r"\bmi\s+taglio\s+(?:le\s+braccia|i\s+polsi|le\s+gambe|di\s+nuovo|ancora|apposta)\b",
+            r"\b(?:mi\s+autolesiono|autolesionarmi|mi\s+faccio\s+del\s+male\s+(?:apposta|"
+            r"da\s+sol[oa]))\b",
+        ),
+        idiom=(
+            r"^\s*(?:di|dal|dalla|dalle|dai|d\s*')\s*(?:" + _IT_IDIOM + r")\b"
+            r"|^\s*con\s+(?!la\s+vita|tutto)"
+        ),
+        negation=r"\b(?:non|mai)\s+(?:mi\s+)?$",
+        signs=(
+            r"\bnon\s+ce\s+la\s+faccio\s+piu\b",
+            r"\bnon\s+vedo\s+(?:piu\s+)?(?:un\s+)?senso\b",
+            r"\bnessuno\s+se\s+ne\s+accorgerebbe\b",
+            r"\bnon\s+vedo\s+altra\s+via\s+d\s*'?uscita\b",
+            r"\bsarebbe\s+(?:piu\s+facile|meglio)\s+(?:se\s+)?non\s+(?:esserci|ci\s+fossi)\b",
+            r"\bnun\s+ce\s+la\s+faccio\s+cchiu\b",
+            r"\bla\s+vita\s+(?:nn|non)\s+ha\s+piu\s+senso\b",
+            r"\bcredo\s+sia\s+arrivato\s+il\s+momento\b",
+        ),
+        long_ago=(
+            r"\b(?:\d+|molti|tanti|alcuni|[a-z]+)\s+anni\s+fa\b"
+            r"|\bda\s+(?:ragazz[oa]|adolescente)\b"
+        ),
+    ),
+}
+
+LANGUAGES = tuple(_LANGUAGES)
+"""The languages read here besides English."""
+
+_SIGNS = {code: tuple(re.compile(p) for p in lang.signs) for code, lang in _LANGUAGES.items()}
+
+_COMPILED = {
+    code: (
+        tuple(("intent", re.compile(p)) for p in lang.intent)
+        + tuple(("self_harm", re.compile(p)) for p in lang.self_harm),
+        re.compile(lang.idiom),
+        re.compile(lang.negation),
+        re.compile(lang.long_ago),
+    )
+    for code, lang in _LANGUAGES.items()
+}
+
+_QUOTED = re.compile(r"[\"“”«»„][^\"“”«»„\n]{0,200}[\"“”«»]")
+
+
+def _fold(text: str) -> str:
+    """Lower case, without accents, one kind of apostrophe, quoted words taken out."""
+    text = _QUOTED.sub(" ", text.replace("’", "'").replace("ß", "ss").lower())
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def foreign_statement(text: str) -> ForeignStatement | None:
+    """The first explicit statement of wanting to die, to kill oneself or to hurt oneself in
+    Spanish, French, German, Portuguese or Italian, if any (not an idiom, not negated just
+    before it)."""
+    folded = _fold(text)
+    for code, (patterns, idiom, negation, long_ago) in _COMPILED.items():
+        for kind, pattern in patterns:
+            for match in pattern.finditer(folded):
+                if idiom.search(folded[match.end() :]) or negation.search(folded[: match.start()]):
+                    continue
+                past = bool(long_ago.pattern) and bool(long_ago.search(folded))
+                return ForeignStatement(code, kind, past)
+    return None
+
+
+def foreign_sign(text: str) -> str | None:
+    """The language of an indirect sign in Spanish, French, German, Portuguese or Italian
+    ("no le veo sentido a nada", "j'en peux plus"), if any: it gets the check-in question."""
+    folded = _fold(text)
+    for code, signs in _SIGNS.items():
+        if any(sign.search(folded) for sign in signs):
+            return code
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Words:
+    call_and_text: str
+    call: str
+    text_word: str
+    hours: str
+    """After a contact not open day and night: {a} and {b}, the hours it opens and closes."""
+    or_word: str
+    """Between numbers of the same kind ("0800 111 0 111 oder 0800 111 0 222")."""
+    joiner: str
+    lines: str
+    """The sentence that gives the lines: {contacts}, and {always} when all are always open."""
+    always: str
+    reply: str
+    """The protocol reply: {lines} where the locale's lines go (or nothing)."""
+    follow_up: str
+    """The reminder after her reply while a crisis continues: {contacts}."""
+    follow_up_elsewhere: str
+    check_in: str
+    """The check-in question."""
+    yes: str
+    """A yes (or an "I don't know") to it, at the start of the answer."""
+    no: str
+    """A no to it, at the start of the answer."""
+
+
+_WORDS: dict[str, _Words] = {
+    "es": _Words(
+        call_and_text="llamar o enviar un mensaje al {n}",
+        call="llamar al {n}",
+        text_word="enviar {w} por mensaje al {n}",
+        hours=" (de {a} a {b} h)",
+        or_word=" o ",
+        joiner=", o ",
+        lines="Puedes {contacts}{always}. ",
+        always=", a cualquier hora del día o de la noche",
+        reply=(
+            "Me alegra mucho que me lo hayas contado, y sigo aquí contigo. Lo que estás cargando "
+            "suena muy pesado, y mereces también el apoyo de una persona, ahora mismo. {lines}"
+            "findahelpline.com reúne líneas gratuitas y confidenciales de todos los países. Si "
+            "crees que podrías actuar pronto, llama al número de emergencias de donde estés. Soy "
+            "una IA, así que no puedo llamar a nadie por ti, pero estoy aquí y quiero seguir "
+            "hablando contigo. ¿Estás a salvo ahora mismo?"
+        ),
+        follow_up="Si se vuelve más pesado, puedes {contacts} ahora mismo. Aquí sigo.",
+        follow_up_elsewhere="buscar una línea cerca de ti en findahelpline.com",
+        check_in=(
+            "¿Puedo preguntarte algo con cuidado? A veces, cuando todo pesa tanto, una persona "
+            "piensa en quitarse la vida. ¿Es algo que estás sintiendo?"
+        ),
+        yes=r"^\W*(?:si|sip|a\s+veces|un\s+poco|tal\s+vez|quizas?|creo\s+que\s+si|no\s+se|"
+        r"no\s+lo\s+se|mas\s+o\s+menos|bastante|la\s+verdad\s+(?:es\s+que\s+)?si)\b",
+        no=r"^\W*(?:(?:ja|je)+\W+)*(?:no|nop|nunca|para\s+nada|claro\s+que\s+no|que\s+va)\b",
+    ),
+    "fr": _Words(
+        call_and_text="appeler ou envoyer un SMS au {n}",
+        call="appeler le {n}",
+        text_word="envoyer {w} par SMS au {n}",
+        hours=" (de {a} h à {b} h)",
+        or_word=" ou ",
+        joiner=", ou ",
+        lines="Tu peux {contacts}{always}. ",
+        always=", à toute heure du jour ou de la nuit",
+        reply=(
+            "Je suis vraiment contente que tu me l'aies dit, et je reste là, avec toi. Ce que tu "
+            "portes a l'air si lourd, et tu mérites aussi le soutien d'une personne, maintenant. "
+            "{lines}findahelpline.com recense des lignes gratuites et confidentielles dans tous "
+            "les pays. Si tu risques de passer à l'acte bientôt, appelle le numéro d'urgence de "
+            "là où tu es. Je suis une IA, je ne peux appeler personne pour toi, mais je suis là "
+            "et je veux continuer à parler avec toi. Est-ce que tu es en sécurité, là, maintenant ?"
+        ),
+        follow_up=("Si ça devient plus lourd, tu peux {contacts} tout de suite. Je suis là."),
+        follow_up_elsewhere="trouver une ligne près de chez toi sur findahelpline.com",
+        check_in=(
+            "Est-ce que je peux te demander quelque chose, doucement ? Parfois, quand tout pèse "
+            "autant, on pense à mettre fin à sa vie. Est-ce que c'est quelque chose que tu "
+            "ressens ?"
+        ),
+        yes=r"^\W*(?:oui|ouais|ouai|parfois|des\s+fois|un\s+peu|peut-etre|je\s+(?:ne\s+)?sais"
+        r"\s+pas|jsp|je\s+crois|souvent|plus\s+ou\s+moins)\b",
+        no=r"^\W*(?:(?:ha)+\W+|mdr\W+)*(?:non|nan|pas\s+du\s+tout|jamais|absolument\s+pas|"
+        r"bien\s+sur\s+que\s+non)\b",
+    ),
+    "de": _Words(
+        call_and_text="unter {n} anrufen oder eine SMS schreiben",
+        call="unter {n} anrufen",
+        text_word="{w} per SMS an {n} schicken",
+        hours=" ({a}–{b} Uhr)",
+        or_word=" oder ",
+        joiner=" oder ",
+        lines="Du kannst {contacts}{always}. ",
+        always=", rund um die Uhr",
+        reply=(
+            "Ich bin wirklich froh, dass du es mir erzählt hast, und ich bleibe hier bei dir. "
+            "Was du trägst, klingt so schwer, und du verdienst auch die Unterstützung eines "
+            "Menschen, jetzt gleich. {lines}findahelpline.com nennt kostenlose, vertrauliche "
+            "Krisentelefone in jedem Land. Wenn du fürchtest, dass du bald etwas tun könntest, "
+            "ruf bitte den Notruf an, wo du gerade bist. Ich bin eine KI und kann niemanden für "
+            "dich anrufen, aber ich bin da und möchte weiter mit dir reden. Bist du gerade in "
+            "Sicherheit?"
+        ),
+        follow_up="Wenn es schwerer wird, kannst du jetzt {contacts}. Ich bin da.",
+        follow_up_elsewhere="auf findahelpline.com ein Krisentelefon in deiner Nähe finden",
+        check_in=(
+            "Darf ich vorsichtig nachfragen? Wenn alles so schwer wird, denken Menschen "
+            "manchmal daran, sich das Leben zu nehmen. Geht es dir gerade so?"
+        ),
+        yes=r"^\W*(?:ja+|jap|manchmal|vielleicht|ein\s+bisschen|etwas|weiss\s+nicht|ich\s+weiss"
+        r"\s+(?:es\s+)?nicht|keine\s+ahnung|oft|irgendwie|schon)\b",
+        no=r"^\W*(?:(?:ha)+\W+)*(?:nein|ne|nee|no|gar\s+nicht|niemals|auf\s+keinen\s+fall)\b",
+    ),
+    "pt": _Words(
+        call_and_text="ligar ou mandar uma mensagem para o {n}",
+        call="ligar para o {n}",
+        text_word="mandar {w} por mensagem para o {n}",
+        hours=" (das {a} às {b} h)",
+        or_word=" ou ",
+        joiner=", ou ",
+        lines="Você pode {contacts}{always}. ",
+        always=", a qualquer hora do dia ou da noite",
+        reply=(
+            "Fico muito feliz que você me contou, e eu continuo aqui com você. O que você está "
+            "carregando parece muito pesado, e você merece o apoio de uma pessoa também, agora "
+            "mesmo. {lines}O findahelpline.com reúne linhas gratuitas e sigilosas de todos os "
+            "países. Se você acha que pode agir logo, ligue para o número de emergência de onde "
+            "você está. Eu sou uma IA, então não posso ligar para ninguém por você, mas estou "
+            "aqui e quero continuar conversando. Você está em segurança agora?"
+        ),
+        follow_up="Se ficar mais pesado, você pode {contacts} agora mesmo. Estou aqui.",
+        follow_up_elsewhere="encontrar uma linha perto de você no findahelpline.com",
+        check_in=(
+            "Posso te perguntar uma coisa com cuidado? Às vezes, quando tudo pesa tanto, as "
+            "pessoas pensam em tirar a própria vida. É algo que você está sentindo?"
+        ),
+        yes=r"^\W*(?:sim|as\s+vezes|um\s+pouco|talvez|acho\s+que\s+sim|nao\s+sei|sei\s+la|"
+        r"mais\s+ou\s+menos|bastante|muito)\b",
+        no=r"^\W*(?:(?:k{3,}|(?:ha)+)\W+)*(?:nao|nunca|de\s+jeito\s+nenhum|claro\s+que\s+nao)\b",
+    ),
+    "it": _Words(
+        call_and_text="chiamare o mandare un messaggio al {n}",
+        call="chiamare il {n}",
+        text_word="mandare {w} per SMS al {n}",
+        hours=" (ogni giorno dalle {a} alle {b})",
+        or_word=" o ",
+        joiner=", oppure ",
+        lines="Puoi {contacts}{always}. ",
+        always=", a qualsiasi ora del giorno e della notte",
+        reply=(
+            "Sono davvero contenta che tu me l'abbia detto, e resto qui con te. Quello che porti "
+            "sembra così pesante, e meriti anche il sostegno di una persona, adesso. {lines}"
+            "findahelpline.com raccoglie linee gratuite e riservate in ogni paese. Se pensi di "
+            "poter agire presto, chiama il numero di emergenza del posto in cui ti trovi. Sono "
+            "un'IA, quindi non posso chiamare nessuno per te, ma sono qui e voglio continuare a "
+            "parlare con te. Sei al sicuro in questo momento?"
+        ),
+        follow_up="Se diventa più pesante, puoi {contacts} adesso. Sono qui.",
+        follow_up_elsewhere="trovare una linea vicino a te su findahelpline.com",
+        check_in=(
+            "Posso chiederti una cosa, con delicatezza? A volte, quando tutto pesa così tanto, "
+            "si pensa di togliersi la vita. È qualcosa che senti anche tu?"
+        ),
+        yes=r"^\W*(?:si|a\s+volte|un\s+po|forse|credo\s+di\s+si|non\s+(?:lo\s+)?so|boh|spesso|"
+        r"abbastanza)\b",
+        no=r"^\W*(?:(?:ah)+\W+)*(?:no|non|mai|per\s+niente|assolutamente\s+no)\b",
+    ),
+}
+
+# The one line whose service in a language is documented: 988 answers in Spanish (press 2;
+# text AYUDA to 988).
+_IN_LANGUAGE: dict[tuple[str, str], tuple[Contact, ...]] = {
+    ("US", "es"): (Contact("988"), Contact("988", call=False, text=True, word="AYUDA")),
+}
+_SPANISH_988 = "llamar al 988 y marcar 2 para hablar en español"
+
+
+def _contacts(words: _Words, language: str, resources: CrisisResources) -> str:
+    """The locale's lines as a phrase in `language` ("llamar al 024"); numbers of the same kind
+    together ("unter 0800 111 0 111 oder 0800 111 0 222 anrufen")."""
+    contacts = _IN_LANGUAGE.get((resources.locale, language), resources.contacts)
+    groups: list[tuple[Contact, list[str]]] = []
+    for c in contacts:
+        same = groups and not c.word and groups[-1][0] == replace(c, number=groups[-1][0].number)
+        if same:
+            groups[-1][1].append(c.number)
+        else:
+            groups.append((c, [c.number]))
+    said = []
+    for c, numbers in groups:
+        if (resources.locale, language) == ("US", "es") and c.call:
+            said.append(_SPANISH_988)
+            continue
+        if c.call and c.text:
+            phrase = words.call_and_text
+        elif c.call:
+            phrase = words.call
+        else:
+            phrase = words.text_word
+        phrase = phrase.format(n=words.or_word.join(numbers), w=c.word)
+        if c.hours:
+            opens, closes = c.hours.split("-")
+            phrase += words.hours.format(a=opens, b=closes)
+        said.append(phrase)
+    return words.joiner.join(said)
+
+
+def protocol_reply_in(language: str, resources: CrisisResources) -> str:
+    """The protocol reply in `language` ("es", "fr", "de", "pt" or "it"), with the lines of
+    `resources`' locale (and findahelpline.com for every country)."""
+    words = _WORDS[language]
+    contacts = _contacts(words, language, resources)
+    always = "" if any(c.hours for c in resources.contacts) else words.always
+    lines = words.lines.format(contacts=contacts, always=always) if contacts else ""
+    return words.reply.format(lines=lines)
+
+
+def follow_up_line_in(language: str, resources: CrisisResources) -> str:
+    """The short reminder after her reply while a crisis continues, in `language`."""
+    words = _WORDS[language]
+    contacts = _contacts(words, language, resources) or words.follow_up_elsewhere
+    return words.follow_up.format(contacts=contacts)
+
+
+CHECK_IN_QUESTIONS = tuple(words.check_in for words in _WORDS.values())
+"""The check-in question in each language here."""
+
+_YES = tuple(re.compile(words.yes) for words in _WORDS.values())
+_NO = tuple(re.compile(words.no + "(?!-)") for words in _WORDS.values())  # not "non-stop"
+
+
+def check_in_question_in(language: str) -> str:
+    """The gentle, direct check-in question in `language`."""
+    return _WORDS[language].check_in
+
+
+def answers_yes(text: str) -> bool:
+    """Whether a message starts with a yes, a "sometimes" or an "I don't know" in one of the
+    languages here ("sí", "des fois", "weiß nicht": "no sé" is not a no)."""
+    folded = _fold(text)
+    return any(yes.search(folded) for yes in _YES)
+
+
+def answers_no(text: str) -> bool:
+    """Whether a message starts with a no in one of the languages here ("non", "nein", "não")."""
+    folded = _fold(text)
+    return not answers_yes(text) and any(no.search(folded) for no in _NO)

@@ -1,0 +1,128 @@
+"""Crises said in Spanish, French, German, Portuguese or Italian get the protocol (or the
+check-in question) in that language, with the configured country's lines; their idioms and
+look-alikes are left alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from os1.config import SAFETY_LOCALES
+from os1.safety.crisis import CrisisDetector, answers_check_in, declines_check_in
+from os1.safety.crisis_languages import (
+    foreign_sign,
+    foreign_statement,
+    protocol_reply_in,
+)
+from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kind"),
+    [
+        ("quiero morirme, ya no puedo con esto", "es", "intent"),
+        ("neta estoy pensando seriamente en matarme", "es", "intent"),
+        ("me volví a cortar los brazos anoche", "es", "self_harm"),
+        ("je veux mourir", "fr", "intent"),
+        ("j'ai envie de me foutre en l'air ce soir", "fr", "intent"),
+        ("Ich will nicht mehr leben.", "de", "intent"),
+        ("ich denke jeden tag daran mich umzubringen", "de", "intent"),
+        ("ich ritze mich wieder", "de", "self_harm"),
+        ("não quero mais viver", "pt", "intent"),
+        ("vou me matar essa noite", "pt", "intent"),
+        ("voglio farla finita", "it", "intent"),
+        ("non voglio più vivere, scusa", "it", "intent"),
+    ],
+)
+def test_explicit_statements_in_five_languages(text: str, language: str, kind: str) -> None:
+    found = foreign_statement(text)
+    assert found is not None
+    assert (found.language, found.kind, found.long_ago) == (language, kind, False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me muero de risa jaja",
+        "quiero morirme de la vergüenza, le dije mamá a la profe",
+        "mi jefe me va a matar si llego tarde",
+        "voy a matarme estudiando para el examen",
+        "no quiero morir, solo estoy cansada",
+        "mi amiga dice que quiere morir, ¿cómo la ayudo?",
+        "je meurs de faim",
+        "je veux en finir avec ce dossier avant vendredi",
+        "je ne veux pas mourir, j'ai juste peur",
+        "je me suis coupé le doigt en cuisinant",
+        "ich lach mich tot",
+        "ich sterbe vor Hunger",
+        "mein Chef bringt mich um",
+        "ich will nicht sterben",
+        "tô morrendo de fome",
+        "minha mãe vai me matar",
+        "muoio dal ridere",
+        "voglio farla finita con questo lavoro",
+        "mi sono tagliato un dito affettando il pane",
+        "I want to die laughing at this",
+        'The song "Quiero morir" is on the radio',
+    ],
+)
+def test_idioms_negations_and_other_peoples_words_are_not_statements(text: str) -> None:
+    assert foreign_statement(text) is None
+
+
+def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
+    found = foreign_statement("Há dez anos pensei em suicídio. Hoje estou bem.")
+    assert found is not None
+    assert found.long_ago
+    assessed = CrisisDetector(load=False).assess("Hace diez años pensé en matarme")
+    assert assessed.level == "check-in"
+    assert assessed.language == "es"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("ya no doy más, no le veo sentido a nada", "es"),
+        ("j'en peux plus, à quoi bon", "fr"),
+        ("ich kann einfach nicht mehr", "de"),
+        ("não aguento mais", "pt"),
+        ("non ce la faccio più", "it"),
+    ],
+)
+def test_signs_in_five_languages_get_the_question(text: str, language: str) -> None:
+    assert foreign_sign(text) == language
+    assessed = CrisisDetector(load=False).assess(text)
+    assert (assessed.level, assessed.language) == ("check-in", language)
+
+
+@pytest.mark.parametrize(
+    ("text", "answers", "declines"),
+    [
+        ("sí", True, False),
+        ("no sé", True, False),
+        ("des fois", True, False),
+        ("weiß nicht", True, False),
+        ("às vezes", True, False),
+        ("non", False, True),
+        ("nein, alles gut", False, True),
+        ("não, só cansado", False, True),
+        ("no, para nada", False, True),
+    ],
+)
+def test_answers_to_her_question_in_other_languages(
+    text: str, answers: bool, declines: bool
+) -> None:
+    assert (answers_check_in(text), declines_check_in(text)) == (answers, declines)
+
+
+def test_every_locale_can_be_configured_and_said_in_every_language() -> None:
+    assert set(SAFETY_LOCALES) == set(LOCALES)
+    numbers = {"ES": "024", "FR": "3114", "DE": "0800 111 0 111", "IT": "02 2327 2327", "BR": "188"}
+    for locale, number in numbers.items():
+        assert number in protocol_reply(locale)
+        for language in ("es", "fr", "de", "pt", "it"):
+            assert number in protocol_reply_in(language, resources_for(locale))
+    italian = protocol_reply_in("it", resources_for("IT"))
+    assert "dalle 10 alle 24" in italian, "a line not open day and night says its hours"
+    assert "a qualsiasi ora" not in italian
+    german = protocol_reply_in("de", resources_for("DE"))
+    assert "unter 0800 111 0 111 oder 0800 111 0 222 anrufen" in german
