@@ -1698,6 +1698,8 @@ async def test_a_yes_in_spanish_to_her_question_gets_the_protocol(chat: Chat) ->
 async def test_a_no_in_french_to_her_question_is_believed(chat: Chat) -> None:
     reply = await chat.say("j'en peux plus", "Je suis là.")
     assert reply.endswith(check_in_question_in("fr"))
+    told = "\n".join(m.content for m in chat.backend.requests[-1].messages)
+    assert "They wrote in French: answer in French." in told
     assert await chat.say("non, c'est juste le boulot") == "I'm listening."
 
 

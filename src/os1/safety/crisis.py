@@ -27,6 +27,7 @@ from os1.errors import MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
 from os1.safety.crisis_languages import (
     CHECK_IN_QUESTIONS,
+    LANGUAGE_NAMES,
     LANGUAGES,
     answers_no,
     answers_yes,
@@ -614,7 +615,7 @@ class CrisisPolicy:
             # they when the person leaves the same day ("thanks for everything, bye"): the lines
             # are the last thing they read, and her reply does not wave them off.
             return PolicyAction(
-                notes=(CRISIS_NOTE,),
+                notes=(CRISIS_NOTE, *_in_language(found)),
                 postscript=(self._follow_up_line(found.language),),
                 checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis",),
@@ -648,7 +649,7 @@ class CrisisPolicy:
                 # Told that a cheerful message "may carry something heavy", the model answered
                 # "That's awesome, what do you do?" with talk of heavy things: it answers as to
                 # any message, and the question follows.
-                notes=() if found.cheerful else (CHECK_IN_NOTE,),
+                notes=(() if found.cheerful else (CHECK_IN_NOTE,)) + _in_language(found),
                 postscript=(self._check_in_question(found.language),),
                 checks=(MethodContentCheck(self.locale), ApprovalCheck()),
                 flags=("crisis-check-in",),
@@ -723,6 +724,14 @@ class CrisisPolicy:
         if declined is not None and declined.created_at >= asked.created_at:
             return "declined"
         return "open"
+
+
+def _in_language(found: CrisisAssessment) -> tuple[str, ...]:
+    """A note to answer in the person's language when they wrote in another than English: the
+    notes that guide her reply are in English. (The embedded 1.5B model answered "ich kann
+    einfach nicht mehr" in English with and without it.)"""
+    name = LANGUAGE_NAMES.get(found.language)
+    return () if name is None else (f"They wrote in {name}: answer in {name}.",)
 
 
 def _about_someone_else(text: str) -> Literal["supporter", "loss"] | None:

@@ -24,6 +24,7 @@ from os1.safety.crisis_words import Contact, CrisisResources
 __all__ = [
     "CHECK_IN_QUESTIONS",
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "ForeignStatement",
     "answers_no",
     "answers_yes",
@@ -447,6 +448,15 @@ _LANGUAGES: dict[str, _Language] = {
 
 LANGUAGES = tuple(_LANGUAGES)
 """The languages read here besides English."""
+
+LANGUAGE_NAMES = {
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "pt": "Portuguese",
+    "it": "Italian",
+}
+"""Each language's name, for the note that asks the model to answer in it."""
 
 _SIGNS = {code: tuple(re.compile(p) for p in lang.signs) for code, lang in _LANGUAGES.items()}
 
