@@ -2,13 +2,15 @@
 
 The models that read messages learned English only: "quiero morir" scored 0.004 and got
 nothing. Here explicit first-person statements in five more languages are read by patterns:
-wishing to die or not to live any more, killing oneself, suicide, ending one's life, and
-cutting or hurting oneself. Idioms are left out ("me muero de risa", "je meurs de faim", "ich
-sterbe vor Hunger", "morrendo de fome", "muoio dal ridere", "voy a matarme estudiando"), and so
-is a statement negated just before it ("no quiero morir"), someone else's ("dice que quiere
-morir": the patterns are first-person forms) and words in quotes. Such a statement brings the
-protocol, in its language, with the configured locale's lines. Indirect signs in these
-languages are not read: only the English models read those.
+wishing to die or not to live any more, killing oneself, suicide, ending one's life, a farewell
+note, a lethal amount asked about, a rope bought, cutting or hurting oneself. Idioms are left
+out ("me muero de risa", "je meurs de faim", "ich sterbe vor Hunger", "morrendo de fome",
+"muoio dal ridere", "voy a matarme estudiando"), and so is a statement negated just before it
+("no quiero morir"), someone else's ("dice que quiere morir": the patterns are first-person
+forms) and words in quotes. Such a statement brings the protocol, in its language, with the
+configured locale's lines; told as long past, the check-in question. A few indirect signs ("no
+doy más", "j'en peux plus") get the check-in question in the language, and a yes to it the
+protocol. Most crises said indirectly are not read: only the English models read those.
 
 Patterns match text folded to lower case without accents ("está" → "esta", "ß" → "ss").
 """
