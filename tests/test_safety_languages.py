@@ -31,6 +31,10 @@ from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
         ("vou me matar essa noite", "pt", "intent"),
         ("voglio farla finita", "it", "intent"),
         ("non voglio più vivere, scusa", "it", "intent"),
+        ("me tomé todas mis pastillas", "es", "intent"),
+        ("die Klinge liegt schon neben mir", "de", "intent"),
+        ("j'aimerais juste disparaître pour toujours", "fr", "intent"),
+        ("je veux m'endormir et ne jamais me réveiller", "fr", "intent"),
     ],
 )
 def test_explicit_statements_in_five_languages(text: str, language: str, kind: str) -> None:
@@ -56,6 +60,8 @@ def test_explicit_statements_in_five_languages(text: str, language: str, kind: s
         "ich sterbe vor Hunger",
         "mein Chef bringt mich um",
         "ich will nicht sterben",
+        "ich hab schon einen Plan für Samstag",
+        "je ne veux jamais me réveiller avant midi le dimanche",
         "tô morrendo de fome",
         "minha mãe vai me matar",
         "muoio dal ridere",
@@ -86,6 +92,8 @@ def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
         ("ich kann einfach nicht mehr", "de"),
         ("não aguento mais", "pt"),
         ("non ce la faccio più", "it"),
+        ("ya regalé mis cosas", "es"),
+        ("ich hab meine Sachen verschenkt", "de"),
     ],
 )
 def test_signs_in_five_languages_get_the_question(text: str, language: str) -> None:

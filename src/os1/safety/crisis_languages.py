@@ -93,22 +93,24 @@ def _wants(will: str, not_between: str, act: str) -> str:
 
 
 _ES_WANTS = _wants(
-    r"quiero|quisiera|voy\s+a|vo\s+a|pienso|pienso\s+en|estoy\s+pensando(?:\s+en)?|"
+    r"quiero|kiero|quisiera|voy\s+a|vo\s+a|pienso|pienso\s+en|estoy\s+pensando(?:\s+en)?|"
     r"he\s+pensado\s+en|"
     r"pense\s+en|tengo\s+ganas\s+de|ganas\s+de|intentare|voy\s+a\s+intentar|necesito|decidi|"
     r"me\s+dan\s+ganas\s+de|ojala\s+pudiera",
     r"no|nunca|jamas",
     r"matarme|suicidarme|quitarme\s+la\s+vida|ahorcarme|colgarme|tirarme\s+(?:de|del|desde|por|"
     r"a|al|bajo)|aventarme|lanzarme\s+(?:de|del|desde|al|a)|cortarme\s+las\s+venas|envenenarme|"
-    r"dispararme|pegarme\s+un\s+tiro|acabar\s+con\s+mi\s+vida|morir(?:me)?|dejar\s+de\s+vivir",
+    r"dispararme|pegarme\s+un\s+tiro|acabar\s+con\s+mi\s+vida|morir(?:me)?|dejar\s+de\s+vivir|"
+    r"irme\s+de\s+este\s+mundo|no\s+despertar(?:me)?",
 )
 _FR_WANTS = _wants(
     r"je\s+(?:veux|vais|voudrais|pense|compte|songe)|j\s*'?ai\s+(?:envie|pense|decide)|"
-    r"j\s*'?\s*veux|jveux|jvais|j\s*'?vais",
+    r"j\s*'?\s*veux|jveux|jvais|j\s*'?vais|j\s*'?aimerais|je\s+voudrais",
     r"pas|jamais|plus|pu|ne",
     r"(?:a\s+|de\s+|d\s*')?(?:me\s+suicider|me\s+tuer|me\s+pendre|me\s+jeter\s+(?:sous|du|d\s*'?un|"
     r"de|par|dans)|m\s*'?ouvrir\s+les\s+veines|me\s+foutre\s+en\s+l\s*'?air|en\s+finir|mourir|"
-    r"crever|mettre\s+fin\s+a\s+(?:mes\s+jours|ma\s+vie)|sauter\s+(?:du|d\s*'?un|de|sous|par))",
+    r"crever|mettre\s+fin\s+a\s+(?:mes\s+jours|ma\s+vie)|sauter\s+(?:du|d\s*'?un|de|sous|par)|"
+    r"disparaitre\s+pour\s+toujours|quitter\s+ce\s+monde|m\s*'?endormir\s+pour\s+toujours)",
 )
 _DE_WANTS = _wants(
     r"ich\s+(?:will|werde|mochte|moechte|wurde|denke\s+daran,?|denk\s+dran,?|hab\s+vor,?|"
@@ -117,7 +119,7 @@ _DE_WANTS = _wants(
     r"mich\s+(?:umbringen|umzubringen|toten|zu\s+toten|erhangen|aufhangen|aufzuhangen|"
     r"erschiessen|vor\s+(?:den|einen)\s+zug\s+(?:werfen|zu\s+werfen))|mir\s+das\s+leben\s+"
     r"(?:zu\s+)?nehmen|sterben|tot\s+sein|(?:vom\s+dach|von\s+der\s+brucke|vom\s+balkon|aus\s+dem"
-    r"\s+fenster|in\s+den\s+tod)\s+(?:zu\s+)?springen",
+    r"\s+fenster|in\s+den\s+tod)\s+(?:zu\s+)?springen|diese\s+welt\s+verlassen",
 )
 _PT_WANTS = _wants(
     r"quero|queria|vou|vo|penso\s+em|pensei\s+em|pensando\s+em|estou\s+a\s+pensar\s+em|"
@@ -126,7 +128,7 @@ _PT_WANTS = _wants(
     r"me\s+matar|matar-me|me\s+suicidar|suicidar-me|me\s+enforcar|enforcar-me|tirar\s+(?:a\s+)?"
     r"minha\s+(?:propria\s+)?vida|acabar\s+com\s+(?:a\s+)?minha\s+vida|me\s+jogar\s+(?:da|do|de|"
     r"na|no|pela|pelo|embaixo)|atirar-me\s+(?:ao|a|da|do|de)|pular\s+(?:da|do|de)|morrer|"
-    r"sumir\s+(?:pra|para)\s+sempre",
+    r"sumir\s+(?:pra|para)\s+sempre|sair\s+deste\s+mundo|dormir\s+e\s+nao\s+acordar",
 )
 _IT_WANTS = _wants(
     r"voglio|vorrei|sto\s+per|penso\s+di|ho\s+deciso\s+di|sto\s+pensando\s+di|ho\s+pensato\s+di|"
@@ -134,12 +136,20 @@ _IT_WANTS = _wants(
     r"non|mai|piu",
     r"uccidermi|ammazzarmi|suicidarmi|impiccarmi|togliermi\s+la\s+vita|farla\s+finita|buttarmi\s+"
     r"(?:giu|sotto|dal|dalla|da|nel|nella)|lanciarmi\s+(?:giu|sotto|dal|dalla|da)|morire|"
-    r"sparire\s+per\s+sempre|tagliarmi\s+le\s+vene",
+    r"sparire\s+per\s+sempre|tagliarmi\s+le\s+vene|lasciare\s+questo\s+mondo|"
+    r"addormentarmi\s+e\s+non\s+svegliarmi",
 )
 
 _LANGUAGES: dict[str, _Language] = {
     "es": _Language(
         intent=(
+            r"\bquitarme\s+la\s+vida\b",
+            r"\bojala\s+me\s+muera\b",
+            r"\bme\s+tome\s+(?:todas\s+(?:las|mis)|una\s+caja\s+de|un\s+bote\s+de|un\s+frasco\s+de)"
+            r"\s+(?:\w+\s+){0,2}(?:pastillas|pildoras)\b",
+            r"\b(?:cuchilla|navaja|pistola|arma)\s+(?:en\s+la\s+mano|a\s+mi\s+lado|"
+            r"al\s+lado\s+de\s+mi)\b",
+            r"\bya\s+tengo\s+todo\s+(?:preparado|listo)\s+para\s+(?:esta\s+noche|hoy|manana)\b",
             _ES_WANTS,
             r"\b(?:pienso|pense|pensando|he\s+pensado)\s+(?:\w+\s+){0,2}en\s+(?:el\s+)?suicidio\b",
             r"\b(?:dormir(?:me)?\s+y\s+)?no\s+despertar(?:me)?\s+(?:nunca|mas|manana)\b",
@@ -184,6 +194,11 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:no|nunca|jamas|tampoco)\s+(?:me\s+)?$",
         signs=(
+            r"\b(?:pienso|pense|he\s+pensado|voy\s+a|quiero)\s+(?:en\s+)?acabar\s+con\s+"
+            r"(?:todo|esto)\b",
+            r"\bregale\s+(?:todas\s+)?mis\s+cosas\b",
+            r"\bme\s+voy\s+para\s+siempre\b",
+            r"\bdecir(?:le)?\s+adios\b.{0,40}\bantes\s+de\s+irme\b",
             r"\bno\s+(?:le\s+)?veo\s+(?:sentido|salida)\b",
             r"\bno\s+(?:doy|puedo)\s+mas\b",
             r"\bya\s+no\s+aguanto\s+mas\b",
@@ -203,9 +218,14 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "fr": _Language(
         intent=(
+            r"\bmettre\s+fin\s+a\s+mes\s+jours\b",
+            r"\bj\s*'?ai\s+(?:pris|avale)\s+(?:toute\s+(?:une|la)\s+boite|tous\s+mes|toutes\s+mes|"
+            r"une\s+boite\s+entiere)\b",
+            r"\b(?:lame|flingue|arme|fusil)\s+(?:dans\s+la\s+main|a\s+cote\s+de\s+moi)\b",
+            r"\btout\s+est\s+pret\s+pour\s+ce\s+soir\b",
             _FR_WANTS,
             r"\b(?:pense|songe)\s+(?:\w+\s+){0,2}au\s+suicide\b",
-            r"\b(?:jamais|plus|pu|pus)\s+(?:me\s+)?reveiller\b",
+            r"\b(?:jamais|plus|pu|pus)\s+(?:me\s+)?reveiller\b(?!\s+(?:avant|tot|si\s+tot|a\s+\d))",
             r"\b(?:mieux|meilleur)\s+sans\s+moi\b",
             r"\bje\s+suis\s+(?:juste\s+|qu\s*'?)?un\s+(?:fardeau|poids)\b",
             r"\bsi\s+j\s*'?(?:existais|etais)\s+(?:pas|plus)\b",
@@ -250,6 +270,10 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:ne|pas|jamais)\s+$",
         signs=(
+            r"\bj\s*'?ai\s+donne\s+(?:toutes\s+)?mes\s+affaires\b",
+            r"\bje\s+m\s*'?en\s+vais\s+pour\s+de\s+bon\b",
+            r"\bdire\s+au\s+revoir\b.{0,40}\bavant\s+de\s+partir\b",
+            r"\bje\s+pense\s+a\s+en\s+finir\b",
             r"\bje\s+(?:ne\s+)?vois\s+(?:aucune|pas\s+d\s*'?|plus\s+d\s*'?|pu\s+d\s*'?)\s*"
             r"(?:issue|sortie|solution)\b",
             r"\bj\s*'?en\s+peux\s+plus\b",
@@ -268,6 +292,11 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "de": _Language(
         intent=(
+            r"\bmir\s+das\s+leben\s+(?:zu\s+)?nehmen\b",
+            r"\b(?:packung|schachtel|dose)\s+(?:\w+\s+)?tabletten\s+(?:geschluckt|genommen)\b",
+            r"\b(?:klinge|rasierklinge|waffe|pistole)\s+(?:liegt\s+)?(?:schon\s+)?(?:neben\s+mir|"
+            r"in\s+der\s+hand)\b",
+            r"\b(?:uberleg|ueberleg|uberlege|ueberlege)\s+(?:zu\s+)?springen\b",
             _DE_WANTS,
             r"\b(?:denke|dachte|nachgedacht)\s+(?:\w+\s+){0,3}(?:an|uber|ueber)\s+"
             r"(?:suizid|selbstmord)\b",
@@ -315,6 +344,10 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*vor\s+(?:" + _DE_IDIOM + r")\b",
         negation=r"\b(?:nicht|nie|niemals)\s+$",
         signs=(
+            r"\bmeine\s+sachen\s+verschenkt\b",
+            r"\b(?:weg|gehen),?\s+fur\s+immer\b",
+            r"\bmich\s+nur\s+noch\s+(?:von\s+\w+\s+)?verabschieden\b",
+            r"\bich\s+(?:hab|habe)\s+schon\s+einen\s+plan\b",
             r"\bkeinen\s+sinn\s+mehr\b",
             r"\bich\s+kann\s+(?:einfach\s+)?nicht\s+mehr\b",
             r"\bi\s+mog\s+nimma\b",
@@ -333,6 +366,11 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "pt": _Language(
         intent=(
+            r"\btirar\s+(?:a\s+)?minha\s+(?:propria\s+)?vida\b",
+            r"\btomei\s+(?:uma\s+cartela|um\s+frasco|uma\s+caixa|todos\s+os)\s+(?:inteira\s+|"
+            r"inteiro\s+)?(?:de\s+)?(?:\w+\s+){0,1}(?:remedios?|comprimidos|pilulas)\b",
+            r"\b(?:lamina|arma|faca)\s+(?:ta|esta)\s+(?:do\s+meu\s+lado|na\s+minha\s+mao)\b",
+            r"\bnem\s+quero\s+mais\s+estar\s+viv[oa]\b",
             _PT_WANTS,
             r"\b(?:penso|pensei|pensando|a\s+pensar)\s+(?:\w+\s+){0,2}em\s+suicidio\b",
             r"\b(?:nunca\s+mais|nao)\s+acordar(?:\s+mais)?\b",
@@ -372,6 +410,9 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*(?:de|do|da)\s+(?:" + _PT_IDIOM + r")\b",
         negation=r"\b(?:nao|nunca|jamais)\s+(?:me\s+)?$",
         signs=(
+            r"\b(?:pensei|penso|vou|vo|quero)\s+(?:em\s+)?acabar\s+com\s+(?:tudo|isso)\b",
+            r"\bdoei\s+(?:todas\s+)?(?:as\s+)?minhas\s+coisas\b",
+            r"\bja\s+tenho\s+um\s+plano\b",
             r"\bnao\s+aguento\s+mais\b",
             r"\bnao\s+vejo\s+(?:mais\s+)?(?:sentido|saida|outra\s+saida)\b",
             r"\bninguem\s+(?:ia|vai|iria)\s+(?:notar|sentir\s+falta)\b",
@@ -389,6 +430,10 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "it": _Language(
         intent=(
+            r"\btogliermi\s+la\s+vita\b",
+            r"\bho\s+preso\s+(?:una\s+scatola|un\s+flacone|tutte\s+le)\s+(?:intera\s+)?(?:di\s+)?"
+            r"(?:pillole|pastiglie|compresse)\b",
+            r"\b(?:lametta|lama|pistola)\s+(?:qui\s+)?(?:accanto\s+a\s+me|in\s+mano)\b",
             _IT_WANTS,
             r"\b(?:penso|pensato|pensando)\s+(?:\w+\s+){0,2}al\s+suicidio\b",
             r"\bnon\s+svegliarmi\s+piu\b",
@@ -432,6 +477,8 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:non|mai)\s+(?:mi\s+)?$",
         signs=(
+            r"\bregalato\s+(?:tutte\s+)?le\s+mie\s+cose\b",
+            r"\bho\s+gia\s+un\s+piano\b",
             r"\bnon\s+ce\s+la\s+faccio\s+piu\b",
             r"\bnon\s+vedo\s+(?:piu\s+)?(?:un\s+)?senso\b",
             r"\bnessuno\s+se\s+ne\s+accorgerebbe\b",
@@ -473,6 +520,10 @@ _COMPILED = {
     for code, lang in _LANGUAGES.items()
 }
 
+# A statement that is itself a negated phrase ("ne jamais me réveiller", "no quiero vivir") is not
+# taken back by the word before it.
+_NEGATED = re.compile(r"(?:no|nao|non|nicht|nie|ne|jamais|plus|pu)\b")
+
 _QUOTED = re.compile(r"[\"“”«»„][^\"“”«»„\n]{0,200}[\"“”«»]")
 
 
@@ -491,7 +542,9 @@ def foreign_statement(text: str) -> ForeignStatement | None:
     for code, (patterns, idiom, negation, long_ago) in _COMPILED.items():
         for kind, pattern in patterns:
             for match in pattern.finditer(folded):
-                if idiom.search(folded[match.end() :]) or negation.search(folded[: match.start()]):
+                after, before = folded[match.end() :], folded[: match.start()]
+                negated = negation.search(before) and not _NEGATED.match(match.group())
+                if idiom.search(after) or negated:
                     continue
                 past = bool(long_ago.pattern) and bool(long_ago.search(folded))
                 return ForeignStatement(code, kind, past)

@@ -18,26 +18,30 @@ def how_well_it_works() -> str:
 were not read at all: the models learned English only. Two writers who saw no os1 file wrote
 40 crises and 40 everyday look-alikes in each language (idioms about dying, negations, worry
 about a friend, cuts while cooking, long-past experiences); the patterns were written after
-measuring them once and reading their misses, so that set's figures are in-sample. Two other
-writers then wrote 30 + 30 more in each language, never read
-(`bench/crisis_chat_languages.csv`; the first set is `bench/crisis_chat_languages_read.csv`).
-Protocol / protocol or question:
+measuring them once and reading their misses, so that set's figures are in-sample
+(`bench/crisis_chat_languages_read.csv`). Two other writers then wrote 30 + 30 more in each
+language (`bench/crisis_chat_languages.csv`, never read; its totals were seen five times while
+the patterns were widened: 38, then 43 three times, then 44), and two more 25 + 25 in each
+(`bench/crisis_chat_languages2.csv`, never read; measured once before and once after the last
+widening, 38 and 40). Protocol / protocol or question:
 
 | set | counted | 1.17 | 1.18 |
 |-----|---------|------|------|
-| five languages, held out: 150 crises | noticed | 0 / 0 | 43 / 50 |
+| five languages, held out: 150 crises | noticed | 0 / 0 | 44 / 51 |
 | the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
-| five languages, read: 200 crises | noticed | 0 / 1 | 126 / 153 |
+| five languages, second held-out set: 125 crises | noticed | | 40 / 46 |
+| the same: 125 look-alikes | alarmed | | 0 / 3 |
+| five languages, read: 200 crises | noticed | 0 / 1 | 142 / 182 |
 | the same: 200 look-alikes | alarmed | 0 / 0 | 0 / 1 |
 | English texts: 51,665 (below) | read as another language's crisis | | 0 |
 
-Held out, 29% of the crises in other languages get the protocol and 33% at least the question
-(by language, protocol: Spanish 8, French 8, German 8, Portuguese 11, Italian 8 of 30), with no
-look-alike alarmed; the held-out set's totals were seen three times while the patterns were
-widened (38, then 43 three times), its rows never. Most crises said indirectly in these
-languages are still missed. The English texts are GoEmotions train and dev (48,836 comments),
-the LoCoMo turns (1,451), XSTest (250) and the nine English `bench/` sets' rows; no pattern of
-another language matches any of them, and every English set reads exactly as in 1.17.
+Held out, about 30% of the crises in other languages get the protocol and 35% at least the
+question (84 and 97 of 275), and no look-alike gets the protocol (3 of 275 get the question).
+Most crises said indirectly in these languages are still missed: the patterns learned from one
+set notice 71% of its crises and under a third of the next. The English texts are GoEmotions
+train and dev (48,836 comments), the LoCoMo turns (1,451), XSTest (250) and the nine English
+`bench/` sets' rows; no pattern of another language matches any of them, and every English set
+reads exactly as in 1.17.
 
 **1.17, chat models retrained again.** The pair of chat-message models and the model of
 conversations were trained again with 1,146 more chat messages and 169 more conversations,
