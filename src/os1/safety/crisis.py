@@ -345,28 +345,31 @@ class CrisisDetector:
         if foreign is not None and not foreign.long_ago:
             # Said in another language: the models read English only ("quiero morir" scored
             # 0.004), so the statement alone brings the protocol, said in its language.
-            mode: Literal["classifier", "patterns"] = (
-                "patterns" if classifier is None else "classifier"
-            )
             return CrisisAssessment(
-                True, 0.0, 0.0, foreign.kind, mode, True, pressing=True, language=foreign.language
+                True,
+                0.0,
+                0.0,
+                foreign.kind,
+                "patterns" if classifier is None else "classifier",
+                message_crisis=True,
+                pressing=True,
+                language=foreign.language,
             )
-        sign_language = (
-            foreign.language if foreign else foreign_sign(text) if not explicit else None
-        )
+        if foreign is not None:  # (told as long past)
+            sign_language: str | None = foreign.language
+        else:
+            sign_language = foreign_sign(text) if explicit is None else None
         if sign_language is not None:
             # An indirect sign in another language ("no le veo sentido a nada"), or a statement
             # told as long past: the check-in question, in its language.
-            mode = "patterns" if classifier is None else "classifier"
             return CrisisAssessment(
                 False,
                 0.0,
                 0.0,
                 None,
-                mode,
-                False,
-                True,
-                True,
+                "patterns" if classifier is None else "classifier",
+                check_in=True,
+                message_check_in=True,
                 pressing=True,
                 language=sign_language,
             )
