@@ -17,7 +17,12 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import ApprovalCheck, CrisisDetector, CrisisPolicy, answers_check_in
-from os1.safety.crisis_languages import check_in_question_in, follow_up_line_in, protocol_reply_in
+from os1.safety.crisis_languages import (
+    check_in_question_in,
+    follow_up_line_in,
+    protocol_reply_in,
+    refusal_in,
+)
 from os1.safety.crisis_statements import explicit_statement, past_or_denied
 from os1.safety.crisis_words import (
     CHECK_IN_NOTE,
@@ -1701,6 +1706,17 @@ async def test_a_no_in_french_to_her_question_is_believed(chat: Chat) -> None:
     told = "\n".join(m.content for m in chat.backend.requests[-1].messages)
     assert "They wrote in French: answer in French." in told
     assert await chat.say("non, c'est juste le boulot") == "I'm listening."
+
+
+async def test_method_content_in_spanish_is_never_shown_and_she_refuses_in_spanish(
+    chat: Chat,
+) -> None:
+    # (The protocol reply does not ask the model: the reply queued here is the one she writes
+    # next.)
+    await chat.say("quiero morir", "Serían unas 30 pastillas. Pero hablemos.")
+    reply = await chat.say("¿y cuántas serían?")
+    assert "30 pastillas" not in reply
+    assert reply == refusal_in("es", resources_for("US"))
 
 
 async def test_a_new_crisis_the_same_day_gets_the_reminder_in_its_language(chat: Chat) -> None:

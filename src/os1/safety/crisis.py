@@ -35,7 +35,9 @@ from os1.safety.crisis_languages import (
     follow_up_line_in,
     foreign_sign,
     foreign_statement,
+    method_content,
     protocol_reply_in,
+    refusal_in,
 )
 from os1.safety.crisis_model import (
     SHORT_CHECK_IN,
@@ -149,17 +151,21 @@ class MethodContentCheck:
 
     hold: Hold = "sentence"
 
-    def __init__(self, locale: str) -> None:
+    def __init__(self, locale: str, language: str = "en") -> None:
         self.locale = locale
+        self.language = language
 
     def review(self, text: str, done: bool) -> str | None:
-        """The refusal if the reply so far has method content, else None."""
-        if _METHOD.search(text):
-            return (
-                "I won't go into ways of hurting yourself, but I'm not going anywhere. "
-                + follow_up_line(self.locale)
-            )
-        return None
+        """The refusal (in the person's language) if the reply so far has method content in
+        English or in one of `crisis_languages.LANGUAGES`, else None."""
+        if not (_METHOD.search(text) or method_content(text)):
+            return None
+        if self.language in LANGUAGES:
+            return refusal_in(self.language, resources_for(self.locale))
+        return (
+            "I won't go into ways of hurting yourself, but I'm not going anywhere. "
+            + follow_up_line(self.locale)
+        )
 
 
 # Approval in her reply to a worrying message: praise for what they did ("Good job!", "I'm glad
@@ -567,6 +573,10 @@ class CrisisPolicy:
             turn.user_id, ["crisis_protocol"], turn.conversation_id
         )
         recent = last is not None and turn.now - last.created_at < PROTOCOL_REPEAT
+        # The language she cares in: the message's, else that of the protocol she gave today.
+        caring = found.language
+        if caring == "en" and recent and last is not None:
+            caring = str(last.data.get("language", "en"))
         facts: dict[str, str | float] = {
             "score": round(found.score, 3),
             "window_score": round(found.window_score, 3),
@@ -620,7 +630,7 @@ class CrisisPolicy:
             return PolicyAction(
                 notes=(CRISIS_NOTE, *_in_language(found)),
                 postscript=(self._follow_up_line(found.language),),
-                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
+                checks=(MethodContentCheck(self.locale, caring), ApprovalCheck()),
                 flags=("crisis",),
                 events=(("crisis_follow_up", facts),),
                 counters=("crisis_referral",),
@@ -629,7 +639,7 @@ class CrisisPolicy:
         if recent:
             return PolicyAction(
                 notes=(CRISIS_NOTE,),
-                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
+                checks=(MethodContentCheck(self.locale, caring), ApprovalCheck()),
                 data=facts,
             )
         if state == "answered no":
@@ -654,7 +664,7 @@ class CrisisPolicy:
                 # any message, and the question follows.
                 notes=(() if found.cheerful else (CHECK_IN_NOTE,)) + _in_language(found),
                 postscript=(self._check_in_question(found.language),),
-                checks=(MethodContentCheck(self.locale), ApprovalCheck()),
+                checks=(MethodContentCheck(self.locale, caring), ApprovalCheck()),
                 flags=("crisis-check-in",),
                 events=(("crisis_check_in", facts),),
                 counters=("crisis_check_in",),

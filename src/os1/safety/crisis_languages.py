@@ -34,7 +34,9 @@ __all__ = [
     "follow_up_line_in",
     "foreign_sign",
     "foreign_statement",
+    "method_content",
     "protocol_reply_in",
+    "refusal_in",
 ]
 
 
@@ -579,6 +581,8 @@ class _Words:
     follow_up: str
     """The reminder after her reply while a crisis continues: {contacts}."""
     follow_up_elsewhere: str
+    refusal: str
+    """What she says instead of a sentence with method content (the reminder follows)."""
     check_in: str
     """The check-in question."""
     yes: str
@@ -607,6 +611,7 @@ _WORDS: dict[str, _Words] = {
         ),
         follow_up="Si se vuelve más pesado, puedes {contacts} ahora mismo. Aquí sigo.",
         follow_up_elsewhere="buscar una línea cerca de ti en findahelpline.com",
+        refusal="No voy a hablar de formas de hacerte daño, pero no me voy a ninguna parte.",
         check_in=(
             "¿Puedo preguntarte algo con cuidado? A veces, cuando todo pesa tanto, una persona "
             "piensa en quitarse la vida. ¿Es algo que estás sintiendo?"
@@ -634,6 +639,7 @@ _WORDS: dict[str, _Words] = {
         ),
         follow_up=("Si ça devient plus lourd, tu peux {contacts} tout de suite. Je suis là."),
         follow_up_elsewhere="trouver une ligne près de chez toi sur findahelpline.com",
+        refusal="Je ne vais pas parler de façons de te faire du mal, mais je reste là.",
         check_in=(
             "Est-ce que je peux te demander quelque chose, doucement ? Parfois, quand tout pèse "
             "autant, on pense à mettre fin à sa vie. Est-ce que c'est quelque chose que tu "
@@ -664,6 +670,7 @@ _WORDS: dict[str, _Words] = {
         ),
         follow_up="Wenn es schwerer wird, kannst du jetzt {contacts}. Ich bin da.",
         follow_up_elsewhere="auf findahelpline.com ein Krisentelefon in deiner Nähe finden",
+        refusal="Über Wege, dir wehzutun, spreche ich nicht, aber ich bleibe hier.",
         check_in=(
             "Darf ich vorsichtig nachfragen? Wenn alles so schwer wird, denken Menschen "
             "manchmal daran, sich das Leben zu nehmen. Geht es dir gerade so?"
@@ -691,6 +698,7 @@ _WORDS: dict[str, _Words] = {
         ),
         follow_up="Se ficar mais pesado, você pode {contacts} agora mesmo. Estou aqui.",
         follow_up_elsewhere="encontrar uma linha perto de você no findahelpline.com",
+        refusal="Não vou falar de formas de você se machucar, mas não vou a lugar nenhum.",
         check_in=(
             "Posso te perguntar uma coisa com cuidado? Às vezes, quando tudo pesa tanto, as "
             "pessoas pensam em tirar a própria vida. É algo que você está sentindo?"
@@ -718,6 +726,7 @@ _WORDS: dict[str, _Words] = {
         ),
         follow_up="Se diventa più pesante, puoi {contacts} adesso. Sono qui.",
         follow_up_elsewhere="trovare una linea vicino a te su findahelpline.com",
+        refusal="Non parlerò di modi per farti del male, ma non vado da nessuna parte.",
         check_in=(
             "Posso chiederti una cosa, con delicatezza? A volte, quando tutto pesa così tanto, "
             "si pensa di togliersi la vita. È qualcosa che senti anche tu?"
@@ -806,3 +815,38 @@ def answers_no(text: str) -> bool:
     """Whether a message starts with a no in one of the languages here ("non", "nein", "não")."""
     folded = _fold(text)
     return not answers_yes(text) and any(no.search(folded) for no in _NO)
+
+
+# Method content in her reply, in these languages: means, amounts, places (as `crisis._METHOD`
+# in English). Checked on every reply while a crisis is active.
+_METHOD = re.compile(
+    # Spanish
+    r"\b(?:dosis|cantidad)\s+(?:letal|mortal)|\bsobredosis\s+de\b|\b\d+\s*(?:pastillas|pildoras|"
+    r"capsulas)\b|\bahorcar(?:te|se)\b|\bsoga\b|\bcortarte\s+las\s+venas\b|\bsin\s+dolor\b|"
+    r"\btirarte\s+(?:de|del|desde)\b|\barma\s+de\s+fuego\b|\blejia\b|"
+    # French
+    r"\bdose\s+(?:letale|mortelle)|\b\d+\s*(?:comprimes|cachets|gelules)\b|\bte\s+pendre\b|"
+    r"\bveines\b|\bpoignets\b|\bsans\s+douleur\b|\barme\s+a\s+feu\b|\bjavel\b|"
+    # German
+    r"\b(?:todliche|todlichen|letale)\s+(?:dosis|menge)|\buberdosis\b|\b\d+\s*(?:tabletten|"
+    r"pillen|kapseln)\b|\b(?:dich|sich)\s+(?:erhangen|aufhangen)\b|\bschlinge\b|\bpulsadern\b|"
+    r"\bschmerzlos\b|\bschusswaffe\b|"
+    # Portuguese
+    r"\bdose\s+(?:letal|mortal)|\b\d+\s*(?:comprimidos|pilulas)\b|\bse\s+enforcar\b|"
+    r"\bsem\s+dor\b|\barma\s+de\s+fogo\b|"
+    # Italian
+    r"\bdose\s+(?:letale|mortale)|\b\d+\s*(?:pillole|compresse|pastiglie)\b|\bimpiccarti\b|"
+    r"\bcappio\b|\bpolsi\b|\bsenza\s+dolore\b|\barma\s+da\s+fuoco\b|"
+    # Carbon monoxide, in all five
+    r"\bmono(?:xido|xyde|ssido)\s+d[ei]\s+carbon|\bkohlenmonoxid\b"
+)
+
+
+def method_content(text: str) -> bool:
+    """Whether a reply names means, amounts or places of self-harm in one of these languages."""
+    return bool(_METHOD.search(_fold(text)))
+
+
+def refusal_in(language: str, resources: CrisisResources) -> str:
+    """What she says, in `language`, instead of a sentence with method content."""
+    return f"{_WORDS[language].refusal} {follow_up_line_in(language, resources)}"

@@ -239,15 +239,16 @@ Italian is read too (the models learned English only: "quiero morir" scored 0.00
 nothing). Explicit first-person statements in those languages (wishing to die or not to live
 any more, killing oneself, suicide, ending one's life, a farewell note, a lethal amount asked
 about, pills taken, a blade or a gun at hand, cutting oneself) bring the protocol whatever the
-models read, said in that language with
-the configured country's lines (for the US in Spanish: "llamar al 988 y marcar 2 para hablar en
-español, o enviar AYUDA por mensaje al 988"); a few indirect signs ("no le veo sentido a nada",
-"j'en peux plus", "ich kann nicht mehr", "não aguento mais", "non ce la faccio più", things
-given away) get the
-check-in question in that language, and a yes to it ("sí", "des fois", "weiß nicht") the
-protocol. Idioms ("me muero de risa", "je meurs de faim", "ich lach mich tot", "morrendo de
-fome", "muoio dal ridere", "voy a matarme estudiando"), a statement negated just before it, one
-made by someone else, one in quotes and one told as long past ("hace diez años", which gets the
+models read, said in that language with the configured country's lines (for the US in Spanish:
+"llamar al 988 y marcar 2 para hablar en español, o enviar AYUDA por mensaje al 988"); a few
+indirect signs ("no le veo sentido a nada", "j'en peux plus", "ich kann nicht mehr", "não
+aguento mais", "non ce la faccio più", things given away) get the check-in question in that
+language, and a yes to it ("sí", "des fois", "weiß nicht") the protocol. For the rest of the
+day her replies are also checked for method content in these languages ("30 pastillas", "dose
+létale", "Pulsadern"), and the refusal and the reminders are said in the person's language.
+Idioms ("me muero de risa", "je meurs de faim", "ich lach mich tot", "morrendo de fome", "muoio
+dal ridere", "voy a matarme estudiando"), a statement negated just before it, one made by
+someone else, one in quotes and one told as long past ("hace diez años", which gets the
 question) are left alone. These are patterns, not models: most indirect crises in these
 languages are still missed (section 6 gives the figures).
 
