@@ -20,6 +20,7 @@ from os1.safety.crisis import ApprovalCheck, CrisisDetector, CrisisPolicy, answe
 from os1.safety.crisis_languages import (
     check_in_question_in,
     follow_up_line_in,
+    line_for_others_in,
     protocol_reply_in,
     refusal_in,
 )
@@ -1717,6 +1718,24 @@ async def test_method_content_in_spanish_is_never_shown_and_she_refuses_in_spani
     reply = await chat.say("¿y cuántas serían?")
     assert "30 pastillas" not in reply
     assert reply == refusal_in("es", resources_for("US"))
+
+
+async def test_someone_worried_about_a_friend_in_spanish_gets_lines_for_helping_in_spanish(
+    chat: Chat,
+) -> None:
+    reply = await chat.say("mi amiga me dijo que quiere matarse, ¿qué hago?", "Qué difícil.")
+    assert reply.startswith("Qué difícil.")
+    assert reply.endswith(line_for_others_in("supporter", "es", resources_for("US")))
+    told = "\n".join(m.content for m in chat.backend.requests[-1].messages)
+    assert SUPPORTER_NOTE in told
+    assert "They wrote in Spanish: answer in Spanish." in told
+
+
+async def test_someone_grieving_a_suicide_in_german_gets_lines_in_german(chat: Chat) -> None:
+    reply = await chat.say(
+        "mein Bruder hat sich letztes Jahr das Leben genommen", "Das tut mir leid."
+    )
+    assert reply.endswith(line_for_others_in("loss", "de", resources_for("US")))
 
 
 async def test_a_new_crisis_the_same_day_gets_the_reminder_in_its_language(chat: Chat) -> None:

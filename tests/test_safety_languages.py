@@ -12,6 +12,7 @@ from os1.safety.crisis_languages import (
     foreign_sign,
     foreign_statement,
     protocol_reply_in,
+    someone_else,
 )
 from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
 
@@ -134,3 +135,23 @@ def test_every_locale_can_be_configured_and_said_in_every_language() -> None:
     assert "a qualsiasi ora" not in italian
     german = protocol_reply_in("de", resources_for("DE"))
     assert "unter 0800 111 0 111 oder 0800 111 0 222 anrufen" in german
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("mi amiga me dijo que quiere matarse, ¿qué hago?", ("supporter", "es")),
+        ("ma sœur m'a dit qu'elle voulait en finir", ("supporter", "fr")),
+        ("meine Freundin ritzt sich, wie kann ich ihr helfen?", ("supporter", "de")),
+        ("minha irmã disse que quer morrer", ("supporter", "pt")),
+        ("mio fratello ha tentato il suicidio", ("supporter", "it")),
+        ("mein Bruder hat sich das Leben genommen", ("loss", "de")),
+        ("o meu pai se suicidou há dois anos", ("loss", "pt")),
+        ("my friend wants to die, what do I do?", None),
+        ("mi jefe me va a matar", None),
+    ],
+)
+def test_someone_elses_crisis_or_a_loss_in_five_languages(
+    text: str, found: tuple[str, str] | None
+) -> None:
+    assert someone_else(text) == found

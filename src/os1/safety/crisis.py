@@ -35,9 +35,11 @@ from os1.safety.crisis_languages import (
     follow_up_line_in,
     foreign_sign,
     foreign_statement,
+    line_for_others_in,
     method_content,
     protocol_reply_in,
     refusal_in,
+    someone_else,
 )
 from os1.safety.crisis_model import (
     SHORT_CHECK_IN,
@@ -690,26 +692,32 @@ class CrisisPolicy:
         return follow_up_line(self.locale)
 
     async def _lines(
-        self, turn: PolicyTurn, facts: dict[str, str | float], kind: Literal["supporter", "loss"]
+        self,
+        turn: PolicyTurn,
+        facts: dict[str, str | float],
+        about: tuple[Literal["supporter", "loss"], str],
     ) -> PolicyAction:
         """Someone worried about another person's safety, or grieving a suicide (and not, by
-        the detector, in crisis themselves): her reply, guided, then lines for them, once a day
-        in a conversation."""
-        note, line = (
-            (SUPPORTER_NOTE, supporter_line(self.locale))
-            if kind == "supporter"
-            else (LOSS_NOTE, loss_line(self.locale))
-        )
+        the detector, in crisis themselves): her reply, guided, then lines for them (in their
+        language), once a day in a conversation."""
+        kind, language = about
+        if language in LANGUAGES:
+            line = line_for_others_in(kind, language, resources_for(self.locale))
+        else:
+            line = supporter_line(self.locale) if kind == "supporter" else loss_line(self.locale)
+        note = SUPPORTER_NOTE if kind == "supporter" else LOSS_NOTE
+        name = LANGUAGE_NAMES.get(language)
+        notes = (note,) if name is None else (note, f"They wrote in {name}: answer in {name}.")
         told = await turn.store.last_safety_event(
             turn.user_id, [f"crisis_{kind}"], turn.conversation_id
         )
         # (The embedded model copied lines from her last reply into the next one, and once
         # the lines for helping, reworded, into a reply about an uncle who had died.)
-        checks = (MethodContentCheck(self.locale), EchoCheck(_LINES_COPIED))
+        checks = (MethodContentCheck(self.locale, language), EchoCheck(_LINES_COPIED))
         if told is not None and turn.now - told.created_at < SUPPORTER_REPEAT:
-            return PolicyAction(notes=(note,), checks=checks, data=facts)
+            return PolicyAction(notes=notes, checks=checks, data=facts)
         return PolicyAction(
-            notes=(note,),
+            notes=notes,
             postscript=(line,),
             checks=checks,
             flags=(f"crisis-{kind}",),
@@ -747,12 +755,18 @@ def _in_language(found: CrisisAssessment) -> tuple[str, ...]:
     return () if name is None else (f"They wrote in {name}: answer in {name}.",)
 
 
-def _about_someone_else(text: str) -> Literal["supporter", "loss"] | None:
+def _about_someone_else(text: str) -> tuple[Literal["supporter", "loss"], str] | None:
     """Which lines a message about someone else's crisis calls for, if any: for helping them
-    ("supporter"), or for a loss to suicide ("loss")."""
+    ("supporter"), or for a loss to suicide ("loss"); and the language to say them in."""
     if worried_about_someone(text):
-        return "supporter"
-    return "loss" if grieving_a_suicide(text) else None
+        return "supporter", "en"
+    if grieving_a_suicide(text):
+        return "loss", "en"
+    found = someone_else(text)
+    if found is None:
+        return None
+    kind, language = found
+    return ("loss" if kind == "loss" else "supporter"), language
 
 
 def _asked_last(turn: PolicyTurn) -> bool:

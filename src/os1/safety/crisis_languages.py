@@ -34,9 +34,11 @@ __all__ = [
     "follow_up_line_in",
     "foreign_sign",
     "foreign_statement",
+    "line_for_others_in",
     "method_content",
     "protocol_reply_in",
     "refusal_in",
+    "someone_else",
 ]
 
 
@@ -583,6 +585,10 @@ class _Words:
     follow_up_elsewhere: str
     refusal: str
     """What she says instead of a sentence with method content (the reminder follows)."""
+    supporter: str
+    """After her reply to someone worried about another person: {contacts} (or findahelpline)."""
+    loss: str
+    """After her reply to someone grieving a suicide: {contacts}."""
     check_in: str
     """The check-in question."""
     yes: str
@@ -612,6 +618,16 @@ _WORDS: dict[str, _Words] = {
         follow_up="Si se vuelve más pesado, puedes {contacts} ahora mismo. Aquí sigo.",
         follow_up_elsewhere="buscar una línea cerca de ti en findahelpline.com",
         refusal="No voy a hablar de formas de hacerte daño, pero no me voy a ninguna parte.",
+        supporter=(
+            "Si te preocupa su seguridad, las líneas de crisis también ayudan a quienes están "
+            "cerca de alguien: puedes {contacts} para hablar de cómo acompañarle. Si podría "
+            "hacerlo pronto, llama al número de emergencias."
+        ),
+        loss=(
+            "Perder a alguien por suicidio es un duelo muy particular. Si te ayuda hablarlo con "
+            "una persona, las líneas de crisis también acompañan a quienes han perdido a alguien: "
+            "puedes {contacts}."
+        ),
         check_in=(
             "¿Puedo preguntarte algo con cuidado? A veces, cuando todo pesa tanto, una persona "
             "piensa en quitarse la vida. ¿Es algo que estás sintiendo?"
@@ -640,6 +656,16 @@ _WORDS: dict[str, _Words] = {
         follow_up=("Si ça devient plus lourd, tu peux {contacts} tout de suite. Je suis là."),
         follow_up_elsewhere="trouver une ligne près de chez toi sur findahelpline.com",
         refusal="Je ne vais pas parler de façons de te faire du mal, mais je reste là.",
+        supporter=(
+            "Si tu t'inquiètes pour sa sécurité, les lignes de crise sont là aussi pour les "
+            "proches : tu peux {contacts} pour parler de la façon de l'aider. Si la personne "
+            "risque de passer à l'acte bientôt, appelle le numéro d'urgence."
+        ),
+        loss=(
+            "Perdre quelqu'un par suicide est un deuil à part. Si ça peut t'aider d'en parler à "
+            "une personne, les lignes de crise sont là aussi pour les endeuillés : tu peux "
+            "{contacts}."
+        ),
         check_in=(
             "Est-ce que je peux te demander quelque chose, doucement ? Parfois, quand tout pèse "
             "autant, on pense à mettre fin à sa vie. Est-ce que c'est quelque chose que tu "
@@ -671,6 +697,16 @@ _WORDS: dict[str, _Words] = {
         follow_up="Wenn es schwerer wird, kannst du jetzt {contacts}. Ich bin da.",
         follow_up_elsewhere="auf findahelpline.com ein Krisentelefon in deiner Nähe finden",
         refusal="Über Wege, dir wehzutun, spreche ich nicht, aber ich bleibe hier.",
+        supporter=(
+            "Wenn du dir um ihre Sicherheit Sorgen machst: Krisentelefone sind auch für "
+            "Angehörige da, du kannst {contacts}, um zu besprechen, wie du helfen kannst. Wenn "
+            "die Person bald etwas tun könnte, ruf den Notruf an."
+        ),
+        loss=(
+            "Jemanden durch Suizid zu verlieren, ist eine ganz eigene Trauer. Wenn es hilft, mit "
+            "einem Menschen darüber zu reden, sind Krisentelefone auch für Hinterbliebene da: du "
+            "kannst {contacts}."
+        ),
         check_in=(
             "Darf ich vorsichtig nachfragen? Wenn alles so schwer wird, denken Menschen "
             "manchmal daran, sich das Leben zu nehmen. Geht es dir gerade so?"
@@ -699,6 +735,15 @@ _WORDS: dict[str, _Words] = {
         follow_up="Se ficar mais pesado, você pode {contacts} agora mesmo. Estou aqui.",
         follow_up_elsewhere="encontrar uma linha perto de você no findahelpline.com",
         refusal="Não vou falar de formas de você se machucar, mas não vou a lugar nenhum.",
+        supporter=(
+            "Se você está preocupado com a segurança dessa pessoa, as linhas de crise também são "
+            "para quem está por perto: você pode {contacts} para conversar sobre como ajudar. Se "
+            "ela puder agir logo, ligue para o número de emergência."
+        ),
+        loss=(
+            "Perder alguém para o suicídio é um luto diferente. Se ajudar conversar com uma "
+            "pessoa, as linhas de crise também acolhem quem perdeu alguém: você pode {contacts}."
+        ),
         check_in=(
             "Posso te perguntar uma coisa com cuidado? Às vezes, quando tudo pesa tanto, as "
             "pessoas pensam em tirar a própria vida. É algo que você está sentindo?"
@@ -727,6 +772,15 @@ _WORDS: dict[str, _Words] = {
         follow_up="Se diventa più pesante, puoi {contacts} adesso. Sono qui.",
         follow_up_elsewhere="trovare una linea vicino a te su findahelpline.com",
         refusal="Non parlerò di modi per farti del male, ma non vado da nessuna parte.",
+        supporter=(
+            "Se sei preoccupato per la sua sicurezza, le linee di crisi ci sono anche per chi sta "
+            "vicino a qualcuno: puoi {contacts} per parlare di come aiutare. Se potrebbe agire "
+            "presto, chiama il numero di emergenza."
+        ),
+        loss=(
+            "Perdere qualcuno per suicidio è un lutto a sé. Se ti aiuta parlarne con una persona, "
+            "le linee di crisi ci sono anche per chi ha perso qualcuno: puoi {contacts}."
+        ),
         check_in=(
             "Posso chiederti una cosa, con delicatezza? A volte, quando tutto pesa così tanto, "
             "si pensa di togliersi la vita. È qualcosa che senti anche tu?"
@@ -850,3 +904,57 @@ def method_content(text: str) -> bool:
 def refusal_in(language: str, resources: CrisisResources) -> str:
     """What she says, in `language`, instead of a sentence with method content."""
     return f"{_WORDS[language].refusal} {follow_up_line_in(language, resources)}"
+
+
+_SOMEONE_ELSE = {
+    "es": r"\b(?:dice|dijo|me\s+dijo|me\s+conto|escribio)\s+que\s+(?:se\s+)?(?:quiere|queria|"
+    r"va\s+a|iba\s+a|piensa)\s+(?:morir(?:se)?|matar(?:se)?|suicidar(?:se)?|quitarse\s+la\s+vida)"
+    r"\b|\bse\s+quiere\s+(?:matar|morir|suicidar)\b|\bquiere\s+(?:matarse|suicidarse|quitarse\s+"
+    r"la\s+vida)\b|\bse\s+(?:corta|autolesiona)\b|\bintento\s+(?:suicidarse|"
+    r"quitarse\s+la\s+vida)\b",
+    "fr": r"\b(?:il|elle)\s+(?:veut|voudrait|va|pense\s+a)\s+(?:mourir|se\s+suicider|se\s+tuer|"
+    r"en\s+finir)\b|\bqu\s*'?(?:il|elle)\s+(?:voulait|veut|allait|va)\s+(?:mourir|se\s+suicider|"
+    r"se\s+tuer|en\s+finir)\b|\b(?:il|elle)\s+se\s+(?:scarifie|mutile)\b|\ba\s+fait\s+une\s+"
+    r"tentative\s+de\s+suicide\b",
+    "de": r"\b(?:er|sie)\s+(?:will|mochte|wurde\s+gern)\s+(?:\w+\s+){0,2}(?:sterben|sich\s+"
+    r"umbringen|sich\s+das\s+leben\s+nehmen)\b|\b(?:er|sie)\s+(?:will|mochte)\s+sich\s+"
+    r"(?:\w+\s+){0,2}umbringen\b|\britzt\s+sich\b|\bhat\s+versucht,?\s+sich\s+"
+    r"umzubringen\b",
+    "pt": r"\b(?:ele|ela)\s+(?:quer|vai|queria)\s+(?:morrer|se\s+matar|se\s+suicidar)\b|"
+    r"\b(?:disse|falou)\s+que\s+(?:quer|queria|vai|ia)\s+(?:morrer|se\s+matar|se\s+suicidar)\b|"
+    r"\b(?:ele|ela)\s+se\s+corta\b|\btentou\s+(?:se\s+matar|suicidio|se\s+suicidar)\b",
+    "it": r"\b(?:vuole|vorrebbe)\s+(?:morire|uccidersi|ammazzarsi|suicidarsi|farla\s+finita|"
+    r"togliersi\s+la\s+vita)\b|\bsi\s+taglia\b|\bha\s+tentato\s+(?:il\s+suicidio|di\s+uccidersi|"
+    r"di\s+togliersi\s+la\s+vita)\b",
+}
+"""Someone else's crisis in each language: their wish to die or attempt, their self-harm
+("dice que quiere morir", "il veut se suicider", "sie ritzt sich")."""
+_LOSS = {
+    "es": r"\bse\s+(?:suicido|quito\s+la\s+vida)\b",
+    "fr": r"\bs\s*'?est\s+suicide|\ba\s+mis\s+fin\s+a\s+ses\s+jours\b",
+    "de": r"\bhat\s+sich\s+(?:\w+\s+){0,3}(?:das\s+leben\s+genommen|umgebracht)\b",
+    "pt": r"\bse\s+suicidou\b|\btirou\s+a\s+propria\s+vida\b",
+    "it": r"\bsi\s+e\s+(?:suicidat[oa]|tolt[oa]\s+la\s+vita)\b",
+}
+"""A death by suicide in each language ("mi hermano se suicidó")."""
+_OTHERS = tuple(
+    (kind, code, re.compile(patterns[code]))
+    for kind, patterns in (("loss", _LOSS), ("supporter", _SOMEONE_ELSE))
+    for code in ("pt", "es", "fr", "de", "it")  # ("ela se corta" before "se corta")
+)
+
+
+def someone_else(text: str) -> tuple[str, str] | None:
+    """Whether a message in one of these languages tells of a death by suicide ("loss") or of
+    someone else's crisis ("supporter"), and its language; None otherwise."""
+    folded = _fold(text)
+    return next(((kind, code) for kind, code, rx in _OTHERS if rx.search(folded)), None)
+
+
+def line_for_others_in(kind: str, language: str, resources: CrisisResources) -> str:
+    """The lines after her reply, in `language`, for someone worried about another person
+    ("supporter") or grieving a suicide ("loss")."""
+    words = _WORDS[language]
+    contacts = _contacts(words, language, resources) or words.follow_up_elsewhere
+    template = words.supporter if kind == "supporter" else words.loss
+    return template.format(contacts=contacts)
