@@ -254,7 +254,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:je\s+(?:veux|vais|voudrais|pense|compte|songe)|j\s*'?ai\s+envie)\s+"
             r"(?:a\s+|de\s+)?(?:me\s+suicider|me\s+tuer|me\s+foutre\s+en\s+l\s*'?air|"
             r"mettre\s+fin\s+a\s+mes\s+jours|mettre\s+fin\s+a\s+ma\s+vie)\b",
-            r"\bje\s+(?:pense|songe)\s+(?:souvent\s+|serieusement\s+)?au\s+suicide\b",
             r"\bj\s*'?ai\s+des\s+(?:idees|pensees)\s+(?:suicidaires|de\s+suicide|noires)\b",
             r"\bje\s+me\s+suicide\b",
         ),
@@ -402,7 +401,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"(?:me\s+matar|me\s+suicidar|matar-me|suicidar-me|tirar\s+(?:a\s+)?minha\s+"
             r"(?:propria\s+)?vida|acabar\s+com\s+(?:a\s+)?minha\s+vida)\b",
             r"\btenho\s+(?:pensamentos|ideias)\s+(?:suicidas|de\s+suicidio)\b",
-            r"\bpenso\s+(?:muito\s+)?em\s+suicidio\b",
         ),
         self_harm=(
             r"\bme\s+corto\s+(?:toda|todo)\b",
@@ -451,7 +449,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bcome\s+(?:suicidarmi|uccidermi|ammazzarmi)\b",
             r"\bnon\s+merito\s+di\s+vivere\b",
             r"\bla\s+faccio\s+finita\b",
-            r"\bpensando\s+al\s+suicidio\b",
             r"\bho\s+comprato\s+una\s+corda\b",
             r"\bmesso\s+da\s+parte\s+.{0,20}\b(?:pastiglie|pillole)\b",
             r"\bme\s+voglio\s+accidere\b",
@@ -463,7 +460,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:voglio|vorrei|sto\s+per|penso\s+di|ho\s+deciso\s+di|sto\s+pensando\s+di)\s+"
             r"(?:uccidermi|ammazzarmi|suicidarmi|togliermi\s+la\s+vita|farla\s+finita)\b",
             r"\bmi\s+(?:voglio|vorrei)\s+(?:uccidere|ammazzare|suicidare|togliere\s+la\s+vita)\b",
-            r"\bpenso\s+(?:spesso\s+|sempre\s+)?al\s+suicidio\b",
             r"\bho\s+(?:pensieri|idee)\s+(?:suicidi|suicide|di\s+suicidio)\b",
         ),
         self_harm=(
