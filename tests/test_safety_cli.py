@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from os1.cli import main
-from os1.safety.crisis_words import LOCALES, protocol_reply
+from os1.safety.crisis_languages import protocol_reply_in
+from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
 from os1.safety.protocol import published_protocol
 
 DOCS = Path(__file__).parent.parent / "docs" / "safety-protocol.md"
@@ -32,6 +33,9 @@ def test_the_protocol_quotes_the_reply_for_the_configured_locale() -> None:
     assert protocol_reply("GB") in result.output
     assert "116 123" in protocol_reply("GB")
     assert "988" not in protocol_reply("GB")
+    spanish = protocol_reply_in("es", resources_for("GB"))
+    assert spanish in result.output, "the reply in each other language is published too"
+    assert "116 123" in spanish
     bad = CliRunner().invoke(main, ["safety-protocol", "--locale", "XX"])
     assert bad.exit_code == 1
     assert "no crisis lines for locale 'XX'" in bad.output

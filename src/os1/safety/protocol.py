@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from os1.safety.crisis import CHECK_IN_MEMORY, PROTOCOL_REPEAT, WINDOW_TURNS
+from os1.safety.crisis_languages import LANGUAGE_NAMES, LANGUAGES, protocol_reply_in
 from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
 from os1.safety.crisis_statements import MESSAGE_WORDS
 from os1.safety.crisis_words import (
@@ -14,6 +15,7 @@ from os1.safety.crisis_words import (
     loss_line,
     misheard_question,
     protocol_reply,
+    resources_for,
     supporter_line,
 )
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
@@ -34,6 +36,10 @@ def published_protocol(locale: str = "US") -> str:
     """The protocol as Markdown, with the crisis reply for `locale` quoted word for word."""
     lines = "\n".join(
         f"| {r.locale} | {r.region} | {r.lines} |" for r in LOCALES.values() if r.locale != "INTL"
+    )
+    in_languages = "\n\n".join(
+        f"{LANGUAGE_NAMES[code]}:\n\n> {protocol_reply_in(code, resources_for(locale))}"
+        for code in LANGUAGES
     )
     return f"""\
 # os1 safety protocol
@@ -253,6 +259,10 @@ fome", "muoio dal ridere", "voy a matarme estudiando"), a statement negated just
 made by someone else, one in quotes and one told as long past ("hace diez años", which gets the
 question) are left alone. These are patterns, not models: most indirect crises in these
 languages are still missed (section 6 gives the figures).
+
+The protocol reply in those languages (for the `{locale}` lines):
+
+{in_languages}
 
 **Someone worried about another person.** Since 1.13, a message that tells of someone else's
 thoughts of suicide or self-harm, now or lately (their words quoted, "he told me he's going to
