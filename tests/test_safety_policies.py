@@ -26,6 +26,13 @@ from os1.safety.disclosure import (
     TRUTHFUL_ANSWER,
     DisclosurePolicy,
     emotion_notice_given,
+    without_notices,
+)
+from os1.safety.disclosure_languages import (
+    correction_in,
+    disclosure_in,
+    reminder_in,
+    truthful_answer_in,
 )
 from os1.safety.minors import BREAK_REMINDER, FRIENDLY_INSTEAD
 from os1.safety.wellbeing import (
@@ -121,6 +128,38 @@ async def test_she_says_she_is_an_ai_at_the_start_and_every_three_hours(
     clock.advance(minutes=45)  # a pause: the next message starts a new interaction
     again = await say(safe, chat, "back again")
     assert again.reply.content == f"{AI_DISCLOSURE}\n\nYou said: back again"
+
+
+async def test_the_disclosure_and_the_reminder_are_said_in_the_persons_language(
+    tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
+) -> None:
+    safe = make(tmp_path, store, backend, clock, break_reminder_minutes=0)
+    user = await safe.local_user()
+    chat = (user, await safe.latest_conversation(user, await safe.default_profile(user)))
+    first = await say(safe, chat, "hola, ¿qué tal estás hoy?")
+    assert first.reply.content == f"{disclosure_in('es')}\n\nYou said: hola, ¿qué tal estás hoy?"
+    for _ in range(9):  # a message every 20 minutes, in German
+        clock.advance(minutes=20)
+        reply = await say(safe, chat, "ich bin heute so müde")
+    assert reply.reply.content.startswith(reminder_in("de")), "three hours in, in German"
+    assert without_notices(reply.reply.content) == "You said: ich bin heute so müde"
+
+
+async def test_are_you_a_person_in_other_languages_is_answered_truthfully_in_them(
+    safe: Companion, backend: ScriptedBackend, chat: tuple[User, Conversation]
+) -> None:
+    await say(safe, chat, "hi")
+    backend.queue("Sí, soy una persona real, como tú.")
+    lie = await say(safe, chat, "¿eres una persona real?")
+    assert lie.reply.content == truthful_answer_in("es")
+    assert "answer in Spanish" in last_prompt(backend)
+    backend.queue("Nein, ich bin eine KI. Aber ich höre dir zu.")
+    truth = await say(safe, chat, "bist du ein Mensch?")
+    assert truth.reply.content == "Nein, ich bin eine KI. Aber ich höre dir zu."
+    backend.queue("Je suis humaine aussi, tu sais. Les lundis sont durs.")
+    slip = await say(safe, chat, "les lundis!")
+    assert "humaine aussi" not in slip.reply.content
+    assert slip.reply.content.endswith(correction_in("fr"))
 
 
 async def test_a_greeting_that_discloses_counts_as_the_disclosure(

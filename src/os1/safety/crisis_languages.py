@@ -31,6 +31,7 @@ __all__ = [
     "answers_no",
     "answers_yes",
     "check_in_question_in",
+    "fold",
     "follow_up_line_in",
     "foreign_sign",
     "foreign_statement",
@@ -527,7 +528,7 @@ _NEGATED = re.compile(r"(?:no|nao|non|nicht|nie|ne|jamais|plus|pu)\b")
 _QUOTED = re.compile(r"[\"“”«»„][^\"“”«»„\n]{0,200}[\"“”«»]")
 
 
-def _fold(text: str) -> str:
+def fold(text: str) -> str:
     """Lower case, without accents, one kind of apostrophe, quoted words taken out."""
     text = _QUOTED.sub(" ", text.replace("’", "'").replace("ß", "ss").lower())
     decomposed = unicodedata.normalize("NFKD", text)
@@ -538,7 +539,7 @@ def foreign_statement(text: str) -> ForeignStatement | None:
     """The first explicit statement of wanting to die, to kill oneself or to hurt oneself in
     Spanish, French, German, Portuguese or Italian, if any (not an idiom, not negated just
     before it)."""
-    folded = _fold(text)
+    folded = fold(text)
     for code, (patterns, idiom, negation, long_ago) in _COMPILED.items():
         for kind, pattern in patterns:
             for match in pattern.finditer(folded):
@@ -554,7 +555,7 @@ def foreign_statement(text: str) -> ForeignStatement | None:
 def foreign_sign(text: str) -> str | None:
     """The language of an indirect sign in Spanish, French, German, Portuguese or Italian
     ("no le veo sentido a nada", "j'en peux plus"), if any: it gets the check-in question."""
-    folded = _fold(text)
+    folded = fold(text)
     for code, signs in _SIGNS.items():
         if any(sign.search(folded) for sign in signs):
             return code
@@ -857,13 +858,13 @@ def check_in_question_in(language: str) -> str:
 def answers_yes(text: str) -> bool:
     """Whether a message starts with a yes, a "sometimes" or an "I don't know" in one of the
     languages here ("sí", "des fois", "weiß nicht": "no sé" is not a no)."""
-    folded = _fold(text)
+    folded = fold(text)
     return any(yes.search(folded) for yes in _YES)
 
 
 def answers_no(text: str) -> bool:
     """Whether a message starts with a no in one of the languages here ("non", "nein", "não")."""
-    folded = _fold(text)
+    folded = fold(text)
     return not answers_yes(text) and any(no.search(folded) for no in _NO)
 
 
@@ -894,7 +895,7 @@ _METHOD = re.compile(
 
 def method_content(text: str) -> bool:
     """Whether a reply names means, amounts or places of self-harm in one of these languages."""
-    return bool(_METHOD.search(_fold(text)))
+    return bool(_METHOD.search(fold(text)))
 
 
 def refusal_in(language: str, resources: CrisisResources) -> str:
@@ -943,7 +944,7 @@ _OTHERS = tuple(
 def someone_else(text: str) -> tuple[str, str] | None:
     """Whether a message in one of these languages tells of a death by suicide ("loss") or of
     someone else's crisis ("supporter"), and its language; None otherwise."""
-    folded = _fold(text)
+    folded = fold(text)
     return next(((kind, code) for kind, code, rx in _OTHERS if rx.search(folded)), None)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from os1.safety import disclosure_languages as other
+from os1.safety.crisis_languages import LANGUAGE_NAMES
 from os1.safety.policy import Hold, PolicyAction, PolicyTurn
 from os1.store import SafetyStore
 
@@ -40,7 +42,7 @@ NATURE_NOTE = (
     "you are an AI, not a human."
 )
 
-_NOTICES = (AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE)
+_NOTICES = (AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, *other.NOTICES)
 
 
 def without_notices(text: str) -> str:
@@ -86,13 +88,15 @@ _SENTENCES = re.compile(r"(?<=[.!?])\s+")
 
 
 def asks_if_human(text: str) -> bool:
-    """Does the person ask whether she is a person (or an AI)?"""
-    return bool(_QUESTION.search(text))
+    """Does the person ask whether she is a person (or an AI), in English or in Spanish,
+    French, German, Portuguese or Italian ("¿eres una persona?")?"""
+    return bool(_QUESTION.search(text)) or other.asked_in(text) is not None
 
 
 def claims_to_be_human(text: str) -> bool:
-    """Does this reply claim she is a person ("I'm a real person", "I'm not an AI")?"""
-    return bool(_CLAIM.search(text))
+    """Does this reply claim she is a person ("I'm a real person", "I'm not an AI", "soy una
+    persona")?"""
+    return bool(_CLAIM.search(text)) or other.claim_in(text) is not None
 
 
 class HumanClaimCheck:
@@ -102,18 +106,27 @@ class HumanClaimCheck:
     is an AI. Otherwise replies stream freely and a claim is cut and corrected where it appears.
     """
 
-    def __init__(self, asked: bool) -> None:
+    def __init__(self, asked: bool, language: str = "en") -> None:
         self.asked = asked
+        self.language = language
         self.hold: Hold = "all" if asked else "none"
 
     def review(self, text: str, done: bool) -> str | None:
-        """The truthful answer (or a correction) instead of a claim to be human."""
+        """The truthful answer (or a correction), in the person's language, instead of a claim
+        to be human."""
         if claims_to_be_human(text):
-            return TRUTHFUL_ANSWER if self.asked else CORRECTION
+            # (In the person's language, else in the language of her claim.)
+            language = self.language if self.language in LANGUAGE_NAMES else other.claim_in(text)
+            if language is None:
+                return TRUTHFUL_ANSWER if self.asked else CORRECTION
+            if self.asked:
+                return other.truthful_answer_in(language)
+            return other.correction_in(language)
         if self.asked and done:
             opening = " ".join(_SENTENCES.split(text.strip())[:2])
-            if not _ACKNOWLEDGES_AI.search(opening):
-                return TRUTHFUL_ANSWER
+            if not (_ACKNOWLEDGES_AI.search(opening) or other.acknowledges_ai(opening)):
+                english = self.language not in LANGUAGE_NAMES
+                return TRUTHFUL_ANSWER if english else other.truthful_answer_in(self.language)
         return None
 
 
@@ -138,6 +151,8 @@ class DisclosurePolicy:
         events: list[tuple[str, dict[str, str]]] = []
         notes: list[str] = []
         asked = asks_if_human(turn.text)
+        language = other.asked_in(turn.text) or other.guess_language(turn.text)
+        name = LANGUAGE_NAMES.get(language)
         previous = turn.history[-1] if turn.history else None
         greeted = (
             previous is not None
@@ -147,7 +162,7 @@ class DisclosurePolicy:
         if turn.new_session and greeted:
             events.append(("disclosure", {"via": "greeting"}))
         elif turn.new_session:
-            preface.append(AI_DISCLOSURE)
+            preface.append(AI_DISCLOSURE if name is None else other.disclosure_in(language))
             events.append(("disclosure", {"via": "start"}))
         else:
             last = await turn.store.last_safety_event(
@@ -156,7 +171,7 @@ class DisclosurePolicy:
             since = last.created_at if last is not None else turn.session_start
             # Minors hear this in their 3-hour break reminder (see MinorPolicy).
             if turn.now - since >= REMINDER_EVERY and not turn.account.minor:
-                preface.append(AI_REMINDER)
+                preface.append(AI_REMINDER if name is None else other.reminder_in(language))
                 events.append(("disclosure", {"via": "reminder"}))
             elif turn.now - since >= REMINDER_EVERY:
                 events.append(("disclosure", {"via": "minor break reminder"}))
@@ -166,10 +181,12 @@ class DisclosurePolicy:
             events.append(("emotion_notice", {}))
         if asked:
             notes.append(NATURE_NOTE)
+            if name is not None:
+                notes.append(f"They wrote in {name}: answer in {name}.")
             events.append(("asked_if_human", {}))
         return PolicyAction(
             notes=notes,
             preface=preface,
-            checks=(HumanClaimCheck(asked),),
+            checks=(HumanClaimCheck(asked, language),),
             events=events,
         )
