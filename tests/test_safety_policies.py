@@ -79,11 +79,15 @@ def safe(
     return make(tmp_path, store, backend, clock)
 
 
+async def open_chat(companion: Companion) -> tuple[User, Conversation]:
+    """The local person and their latest conversation."""
+    user = await companion.local_user()
+    return user, await companion.latest_conversation(user, await companion.default_profile(user))
+
+
 @pytest.fixture
 async def chat(safe: Companion) -> AsyncIterator[tuple[User, Conversation]]:
-    user = await safe.local_user()
-    profile = await safe.default_profile(user)
-    yield user, await safe.latest_conversation(user, profile)
+    yield await open_chat(safe)
     await safe.drain()
 
 
@@ -113,8 +117,7 @@ async def test_she_says_she_is_an_ai_at_the_start_and_every_three_hours(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
     safe = make(tmp_path, store, backend, clock, break_reminder_minutes=0)
-    user = await safe.local_user()
-    chat = (user, await safe.latest_conversation(user, await safe.default_profile(user)))
+    chat = await open_chat(safe)
     first = await say(safe, chat, "hello")
     assert first.reply.content == f"{AI_DISCLOSURE}\n\nYou said: hello"
     for minutes in range(20, 180, 20):  # a continuing interaction, a message every 20 minutes
@@ -134,8 +137,7 @@ async def test_the_disclosure_and_the_reminder_are_said_in_the_persons_language(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
     safe = make(tmp_path, store, backend, clock, break_reminder_minutes=0)
-    user = await safe.local_user()
-    chat = (user, await safe.latest_conversation(user, await safe.default_profile(user)))
+    chat = await open_chat(safe)
     first = await say(safe, chat, "hola, ¿qué tal estás hoy?")
     assert first.reply.content == f"{disclosure_in('es')}\n\nYou said: hola, ¿qué tal estás hoy?"
     for _ in range(9):  # a message every 20 minutes, in German
@@ -316,9 +318,8 @@ async def test_an_age_signal_switches_to_minor_mode_for_good(
 ) -> None:
     store = SQLiteStore(tmp_path / "minor.db", clock=clock)
     companion = make(tmp_path, store, backend, clock)
-    user = await companion.local_user()
-    conversation = await companion.latest_conversation(user, await companion.default_profile(user))
-    chat = (user, conversation)
+    chat = await open_chat(companion)
+    user = chat[0]
     await say(companion, chat, "hey! I'm 14 and I love drawing")
     await companion.aclose()
 
@@ -432,8 +433,7 @@ async def test_break_nudges_follow_the_setting(
     tmp_path: Path, store: SQLiteStore, backend: ScriptedBackend, clock: FakeClock
 ) -> None:
     companion = make(tmp_path, store, backend, clock, break_reminder_minutes=60)
-    user = await companion.local_user()
-    chat = (user, await companion.latest_conversation(user, await companion.default_profile(user)))
+    chat = await open_chat(companion)
     await say(companion, chat, "hi")
     for _ in range(2):
         clock.advance(minutes=25)
@@ -619,8 +619,8 @@ async def test_she_says_feelings_are_read_before_the_first_is_stored(
         clock=clock,
         policies=[DisclosurePolicy(emotion_notice=True)],
     )
-    user = await companion.local_user()
-    chat = (user, await companion.latest_conversation(user, await companion.default_profile(user)))
+    chat = await open_chat(companion)
+    user = chat[0]
     assert not await emotion_notice_given(store, user.id)
     first = await say(companion, chat, "hi")
     assert first.reply.content.startswith(f"{AI_DISCLOSURE} {EMOTION_NOTICE}\n\n")
