@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from os1.cli import main
-from os1.safety.crisis_languages import protocol_reply_in
 from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
+from os1.safety.crisis_words_languages import protocol_reply_in
 from os1.safety.protocol import published_protocol
 
 DOCS = Path(__file__).parent.parent / "docs" / "safety-protocol.md"

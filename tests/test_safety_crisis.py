@@ -17,13 +17,6 @@ from os1.companion import Companion
 from os1.config import Settings
 from os1.safety import floor_policies
 from os1.safety.crisis import ApprovalCheck, CrisisDetector, CrisisPolicy, answers_check_in
-from os1.safety.crisis_languages import (
-    check_in_question_in,
-    follow_up_line_in,
-    line_for_others_in,
-    protocol_reply_in,
-    refusal_in,
-)
 from os1.safety.crisis_statements import explicit_statement, past_or_denied
 from os1.safety.crisis_words import (
     CHECK_IN_NOTE,
@@ -35,6 +28,13 @@ from os1.safety.crisis_words import (
     protocol_reply,
     resources_for,
     supporter_line,
+)
+from os1.safety.crisis_words_languages import (
+    check_in_question_in,
+    follow_up_line_in,
+    line_for_others_in,
+    protocol_reply_in,
+    refusal_in,
 )
 from os1.safety.supporters import grieving_a_suicide, worried_about_someone
 from os1.store.sqlite import SQLiteStore

@@ -8,13 +8,9 @@ import pytest
 
 from os1.config import SAFETY_LOCALES
 from os1.safety.crisis import CrisisDetector, answers_check_in, declines_check_in
-from os1.safety.crisis_languages import (
-    foreign_sign,
-    foreign_statement,
-    protocol_reply_in,
-    someone_else,
-)
+from os1.safety.crisis_languages import foreign_sign, foreign_statement, someone_else
 from os1.safety.crisis_words import LOCALES, protocol_reply, resources_for
+from os1.safety.crisis_words_languages import protocol_reply_in
 
 
 @pytest.mark.parametrize(

@@ -26,19 +26,12 @@ from typing import Literal
 from os1.errors import MissingExtra, ModelError
 from os1.safety.crisis_classifier import CrisisClassifier, CrisisScorer, EmotionTone, ToneReader
 from os1.safety.crisis_languages import (
-    CHECK_IN_QUESTIONS,
-    LANGUAGE_NAMES,
-    LANGUAGES,
     answers_no,
     answers_yes,
-    check_in_question_in,
-    follow_up_line_in,
     foreign_sign,
     foreign_statement,
-    line_for_others_in,
+    language_note,
     method_content,
-    protocol_reply_in,
-    refusal_in,
     someone_else,
 )
 from os1.safety.crisis_model import (
@@ -66,15 +59,19 @@ from os1.safety.crisis_words import (
     LOSS_NOTE,
     SUPPORTER_NOTE,
     check_in_question,
-    follow_up_line,
-    loss_line,
     misheard_question,
-    protocol_reply,
     resources_for,
-    supporter_line,
+)
+from os1.safety.crisis_words_languages import (
+    CHECK_IN_QUESTIONS,
+    check_in_question_in,
+    follow_up_line_in,
+    line_for_others_in,
+    protocol_reply_in,
+    refusal_in,
 )
 from os1.safety.ordinary import ordinary_rest
-from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn
+from os1.safety.policy import MISHEARD_FLAG, Hold, PolicyAction, PolicyTurn, Unread
 from os1.safety.supporters import grieving_a_suicide, the_writers_own, worried_about_someone
 from os1.safety.wellbeing import is_goodbye
 from os1.types import SafetyEvent
@@ -156,18 +153,15 @@ class MethodContentCheck:
     def __init__(self, locale: str, language: str = "en") -> None:
         self.locale = locale
         self.language = language
+        self._unread = Unread()
 
     def review(self, text: str, done: bool) -> str | None:
         """The refusal (in the person's language) if the reply so far has method content in
         English or in one of `crisis_languages.LANGUAGES`, else None."""
-        if not (_METHOD.search(text) or method_content(text)):
+        new = self._unread(text)
+        if not (_METHOD.search(new) or method_content(new)):
             return None
-        if self.language in LANGUAGES:
-            return refusal_in(self.language, resources_for(self.locale))
-        return (
-            "I won't go into ways of hurting yourself, but I'm not going anywhere. "
-            + follow_up_line(self.locale)
-        )
+        return refusal_in(self.language, resources_for(self.locale))
 
 
 # Approval in her reply to a worrying message: praise for what they did ("Good job!", "I'm glad
@@ -617,7 +611,7 @@ class CrisisPolicy:
             )
         if (found.crisis or escalate) and not recent:
             return PolicyAction(
-                reply=self._protocol_reply(language),
+                reply=protocol_reply_in(language, resources_for(self.locale)),
                 flags=("crisis",),
                 events=(("crisis_protocol", facts),),
                 counters=("crisis_referral",),
@@ -630,8 +624,8 @@ class CrisisPolicy:
             # they when the person leaves the same day ("thanks for everything, bye"): the lines
             # are the last thing they read, and her reply does not wave them off.
             return PolicyAction(
-                notes=(CRISIS_NOTE, *_in_language(found)),
-                postscript=(self._follow_up_line(found.language),),
+                notes=(CRISIS_NOTE, *language_note(found.language)),
+                postscript=(follow_up_line_in(found.language, resources_for(self.locale)),),
                 checks=(MethodContentCheck(self.locale, caring), ApprovalCheck()),
                 flags=("crisis",),
                 events=(("crisis_follow_up", facts),),
@@ -664,8 +658,8 @@ class CrisisPolicy:
                 # Told that a cheerful message "may carry something heavy", the model answered
                 # "That's awesome, what do you do?" with talk of heavy things: it answers as to
                 # any message, and the question follows.
-                notes=(() if found.cheerful else (CHECK_IN_NOTE,)) + _in_language(found),
-                postscript=(self._check_in_question(found.language),),
+                notes=(() if found.cheerful else (CHECK_IN_NOTE,)) + language_note(found.language),
+                postscript=(check_in_question_in(found.language),),
                 checks=(MethodContentCheck(self.locale, caring), ApprovalCheck()),
                 flags=("crisis-check-in",),
                 events=(("crisis_check_in", facts),),
@@ -677,20 +671,6 @@ class CrisisPolicy:
             return await self._lines(turn, facts, about)
         return PolicyAction(data=facts)
 
-    def _protocol_reply(self, language: str) -> str:
-        if language in LANGUAGES:
-            return protocol_reply_in(language, resources_for(self.locale))
-        return protocol_reply(self.locale)
-
-    @staticmethod
-    def _check_in_question(language: str) -> str:
-        return check_in_question_in(language) if language in LANGUAGES else check_in_question()
-
-    def _follow_up_line(self, language: str) -> str:
-        if language in LANGUAGES:
-            return follow_up_line_in(language, resources_for(self.locale))
-        return follow_up_line(self.locale)
-
     async def _lines(
         self,
         turn: PolicyTurn,
@@ -701,13 +681,8 @@ class CrisisPolicy:
         the detector, in crisis themselves): her reply, guided, then lines for them (in their
         language), once a day in a conversation."""
         kind, language = about
-        if language in LANGUAGES:
-            line = line_for_others_in(kind, language, resources_for(self.locale))
-        else:
-            line = supporter_line(self.locale) if kind == "supporter" else loss_line(self.locale)
-        note = SUPPORTER_NOTE if kind == "supporter" else LOSS_NOTE
-        name = LANGUAGE_NAMES.get(language)
-        notes = (note,) if name is None else (note, f"They wrote in {name}: answer in {name}.")
+        line = line_for_others_in(kind, language, resources_for(self.locale))
+        notes = (SUPPORTER_NOTE if kind == "supporter" else LOSS_NOTE, *language_note(language))
         told = await turn.store.last_safety_event(
             turn.user_id, [f"crisis_{kind}"], turn.conversation_id
         )
@@ -745,14 +720,6 @@ class CrisisPolicy:
         if declined is not None and declined.created_at >= asked.created_at:
             return "declined"
         return "open"
-
-
-def _in_language(found: CrisisAssessment) -> tuple[str, ...]:
-    """A note to answer in the person's language when they wrote in another than English: the
-    notes that guide her reply are in English. (The embedded 1.5B model answered "ich kann
-    einfach nicht mehr" in English with and without it.)"""
-    name = LANGUAGE_NAMES.get(found.language)
-    return () if name is None else (f"They wrote in {name}: answer in {name}.",)
 
 
 def _about_someone_else(text: str) -> tuple[Literal["supporter", "loss"], str] | None:

@@ -11,8 +11,8 @@ import re
 from datetime import timedelta
 
 from os1.safety import disclosure_languages as other
-from os1.safety.crisis_languages import LANGUAGE_NAMES
-from os1.safety.policy import Hold, PolicyAction, PolicyTurn
+from os1.safety.crisis_languages import LANGUAGE_NAMES, language_note
+from os1.safety.policy import Hold, PolicyAction, PolicyTurn, Unread
 from os1.store import SafetyStore
 
 __all__ = [
@@ -110,13 +110,15 @@ class HumanClaimCheck:
         self.asked = asked
         self.language = language
         self.hold: Hold = "all" if asked else "none"
+        self._unread = Unread()
 
     def review(self, text: str, done: bool) -> str | None:
         """The truthful answer (or a correction), in the person's language, instead of a claim
         to be human."""
-        if claims_to_be_human(text):
+        new = self._unread(text)
+        if claims_to_be_human(new):
             # (In the person's language, else in the language of her claim.)
-            language = self.language if self.language in LANGUAGE_NAMES else other.claim_in(text)
+            language = self.language if self.language in LANGUAGE_NAMES else other.claim_in(new)
             if language is None:
                 return TRUTHFUL_ANSWER if self.asked else CORRECTION
             if self.asked:
@@ -180,9 +182,7 @@ class DisclosurePolicy:
             preface.append(EMOTION_NOTICE)
             events.append(("emotion_notice", {}))
         if asked:
-            notes.append(NATURE_NOTE)
-            if name is not None:
-                notes.append(f"They wrote in {name}: answer in {name}.")
+            notes.extend((NATURE_NOTE, *language_note(language)))
             events.append(("asked_if_human", {}))
         return PolicyAction(
             notes=notes,

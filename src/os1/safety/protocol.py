@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from os1.safety.crisis import CHECK_IN_MEMORY, PROTOCOL_REPEAT, WINDOW_TURNS
-from os1.safety.crisis_languages import LANGUAGE_NAMES, LANGUAGES, protocol_reply_in
+from os1.safety.crisis_languages import LANGUAGE_NAMES, LANGUAGES
 from os1.safety.crisis_model import SHORT_CHECK_IN, SHORT_SCORE, SHORT_WORDS, TERSE_WORDS
 from os1.safety.crisis_statements import MESSAGE_WORDS
 from os1.safety.crisis_words import (
@@ -18,6 +18,7 @@ from os1.safety.crisis_words import (
     resources_for,
     supporter_line,
 )
+from os1.safety.crisis_words_languages import protocol_reply_in
 from os1.safety.disclosure import AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, REMINDER_EVERY
 from os1.safety.disclosure_languages import disclosure_in, reminder_in
 from os1.safety.minors import BREAK_EVERY, BREAK_REMINDER
