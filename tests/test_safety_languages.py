@@ -140,6 +140,9 @@ def test_every_locale_can_be_configured_and_said_in_every_language() -> None:
         ("ma sœur m'a dit qu'elle voulait en finir", ("supporter", "fr")),
         ("meine Freundin ritzt sich, wie kann ich ihr helfen?", ("supporter", "de")),
         ("minha irmã disse que quer morrer", ("supporter", "pt")),
+        # "se corta" is Spanish and Portuguese: the message's other words decide.
+        ("minha irmã se corta e eu não sei o que fazer", ("supporter", "pt")),
+        ("mi hermana se corta y no sé qué hacer", ("supporter", "es")),
         ("mio fratello ha tentato il suicidio", ("supporter", "it")),
         ("mein Bruder hat sich das Leben genommen", ("loss", "de")),
         ("o meu pai se suicidou há dois anos", ("loss", "pt")),

@@ -29,20 +29,20 @@ __all__ = [
 ]
 
 REMINDER_EVERY = timedelta(hours=3)
-AI_DISCLOSURE = "Just so you know, I'm an AI, not a person."
-AI_REMINDER = "A reminder, since we've been talking a while: I'm an AI, not a person."
+AI_DISCLOSURE = other.disclosure_in("en")
+AI_REMINDER = other.reminder_in("en")
+TRUTHFUL_ANSWER = other.truthful_answer_in("en")
+CORRECTION = other.correction_in("en")
 EMOTION_NOTICE = (
     "I also notice the feelings in what you write, so I can answer you better; that stays on "
     "this device."
 )
-TRUTHFUL_ANSWER = "No, I'm an AI, not a person. But I'm really here with you in this conversation."
-CORRECTION = "To be honest, I'm an AI, not a person."
 NATURE_NOTE = (
     'The person is asking whether you are a person. Answer truthfully and begin with "No": '
     "you are an AI, not a human."
 )
 
-_NOTICES = (AI_DISCLOSURE, AI_REMINDER, EMOTION_NOTICE, *other.NOTICES)
+_NOTICES = (EMOTION_NOTICE, *other.NOTICES)
 
 
 def without_notices(text: str) -> str:
@@ -118,17 +118,16 @@ class HumanClaimCheck:
         new = self._unread(text)
         if claims_to_be_human(new):
             # (In the person's language, else in the language of her claim.)
-            language = self.language if self.language in LANGUAGE_NAMES else other.claim_in(new)
-            if language is None:
-                return TRUTHFUL_ANSWER if self.asked else CORRECTION
+            language = self.language
+            if language not in LANGUAGE_NAMES:
+                language = other.claim_in(new) or "en"
             if self.asked:
                 return other.truthful_answer_in(language)
             return other.correction_in(language)
         if self.asked and done:
             opening = " ".join(_SENTENCES.split(text.strip())[:2])
             if not (_ACKNOWLEDGES_AI.search(opening) or other.acknowledges_ai(opening)):
-                english = self.language not in LANGUAGE_NAMES
-                return TRUTHFUL_ANSWER if english else other.truthful_answer_in(self.language)
+                return other.truthful_answer_in(self.language)
         return None
 
 
@@ -154,7 +153,6 @@ class DisclosurePolicy:
         notes: list[str] = []
         asked = asks_if_human(turn.text)
         language = other.asked_in(turn.text) or other.guess_language(turn.text)
-        name = LANGUAGE_NAMES.get(language)
         previous = turn.history[-1] if turn.history else None
         greeted = (
             previous is not None
@@ -164,7 +162,7 @@ class DisclosurePolicy:
         if turn.new_session and greeted:
             events.append(("disclosure", {"via": "greeting"}))
         elif turn.new_session:
-            preface.append(AI_DISCLOSURE if name is None else other.disclosure_in(language))
+            preface.append(other.disclosure_in(language))
             events.append(("disclosure", {"via": "start"}))
         else:
             last = await turn.store.last_safety_event(
@@ -173,7 +171,7 @@ class DisclosurePolicy:
             since = last.created_at if last is not None else turn.session_start
             # Minors hear this in their 3-hour break reminder (see MinorPolicy).
             if turn.now - since >= REMINDER_EVERY and not turn.account.minor:
-                preface.append(AI_REMINDER if name is None else other.reminder_in(language))
+                preface.append(other.reminder_in(language))
                 events.append(("disclosure", {"via": "reminder"}))
             elif turn.now - since >= REMINDER_EVERY:
                 events.append(("disclosure", {"via": "minor break reminder"}))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from os1.safety.crisis_languages import LANGUAGES, fold
+from os1.safety.crisis_languages import fold, guess_language
 
 __all__ = [
     "NOTICES",
@@ -64,6 +64,12 @@ _ACKNOWLEDGES = re.compile(
 
 # (truthful answer, correction, opening disclosure, 3-hour reminder)
 _SAID = {
+    "en": (
+        "No, I'm an AI, not a person. But I'm really here with you in this conversation.",
+        "To be honest, I'm an AI, not a person.",
+        "Just so you know, I'm an AI, not a person.",
+        "A reminder, since we've been talking a while: I'm an AI, not a person.",
+    ),
     "es": (
         "No, soy una IA, no una persona. Pero de verdad estoy aquí contigo en esta conversación.",
         "Para ser sincera, soy una IA, no una persona.",
@@ -99,40 +105,8 @@ _SAID = {
 }
 
 NOTICES = tuple(said[i] for said in _SAID.values() for i in (2, 3))
-"""The disclosure lines in these languages, as the floor puts them before her reply."""
-
-# Common words of each language, for guessing which one a message is in.
-_COMMON = {
-    code: frozenset(words.split())
-    for code, words in {
-        "en": "the and you i to is it that my what are this was have not with for do so just im "
-        "dont how your be can",
-        "es": "que de el es mi estoy por con para pero como una un lo eso muy tengo hoy soy "
-        "eres esta hola gracias yo tu",
-        "fr": "je de le et est pas les des un une que tu il elle mon ma moi suis avec pour mais "
-        "tres bonjour merci ca",
-        "de": "ich und die der das nicht ist du bin mit ein eine mir mein es zu auf aber wie "
-        "was heute hallo danke sehr habe hab",
-        "pt": "que de eu nao um uma com para mas voce estou muito meu minha isso tudo hoje "
-        "obrigado obrigada ola sou ta to",
-        "it": "che di il non sono un una per con ma mi io sei ho anche molto oggi ciao grazie "
-        "come sto questo",
-    }.items()
-}
-_WORD = re.compile(r"[a-z]+")
-
-
-def guess_language(text: str) -> str:
-    """ "en", or the one of `crisis_languages.LANGUAGES` whose common words a message uses most
-    (at least two different ones, more than twice English's, and an eighth of its words). On
-    GoEmotions and LoCoMo (50,287 English texts) it guessed no other language; on 950 chat
-    messages in the five languages it guessed 76% right and left the rest English."""
-    words = _WORD.findall(fold(text))
-    counts = {code: len(common.intersection(words)) for code, common in _COMMON.items()}
-    best = max(LANGUAGES, key=lambda code: counts[code])
-    top = counts[best]
-    sure = top >= 2 and top > 2 * counts["en"] and 8 * top >= len(words)
-    return best if sure else "en"
+"""The disclosure lines in English and these languages, as the floor puts them before her
+reply."""
 
 
 def asked_in(text: str) -> str | None:
@@ -154,20 +128,20 @@ def acknowledges_ai(text: str) -> bool:
 
 
 def truthful_answer_in(language: str) -> str:
-    """ "No, I'm an AI, not a person…" in `language`."""
-    return _SAID[language][0]
+    """ "No, I'm an AI, not a person…" in `language` (English for "en" or one not known)."""
+    return _SAID.get(language, _SAID["en"])[0]
 
 
 def correction_in(language: str) -> str:
     """ "To be honest, I'm an AI, not a person." in `language`."""
-    return _SAID[language][1]
+    return _SAID.get(language, _SAID["en"])[1]
 
 
 def disclosure_in(language: str) -> str:
     """The opening disclosure in `language`."""
-    return _SAID[language][2]
+    return _SAID.get(language, _SAID["en"])[2]
 
 
 def reminder_in(language: str) -> str:
     """The 3-hour reminder in `language`."""
-    return _SAID[language][3]
+    return _SAID.get(language, _SAID["en"])[3]

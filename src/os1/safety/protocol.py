@@ -256,11 +256,12 @@ day her replies are also checked for method content in these languages ("30 past
 létale", "Pulsadern"), and the refusal and the reminders are said in the person's language.
 Someone worried about another person ("mi amiga me dijo que quiere matarse") or grieving a
 suicide ("mein Bruder hat sich das Leben genommen") gets the lines for them, below, in their
-language. Idioms ("me muero de risa", "je meurs de faim", "ich lach mich tot", "morrendo de
-fome", "muoio dal ridere", "voy a matarme estudiando"), a statement negated just before it, one
-made by someone else, one in quotes and one told as long past ("hace diez años", which gets the
-question) are left alone. These are patterns, not models: most indirect crises in these
-languages are still missed (section 6 gives the figures).
+language (where words are the same in two languages, "se corta" in Spanish and Portuguese, the
+message's other common words decide). Idioms ("me muero de risa", "je meurs de faim", "ich
+lach mich tot", "morrendo de fome", "muoio dal ridere", "voy a matarme estudiando"), a statement
+negated just before it, one made by someone else, one in quotes and one told as long past
+("hace diez años", which gets the question) are left alone. These are patterns, not models:
+most indirect crises in these languages are still missed (section 6 gives the figures).
 
 The protocol reply in those languages (for the `{locale}` lines):
 
