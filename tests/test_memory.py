@@ -12,6 +12,7 @@ from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -451,6 +452,27 @@ def test_a_fact_that_only_repeats_a_name_is_not_borne_out() -> None:
     )  # fmt: skip
     hobby = ExtractedFact("user", "Painting relaxes Ray.", 3, ())
     assert ground(hobby, [paints], names) == (hobby, paints)
+
+
+def test_her_answer_to_are_you_human_is_not_a_fact_about_them() -> None:
+    """Asked "are you human?", she said "No, I'm an AI, not a human."; the embedded model wrote
+    "I'm not a human" about the person, and it was kept from their question (whose one content
+    word it shares) as `Jo said: "I'm not a human"` (a new user's run, 6 Dec 2026)."""
+
+    def message(seq: int, role: Literal["user", "assistant"], content: str) -> Message:
+        return Message(
+            id=f"m{seq}", conversation_id="c", seq=seq, role=role, content=content,
+            status=MessageStatus.COMPLETE, created_at=datetime(2026, 3, 14, tzinfo=UTC),
+        )  # fmt: skip
+
+    asked = message(1, "user", "are you human?")
+    answer = message(2, "assistant", "No, I'm an AI, not a human.")
+    names = {"user": "Jo", "assistant": "Sol"}
+    for cited in (1, 2, None):
+        fact = ExtractedFact("user", "I'm not a human", 2, (), message=cited)
+        assert ground(fact, [asked, answer], names) is None
+    hers = ExtractedFact("companion", "Sol is not a human.", 2, (), message=1)
+    assert ground(hers, [asked, answer], names) == (hers, answer)
 
 
 def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:

@@ -268,7 +268,18 @@ def ground(
         # embedded model filled in the instructions' list: pets, home, moves).
         return None
     cited = (fact.message or 0) - 1
-    best = max(range(len(messages)), key=lambda i: (len(words & batch[i]), i == cited))
+    # Content words tied, every word decides: "I'm not a human" is her "No, I'm an AI, not a
+    # human.", not their "are you human?" (the embedded model wrote it about them); then the
+    # model's number.
+    every = _every_word(fact.text)
+    best = max(
+        range(len(messages)),
+        key=lambda i: (
+            len(words & batch[i]),
+            len(every & _every_word(messages[i].content)),
+            i == cited,
+        ),
+    )
     said = messages[best]
     if said.role == "assistant":
         return (fact, said) if fact.about == "companion" else None
@@ -279,6 +290,11 @@ def ground(
 
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 """A capitalised word: a name, in a fact the model wrote."""
+
+
+def _every_word(text: str) -> set[str]:
+    """Every word of `text`, in lower case ("i'm", "not", "a" too)."""
+    return set(re.findall(r"[\w'’]+", text.lower()))
 
 
 def _asked(text: str, names: dict[str, str]) -> bool:
