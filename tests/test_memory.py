@@ -457,7 +457,8 @@ def test_a_fact_that_only_repeats_a_name_is_not_borne_out() -> None:
 def test_her_answer_to_are_you_human_is_not_a_fact_about_them() -> None:
     """Asked "are you human?", she said "No, I'm an AI, not a human."; the embedded model wrote
     "I'm not a human" about the person, and it was kept from their question (whose one content
-    word it shares) as `Jo said: "I'm not a human"` (a new user's run, 6 Dec 2026)."""
+    word it shares) as `Jo said: "I'm not a human"`; the next run, as "Jo is human" (a new
+    user's runs, 6 Dec 2026)."""
 
     def message(seq: int, role: Literal["user", "assistant"], content: str) -> Message:
         return Message(
@@ -473,6 +474,13 @@ def test_her_answer_to_are_you_human_is_not_a_fact_about_them() -> None:
         assert ground(fact, [asked, answer], names) is None
     hers = ExtractedFact("companion", "Sol is not a human.", 2, (), message=1)
     assert ground(hers, [asked, answer], names) == (hers, answer)
+    # Nor is anything the model makes of their question about her.
+    assert ground(ExtractedFact("user", "Jo is human.", 2, (), message=1), [asked], names) is None
+    jazz = message(3, "user", "do you like jazz?")
+    assert ground(ExtractedFact("user", "Jo likes jazz.", 2, (), message=1), [jazz], names) is None
+    leeds = message(4, "user", "do you think I should move to Leeds?")
+    moving = ExtractedFact("user", "Jo is thinking of moving to Leeds.", 3, (), message=1)
+    assert ground(moving, [leeds], names) == (moving, leeds)
 
 
 def test_a_fact_copied_in_the_first_person_says_who_said_it() -> None:

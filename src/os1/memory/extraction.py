@@ -283,6 +283,8 @@ def ground(
     said = messages[best]
     if said.role == "assistant":
         return (fact, said) if fact.about == "companion" else None
+    if _asks_only_about_her(said.content):
+        return None  # "are you human?" says nothing of them: the model wrote "Jo is human"
     if fact.about == "companion" and _stems(names["assistant"]) & _stems(fact.text):
         return None
     return (replace(fact, about="user"), said)
@@ -290,6 +292,15 @@ def ground(
 
 _NAME = re.compile(r"\b[A-Z][a-z]+\b")
 """A capitalised word: a name, in a fact the model wrote."""
+
+
+_YOU = re.compile(r"(?<![\w'’])(?:you|your|you['’](?:re|ve|d|ll)|u|ur)(?![\w'’])", re.IGNORECASE)
+
+
+def _asks_only_about_her(text: str) -> bool:
+    """A question of theirs about her alone ("are you human?", "do you like jazz?"): with
+    "you" and without "I", "my" or "we"."""
+    return "?" in text and bool(_YOU.search(text)) and not _FIRST_PERSON.search(text)
 
 
 def _every_word(text: str) -> set[str]:
