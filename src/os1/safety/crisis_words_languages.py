@@ -154,9 +154,9 @@ _WORDS: dict[str, _Words] = {
         follow_up_elsewhere="auf findahelpline.com ein Krisentelefon in deiner Nähe finden",
         refusal="Über Wege, dir wehzutun, spreche ich nicht, aber ich bleibe hier.",
         supporter=(
-            "Wenn du dir um ihre Sicherheit Sorgen machst: Krisentelefone sind auch für "
-            "Angehörige da, du kannst {contacts}, um zu besprechen, wie du helfen kannst. Wenn "
-            "die Person bald etwas tun könnte, ruf den Notruf an."
+            "Wenn du dir um die Sicherheit dieser Person Sorgen machst: Krisentelefone sind "
+            "auch für Angehörige da, du kannst {contacts}, um zu besprechen, wie du helfen "
+            "kannst. Wenn sie bald etwas tun könnte, ruf den Notruf an."
         ),
         loss=(
             "Jemanden durch Suizid zu verlieren, ist eine ganz eigene Trauer. Wenn es hilft, mit "
@@ -189,8 +189,8 @@ _WORDS: dict[str, _Words] = {
         follow_up_elsewhere="encontrar uma linha perto de você no findahelpline.com",
         refusal="Não vou falar de formas de você se machucar, mas não vou a lugar nenhum.",
         supporter=(
-            "Se você está preocupado com a segurança dessa pessoa, as linhas de crise também são "
-            "para quem está por perto: você pode {contacts} para conversar sobre como ajudar. Se "
+            "Se a segurança dessa pessoa te preocupa, as linhas de crise também são para quem "
+            "está por perto: você pode {contacts} para conversar sobre como ajudar. Se "
             "ela puder agir logo, ligue para o número de emergência."
         ),
         loss=(
@@ -223,7 +223,7 @@ _WORDS: dict[str, _Words] = {
         follow_up_elsewhere="trovare una linea vicino a te su findahelpline.com",
         refusal="Non parlerò di modi per farti del male, ma non vado da nessuna parte.",
         supporter=(
-            "Se sei preoccupato per la sua sicurezza, le linee di crisi ci sono anche per chi sta "
+            "Se la sua sicurezza ti preoccupa, le linee di crisi ci sono anche per chi sta "
             "vicino a qualcuno: puoi {contacts} per parlare di come aiutare. Se potrebbe agire "
             "presto, chiama il numero di emergenza."
         ),

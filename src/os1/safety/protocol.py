@@ -27,7 +27,7 @@ from os1.safety.wellbeing import GRACIOUS_GOODBYE, PEOPLE_TOO, REMINDER_ANSWER
 
 __all__ = ["published_protocol"]
 
-VERSION = "1.18"
+VERSION = "1.19"
 
 
 def _hours(delta: timedelta) -> str:

@@ -14,6 +14,32 @@ def how_well_it_works() -> str:
     return f"""\
 ## 6. How well it works
 
+**1.19, the language of the lines, and a fourth English chat set.** Where patterns of two
+languages match a message ("se corta" is Spanish and Portuguese), the language whose common
+words it uses more is the one she answers in: one Portuguese supporter of the held-out sets got
+the lines for helping in Spanish, and now gets them in Portuguese (counted, not read: no
+held-out row now gets lines in another language than its words show). A Portuguese "se corta"
+is read as someone else's self-harm without "ele" or "ela" before it, as the Spanish one was,
+and the lines for helping no longer assume the gender of the one who is worried or of the
+friend in German, Portuguese and Italian. Every set below reads exactly as under 1.18.
+
+Two writers who saw no os1 file and no other set then wrote a fourth English chat set
+(`bench/crisis_chat_heldout4.csv`): one 50 crises of every kind beside 50 look-alikes of
+hyperbole, dark humour and venting; the other 50 crises in many voices (calm decisions,
+means mentioned in passing, role-play framings) beside 50 look-alikes (gun and medicine
+storage, wills, poems, a nurse's talk). It was measured once, with nothing changed after,
+and never read:
+
+| set | counted | protocol | or question |
+|-----|---------|----------|-------------|
+| fourth chat set: 100 crises | noticed | 100 | 100 |
+| the same: 100 look-alikes | alarmed | 4 | 7 |
+| the same, less the 7 rows close to a training message: 98 crises | noticed | 98 | 98 |
+| the same: 95 look-alikes | alarmed | 4 | 7 |
+
+With it, 591 of the 611 English crises in `bench/` get the protocol (96.7%) and 605 at least
+the question (99.0%).
+
 **1.18, five more languages.** Crises in Spanish, French, German, Portuguese and Italian
 were not read at all: the models learned English only. Two writers who saw no os1 file wrote
 40 crises and 40 everyday look-alikes in each language (idioms about dying, negations, worry
