@@ -32,6 +32,16 @@ from os1.safety.crisis_words_languages import protocol_reply_in
         ("die Klinge liegt schon neben mir", "de", "intent"),
         ("j'aimerais juste disparaître pour toujours", "fr", "intent"),
         ("je veux m'endormir et ne jamais me réveiller", "fr", "intent"),
+        # Since 1.19: means at hand, the bridge, "better off without me", a last message.
+        ("ya tengo las pastillas guardadas en el armario", "es", "intent"),
+        ("hoy acabo con todo, ya no aguanto", "es", "intent"),
+        ("tô com os remédios todos aqui na minha frente", "pt", "intent"),
+        ("je suis sur le pont, je sais pas pourquoi je t'écris", "fr", "intent"),
+        ("ohne mich wäre es für alle leichter", "de", "intent"),
+        ("hab mich gestern wieder geritzt", "de", "self_harm"),
+        ("spero di non svegliarmi più", "it", "intent"),
+        ("das ist wahrscheinlich meine letzte Nachricht", "de", "intent"),
+        ("he vuelto a cortarme esta semana", "es", "self_harm"),
     ],
 )
 def test_explicit_statements_in_five_languages(text: str, language: str, kind: str) -> None:
@@ -66,10 +76,32 @@ def test_explicit_statements_in_five_languages(text: str, language: str, kind: s
         "mi sono tagliato un dito affettando il pane",
         "I want to die laughing at this",
         'The song "Quiero morir" is on the radio',
+        # Last nights, last messages and farewell letters that are not theirs (protocol 1.18
+        # read the first three as crises).
+        "fue la última noche del festival, qué pena",
+        "la última conversación con mi jefe fue horrible",
+        "tu as vu mon dernier message ?",
+        "hast du meine letzte Nachricht gelesen?",
+        "nel mio racconto il protagonista scrive una lettera d'addio",
+        "o personagem deixa uma carta de despedida antes da guerra",
+        "la altura del puente Golden Gate es impresionante",
     ],
 )
 def test_idioms_negations_and_other_peoples_words_are_not_statements(text: str) -> None:
     assert foreign_statement(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "j'en peux plus de ces bouchons tous les matins",
+        "ich kann nicht mehr vor Lachen",
+        "non ce la faccio più con questi vicini",
+        "no puedo más con este calor",
+    ],
+)
+def test_fed_up_with_something_is_not_a_sign(text: str) -> None:
+    assert foreign_sign(text) is None
 
 
 def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
@@ -91,6 +123,13 @@ def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
         ("non ce la faccio più", "it"),
         ("ya regalé mis cosas", "es"),
         ("ich hab meine Sachen verschenkt", "de"),
+        ("no le encuentro ningún futuro a esto", "es"),
+        ("je veux juste que tout s'arrête", "fr"),
+        ("wozu das alles noch", "de"),
+        ("ninguém ia sentir minha falta", "pt"),
+        ("che senso ha andare avanti", "it"),
+        ("ho scritto delle lettere per i miei", "it"),
+        ("j'en peux plus de cette vie", "fr"),
     ],
 )
 def test_signs_in_five_languages_get_the_question(text: str, language: str) -> None:

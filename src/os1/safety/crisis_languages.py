@@ -147,6 +147,17 @@ _IT_WANTS = _wants(
 _LANGUAGES: dict[str, _Language] = {
     "es": _Language(
         intent=(
+            r"\bsin\s+mi\s+(?:todos\s+)?(?:van\s+a\s+estar|estarian|estaran|estaria|estaras)"
+            r"\s+(?:todos\s+)?(?:mejor|mas\s+tranquil[oa]s?)\b",
+            r"\b(?:tengo|ya\s+tengo|junte)\s+(?:todas\s+)?(?:las\s+|mis\s+)?pastillas\s+(?:\w+"
+            r"\s+){0,3}(?:juntadas|guardadas|aqui|en\s+la\s+mesa|delante|conmigo)\b",
+            r"\b(?:hoy|esta\s+noche)\s+(?:mismo\s+)?acabo\s+con\s+(?:esto|todo)\b",
+            r"\bcompre\s+(?:la|una)\s+(?:cuerda|soga)\b",
+            r"\bestoy\s+en\s+(?:el|la)\s+(?:puente|azotea|techo|tejado|borde)\b.{0,40}\bno\s+se"
+            r"\s+(?:si|por\s*que|pq)\b",
+            r"\b(?:cuant[oa]s?\s+metros\s+tiene|(?:mirando|mire|busque|buscando)\s+(?:la"
+            r"\s+)?altura\s+d)",
+            r"\bpronto\s+(?:voy\s+a\s+)?dej(?:are|ar)\s+de\s+ser\s+una\s+carga\b",
             r"\bquitarme\s+la\s+vida\b",
             r"\bojala\s+me\s+muera\b",
             r"\bme\s+tome\s+(?:todas\s+(?:las|mis)|una\s+caja\s+de|un\s+bote\s+de|un\s+frasco\s+de)"
@@ -160,7 +171,10 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:estarian|estaria|estarias|seria)\s+(?:todos\s+)?mejor(?:es)?\s+sin\s+mi\b",
             r"\bsoy\s+(?:solo\s+|una\s+)?(?:una\s+)?carga\s+para\b",
             r"\bsi\s+yo\s+no\s+existiera\b",
-            r"\b(?:mi\s+)?(?:ultima\s+(?:conversacion|mensaje|noche)|carta\s+de\s+despedida)\b",
+            r"\bmi\s+carta\s+de\s+despedida\b|\b(?:escribi|escrito|deje|tengo|hice|termine)\s+"
+            r"(?:ya\s+)?(?:una|la|mi)\s+carta\s+de\s+despedida\b",
+            r"\b(?:este|esta)\s+es\s+(?:probablemente\s+|seguramente\s+)?mi\s+(?:ultimo\s+mensaje|"
+            r"ultima\s+conversacion)\b",
             r"\bcuantas\s+(?:pastillas|pildoras)\b.{0,40}\bpara\s+(?:no\s+despertar|morir)\b",
             r"\b(?:pienso|voy\s+a|quiero)\s+(?:en\s+)?(?:tirarme|aventarme|lanzarme)\s+"
             r"(?:del|de\s+un|a\s+las|al|por)\b",
@@ -185,6 +199,7 @@ _LANGUAGES: dict[str, _Language] = {
             r"\btengo\s+(?:pensamientos|ideas)\s+(?:suicidas|de\s+suicidio)\b",
         ),
         self_harm=(
+            r"\b(?:he|ha|has)\s+vuelto\s+a\s+cortarme\b|\bme\s+he\s+vuelto\s+a\s+cortar\b",
             r"\b(?:me\s+volvi\s+a\s+cortar|volvi\s+a\s+cortarme|otra\s+vez\s+me\s+corte)\b",
             r"\bnecesito\s+(?:cortarme|hacerlo)\s+otra\s+vez\b",
             r"\b(?:me\s+corto|cortarme|me\s+volvi\s+a\s+cortar|volvi\s+a\s+cortarme)\s+"
@@ -198,13 +213,26 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:no|nunca|jamas|tampoco)\s+(?:me\s+)?$",
         signs=(
+            r"\bno\s+quiero\s+ser\s+(?:una\s+)?carga\b",
+            r"\bno\s+(?:le\s+)?(?:veo|encuentro)\s+(?:ningun\s+)?(?:sentido|salida|futuro)\b",
+            r"\bpara\s+que\s+sigo\b",
+            r"\bquiero\s+que\s+todo\s+(?:se\s+apague|termine|pare|acabe|se\s+acabe)\b",
+            r"\bno\s+me\s+(?:intentes|trates\s+de)\s+convencer\b",
+            r"\b(?:escribi|deje|he\s+escrito)\s+(?:las\s+|una\s+|unas\s+)?cartas?\s+(?:para|a)"
+            r"\s+(?:mi|mis)\b",
+            r"\bsi\s+(?:manana\s+)?no\s+(?:contesto|respondo)\b.{0,30}\bno\s+te\s+preocupes\b",
+            r"\bregale\s+(?:mi|mis)\s+\w+.{0,80}\b(?:arreglado|resuelto)\b",
+            r"\bmejor\s+irme\s+de\s+una\s+vez\b",
+            r"\bgracias\s+por\s+todo\b.{0,80}\badios\b",
+            r"\b(?:es|sera)\s+(?:la\s+)?ultima\s+vez\s+que\s+(?:hablamos|te\s+escribo)\b",
+            r"\bhora\s+de\s+reunirme\s+con\s+(?:ella|el)\b",
             r"\b(?:pienso|pense|he\s+pensado|voy\s+a|quiero)\s+(?:en\s+)?acabar\s+con\s+"
             r"(?:todo|esto)\b",
             r"\bregale\s+(?:todas\s+)?mis\s+cosas\b",
             r"\bme\s+voy\s+para\s+siempre\b",
             r"\bdecir(?:le)?\s+adios\b.{0,40}\bantes\s+de\s+irme\b",
             r"\bno\s+(?:le\s+)?veo\s+(?:sentido|salida)\b",
-            r"\bno\s+(?:doy|puedo)\s+mas\b",
+            r"\bno\s+(?:doy|puedo)\s+mas\b(?!\s+(?:con|de)\b(?!\s+(?:la\s+|esta\s+)?vida\b))",
             r"\bya\s+no\s+aguanto\s+mas\b",
             r"\bpara\s+que\s+seguir\b",
             r"\bnadie\s+me\s+(?:extranaria|echaria\s+de\s+menos)\b",
@@ -222,6 +250,17 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "fr": _Language(
         intent=(
+            r"\bplus\s+tranquilles?\s+sans\s+moi\b",
+            r"\b(?:espere|voudrais|veux|aimerais)\s+ne\s+(?:pas|plus|jamais)\s+me\s+reveiller\b",
+            r"\b(?:medocs|medicaments|comprimes|cachets)\b.{0,60}\bassez\s+pour\s+que\s+ca"
+            r"\s+marche\b",
+            r"\b(?:medocs|medicaments|comprimes|cachets)\b.{0,30}\bdevant\s+moi\b",
+            r"\b(?:je\s+suis|jsuis|j\s*'?suis|chui|chuis)\s+sur\s+le\s+(?:toit|pont|bord)\b.{0,40}"
+            r"\bj?sais\s+(?:pas|plus)\b",
+            r"\b(?:regarde|cherche|verifie)\s+(?:a\s+)?(?:quelle\s+hauteur|la\s+hauteur)\b",
+            r"\bje\s+vais\s+(?:plus|pu)\s+(?:embeter|deranger|gener)\s+personne\s+(?:tres\s+|bien"
+            r"\s+)?longtemps\b",
+            r"\bce\s+soir\s+c\s*'?est\s+la\s+derniere\s+fois\b",
             r"\bmettre\s+fin\s+a\s+mes\s+jours\b",
             r"\bj\s*'?ai\s+(?:pris|avale)\s+(?:toute\s+(?:une|la)\s+boite|tous\s+mes|toutes\s+mes|"
             r"une\s+boite\s+entiere)\b",
@@ -233,8 +272,10 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:mieux|meilleur)\s+sans\s+moi\b",
             r"\bje\s+suis\s+(?:juste\s+|qu\s*'?)?un\s+(?:fardeau|poids)\b",
             r"\bsi\s+j\s*'?(?:existais|etais)\s+(?:pas|plus)\b",
-            r"\b(?:ma\s+lettre\s+d\s*'?adieu|ma\s+derniere\s+conversation|"
-            r"mon\s+dernier\s+message)\b",
+            r"\bma\s+lettre\s+d\s*'?adieu\b|\bj\s*'?ai\s+ecrit\s+(?:une|ma)\s+lettre\s+d\s*'?adieu"
+            r"\b",
+            r"\b(?:c\s*'?est|voici|voila)\s+(?:probablement\s+|surement\s+)?(?:ma\s+derniere\s+"
+            r"conversation|mon\s+dernier\s+message)\b",
             r"\bcombien\s+de\s+(?:comprimes|cachets|medocs|pilules)\b.{0,60}"
             r"\b(?:ne\s+plus|mourir)\b",
             r"\bcomment\s+me\s+(?:tuer|suicider)\b",
@@ -258,6 +299,7 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bje\s+me\s+suicide\b",
         ),
         self_harm=(
+            r"\b(?:jme|j\s*'?me)\s+suis\s+(?:encore\s+)?(?:scarifie|mutile)e?\b",
             r"\bje\s+me\s+suis\s+(?:encore\s+)?(?:scarifie|mutile)e?\b",
             r"\bje\s+me\s+suis\s+(?:encore\s+)?coupee?\s+(?:encore|volontairement|expres|"
             r"les\s+bras|les\s+poignets|les\s+cuisses)\b",
@@ -273,13 +315,23 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:ne|pas|jamais)\s+$",
         signs=(
+            r"\bje\s+veux\s+(?:juste\s+|seulement\s+)?que\s+(?:tout\s+|ca\s+)?(?:s"
+            r"\s*'?arrete|finisse)\b",
+            r"\b(?:plus|pu)\s+la\s+force\s+de\s+continuer\b",
+            r"\bla\s+derniere\s+fois\s+qu\s*'?on\s+se\s+parle\b",
+            r"\bj\s*'?ai\s+ecrit\s+(?:une|des)\s+lettres?\s+pour\s+(?:mes|ma|mon)\b",
+            r"\bmerci\s+pour\s+tout\b.{0,80}\badieu\b",
+            r"\bj\s*'?ai\s+assez\s+vecu\b",
+            r"\bje\s+vais\s+leur\s+laisser\s+la\s+place\b",
             r"\bj\s*'?ai\s+donne\s+(?:toutes\s+)?mes\s+affaires\b",
             r"\bje\s+m\s*'?en\s+vais\s+pour\s+de\s+bon\b",
             r"\bdire\s+au\s+revoir\b.{0,40}\bavant\s+de\s+partir\b",
             r"\bje\s+pense\s+a\s+en\s+finir\b",
             r"\bje\s+(?:ne\s+)?vois\s+(?:aucune|pas\s+d\s*'?|plus\s+d\s*'?|pu\s+d\s*'?)\s*"
             r"(?:issue|sortie|solution)\b",
-            r"\bj\s*'?en\s+peux\s+plus\b",
+            # (Not "j'en peux plus de ces bouchons": of something, unless of life or everything.)
+            r"\bj\s*'?en\s+peux\s+plus\b(?!\s+d(?:e\s+|\s*')(?!(?:ma\s+|cette\s+|la\s+)?vie\b|"
+            r"vivre\b|tout\b))",
             r"\bje\s+(?:ne\s+)?vois\s+(?:pu|plus)\s+le\s+but\b",
             r"\ba\s+quoi\s+bon\b",
             r"\bpersonne\s+(?:ne\s+)?(?:remarquerait|s\s*'?en\s+rendra(?:it)?\s+compte)\b",
@@ -295,6 +347,19 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "de": _Language(
         intent=(
+            r"\bohne\s+mich\s+(?:wars|ware\s+es|waren\s+alle|ist\s+es|wird\s+es)\s+(?:\w+"
+            r"\s+){0,2}(?:leichter|besser)\b",
+            r"\beinschlafen\s+und\s+nicht\s+mehr\s+aufwachen\b",
+            r"\b(?:hoffe|wunschte),?\s+ich\s+wach(?:e)?\s+(?:morgen\s+)?(?:einfach\s+)?nicht"
+            r"\s+mehr\s+auf\b",
+            r"\btabletten\s+(?:\w+\s+){0,2}vor\s+mir\b|\b(?:hab|habe)\s+mir\s+tabletten\s+besorgt"
+            r"\b",
+            r"\b(?:stehe|steh|bin)\s+(?:grad|gerade|jetzt)\s+auf\s+(?:der|dem|einer)"
+            r"\s+(?:brucke|dach|hochhaus)\b.{0,40}\bweiss\s+(?:nicht|nich|net)\b",
+            r"\b(?:gegoogelt|nachgeschaut|geschaut|geguckt|nachgesehen)\s+wie\s+hoch"
+            r"\s+(?:die|das|der)\b",
+            r"\bbald\s+niemandem\s+mehr\s+im\s+weg\b",
+            r"\bich\s+bin\s+(?:doch\s+)?(?:eh\s+)?(?:nur\s+)?(?:noch\s+)?eine\s+last\b",
             r"\bmir\s+das\s+leben\s+(?:zu\s+)?nehmen\b",
             r"\b(?:packung|schachtel|dose)\s+(?:\w+\s+)?tabletten\s+(?:geschluckt|genommen)\b",
             r"\b(?:klinge|rasierklinge|waffe|pistole)\s+(?:liegt\s+)?(?:schon\s+)?(?:neben\s+mir|"
@@ -307,7 +372,10 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:besser\s+dran\s+ohne\s+mich|ohne\s+mich\s+besser)\b",
             r"\bich\s+bin\s+(?:nur\s+noch\s+|nur\s+)?eine\s+last\b",
             r"\b(?:gar\s+)?nicht\s+mehr\s+existieren\b",
-            r"\b(?:abschiedsbrief|meine\s+letzte\s+nachricht)\b",
+            r"\b(?:meinen|mein|(?:ich\s+)?(?:hab|habe)\s+(?:schon\s+)?(?:einen|den|nen))\s+"
+            r"abschiedsbrief\b",
+            r"\b(?:das|dies)\s+ist\s+(?:wahrscheinlich\s+|wohl\s+|vielleicht\s+)?meine\s+letzte\s+"
+            r"nachricht\b",
             r"\bwie\s+viele\s+(?:schlaf)?tabletten\b.{0,60}\b(?:nicht\s+mehr|sterben|tot)\b",
             r"\b(?:daran|dran),?\s+mich\s+umzubringen\b",
             r"\bich\s+(?:spring|springe)\s+(?:heute\s+|morgen\s+)?(?:vom|von\s+der|vor)\b",
@@ -335,6 +403,7 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bich\s+(?:habe|hab)\s+(?:wieder\s+|oft\s+)?(?:selbstmord|suizid)gedanken\b",
         ),
         self_harm=(
+            r"\b(?:hab|habe)\s+mich\s+(?:gestern\s+|heute\s+)?(?:wieder\s+)?geritzt\b",
             r"\b(?:ich\s+)?(?:ritz|ritze)\s+mich\b",
             r"\b(?:hab|habe)\s+(?:heute\s+)?(?:wieder\s+)?geritzt\b",
             r"\bich\s+(?:schneid|schneide)\s+mich\b",
@@ -347,12 +416,22 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*vor\s+(?:" + _DE_IDIOM + r")\b",
         negation=r"\b(?:nicht|nie|niemals)\s+$",
         signs=(
+            r"\b(?:wurde|wuerde)\s+(?:eh\s+)?keiner\s+merken\b",
+            r"\bkeine\s+zukunft,?\s+keine\s+perspektive\b",
+            r"\bwill\s+(?:\w+[\s,]+){0,2}dass\s+(?:es|alles)\s+(?:endlich\s+)?aufhort\b",
+            r"\bwozu\s+das\s+alles\s+noch\b",
+            r"\bversuch\s+nicht,?\s+es\s+mir\s+auszureden\b",
+            r"\b(?:briefe|einen\s+brief)\s+an\s+(?:meine|meinen|mein)\b.{0,40}\bgeschrieben\b",
+            r"\bdanke\s+fur\s+alles\b.{0,80}\b(?:verabschieden|leb\s+wohl)\b",
+            r"\bhat\s+nichts\s+mehr\s+(?:einen\s+)?sinn\b",
+            r"\bzur\s+last\s+fallen\b",
+            r"\bes\s+ist\s+zeit\s+zu\s+gehen\b",
             r"\bmeine\s+sachen\s+verschenkt\b",
             r"\b(?:weg|gehen),?\s+fur\s+immer\b",
             r"\bmich\s+nur\s+noch\s+(?:von\s+\w+\s+)?verabschieden\b",
             r"\bich\s+(?:hab|habe)\s+schon\s+einen\s+plan\b",
             r"\bkeinen\s+sinn\s+mehr\b",
-            r"\bich\s+kann\s+(?:einfach\s+)?nicht\s+mehr\b",
+            r"\bich\s+kann\s+(?:einfach\s+)?nicht\s+mehr\b(?!\s+vor\b)",
             r"\bi\s+mog\s+nimma\b",
             r"\bkeinen\s+ausweg\b",
             r"\bniemand\s+(?:wurde|wuerde)\s+(?:es\s+)?merken\b",
@@ -369,6 +448,15 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "pt": _Language(
         intent=(
+            r"\b(?:separei|juntei)\s+os\s+remedios\b|\b(?:com|tenho)\s+os\s+remedios\s+(?:todos"
+            r"\s+)?(?:aqui|na\s+minha\s+frente)\b",
+            r"\b(?:hoje|hj)\s+(?:mesmo\s+)?acabo\s+com\s+(?:isso|tudo)\b",
+            r"\b(?:to|tou|estou)\s+n[ao]\s+(?:ponte|beira|laje|telhado|viaduto)\b.{0,40}\bnao"
+            r"\s+sei\b",
+            r"\b(?:fui\s+ver|vi|pesquisei|olhei|procurei)\s+(?:a\s+|qual\s+a\s+)?altura\s+d",
+            r"\blogo\s+(?:logo\s+)?(?:eu\s+)?nao\s+vou\s+(?:mais\s+)?ser\s+(?:mais"
+            r"\s+)?(?:problema|peso|fardo)\b",
+            r"\bfart[oa]\s+de\s+viver\b",
             r"\btirar\s+(?:a\s+)?minha\s+(?:propria\s+)?vida\b",
             r"\btomei\s+(?:uma\s+cartela|um\s+frasco|uma\s+caixa|todos\s+os)\s+(?:inteira\s+|"
             r"inteiro\s+)?(?:de\s+)?(?:\w+\s+){0,1}(?:remedios?|comprimidos|pilulas)\b",
@@ -382,7 +470,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bsinto-me\s+um\s+fardo\b",
             r"\bnao\s+quero\s+mais\s+(?:existir|estar\s+aqui|estar\s+viv[oa])\b",
             r"\bnao\s+vou\s+mais\s+estar\s+aqui\b",
-            r"\b(?:carta\s+de\s+despedida|minha\s+ultima\s+mensagem)\b",
+            r"\b(?:minha|escrevi\s+(?:a|uma|minha)|deixei\s+(?:a|uma|minha))\s+carta\s+de"
+            r"\s+despedida\b",
+            r"\b(?:esta|essa)\s+e\s+(?:provavelmente\s+)?(?:a\s+)?minha\s+ultima\s+mensagem\b",
             r"\bquantos\s+(?:comprimidos|remedios)\b.{0,40}\b(?:nao\s+acordar|morrer)\b",
             r"\b(?:vou|pensando\s+em|penso\s+em|quero)\s+(?:pular|me\s+jogar|atirar-me)\b",
             r"\b(?:formas|jeitos|como)\s+de\s+me\s+matar\b",
@@ -412,6 +502,18 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*(?:de|do|da)\s+(?:" + _PT_IDIOM + r")\b",
         negation=r"\b(?:nao|nunca|jamais)\s+(?:me\s+)?$",
         signs=(
+            r"\bnao\s+vejo\s+(?:mais\s+)?(?:nenhuma\s+|nenhum\s+)?(?:sentido|saida|futuro|razao)\b",
+            r"\bqual\s+o\s+sentido\s+de\s+continuar\b",
+            r"\bquero\s+que\s+tudo\s+(?:pare|acabe|termine)\b",
+            r"\bnao\s+tenta(?:s)?\s+me\s+convencer\b",
+            r"\bescrevi\s+(?:uma\s+|umas\s+)?cartas?\s+(?:para|pra|pro|pros)\s+(?:os\s+|a\s+|o"
+            r"\s+)?(?:meus|minha|meu|minhas)\b",
+            r"\bultima\s+vez\s+que\s+(?:falamos|te\s+escrevo|a\s+gente\s+fala)\b",
+            r"\bdei\s+(?:o\s+)?meu\s+\w+.{0,80}\b(?:resolvido|arrumado)\b",
+            r"\bninguem\s+(?:ia|vai|iria)\s+(?:notar|perceber|sentir\s+(?:a\s+)?minha\s+falta)\b",
+            r"\bja\s+cumpri\s+(?:o\s+)?meu\s+tempo\b",
+            r"\bmelhor\s+(?:eu\s+)?ir(?:-me)?\s+embora\s+de\s+vez\b",
+            r"\bobrigad[oa]\s+por\s+tudo\b.{0,80}\b(?:adeus|me\s+despedir)\b",
             r"\b(?:pensei|penso|vou|vo|quero)\s+(?:em\s+)?acabar\s+com\s+(?:tudo|isso)\b",
             r"\bdoei\s+(?:todas\s+)?(?:as\s+)?minhas\s+coisas\b",
             r"\bja\s+tenho\s+um\s+plano\b",
@@ -432,6 +534,14 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "it": _Language(
         intent=(
+            r"\bsenza\s+di\s+me\s+(?:starebbero|stanno|starete|sarebbe|sarebbero)\s+(?:tutti"
+            r"\s+)?meglio\b",
+            r"\b(?:pasticche|pastiglie|pillole|compresse)\s+(?:le\s+)?ho\s+gia\s+prese\b",
+            r"\b(?:pastiglie|pillole|compresse|pasticche)\s+(?:qui\s+)?davanti\s+a\s+me\b",
+            r"\b(?:sto|sono)\s+sul\s+(?:ponte|tetto|cornicione)\b.{0,40}\bnon\s+so\b",
+            r"\b(?:controllato|guardato|cercato)\s+quanto\s+e\s+alto\b",
+            r"\bspero\s+di\s+non\s+svegliarmi\b",
+            r"\btra\s+poco\s+non\s+daro\s+piu\s+fastidio\b",
             r"\btogliermi\s+la\s+vita\b",
             r"\bho\s+preso\s+(?:una\s+scatola|un\s+flacone|tutte\s+le)\s+(?:intera\s+)?(?:di\s+)?"
             r"(?:pillole|pastiglie|compresse)\b",
@@ -443,7 +553,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bsono\s+(?:solo\s+)?un\s+peso\b",
             r"\bnon\s+voglio\s+piu\s+(?:esistere|stare\s+qui|esserci)\b",
             r"\b(?:non\s+ci\s+(?:fossi|saro)\s+piu)\b",
-            r"\b(?:lettera\s+d\s*'?addio|il\s+mio\s+ultimo\s+messaggio)\b",
+            r"\b(?:la\s+mia|ho\s+scritto\s+(?:una|la|la\s+mia)|ho\s+lasciato\s+(?:una|la))"
+            r"\s+lettera\s+"
+            r"d\s*'?addio\b|\bquesto\s+e\s+(?:probabilmente\s+)?il\s+mio\s+ultimo\s+messaggio\b",
             r"\bquante\s+(?:pastiglie|pillole|compresse)\b.{0,40}\b(?:non\s+svegliar|morire)",
             r"\b(?:pensando\s+di|penso\s+di|voglio)\s+buttarmi\b",
             r"\bcome\s+(?:suicidarmi|uccidermi|ammazzarmi)\b",
@@ -477,9 +589,21 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:non|mai)\s+(?:mi\s+)?$",
         signs=(
+            r"\bnon\s+vedo\s+(?:nessuna|alcuna)\s+(?:via\s+d\s*'?uscita|via\s+di\s+uscita)\b",
+            r"\bnon\s+c\s*'?e\s+futuro\s+per\s+me\b",
+            r"\bche\s+senso\s+ha\s+andare\s+avanti\b",
+            r"\bvoglio\s+solo\s+che\s+tutto\s+finisca\b",
+            r"\bnon\s+provare\s+a\s+farmi\s+cambiare\s+idea\b",
+            r"\bho\s+scritto\s+(?:una\s+lettera|delle\s+lettere)\s+per\s+(?:i\s+miei|mia|mio|le"
+            r"\s+mie)\b",
+            r"\b(?:e|sara)\s+(?:probabilmente\s+)?l\s*'?ultimo\s+messaggio\b",
+            r"\bgrazie\s+di\s+tutto\b.{0,80}\b(?:addio|salutarti)\b",
+            r"\bnon\s+servo\s+piu\s+a\s+nessuno\b",
+            r"\be\s+ora\s+che\s+me\s+ne\s+vada\b",
+            r"\bho\s+regalato\s+\w+.{0,80}\btutto\s+a\s+posto\b",
             r"\bregalato\s+(?:tutte\s+)?le\s+mie\s+cose\b",
             r"\bho\s+gia\s+un\s+piano\b",
-            r"\bnon\s+ce\s+la\s+faccio\s+piu\b",
+            r"\bnon\s+ce\s+la\s+faccio\s+piu\b(?!\s+con\b(?!\s+(?:la\s+)?(?:mia\s+)?vita\b))",
             r"\bnon\s+vedo\s+(?:piu\s+)?(?:un\s+)?senso\b",
             r"\bnessuno\s+se\s+ne\s+accorgerebbe\b",
             r"\bnon\s+vedo\s+altra\s+via\s+d\s*'?uscita\b",

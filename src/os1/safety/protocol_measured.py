@@ -21,7 +21,38 @@ the lines for helping in Spanish, and now gets them in Portuguese (counted, not 
 held-out row now gets lines in another language than its words show). A Portuguese "se corta"
 is read as someone else's self-harm without "ele" or "ela" before it, as the Spanish one was,
 and the lines for helping no longer assume the gender of the one who is worried or of the
-friend in German, Portuguese and Italian. Every set below reads exactly as under 1.18.
+friend in German, Portuguese and Italian.
+
+More of the crises in these languages are read. Two more writers who saw no os1 file wrote 15
+crises and 15 look-alikes in each language, asked mostly for crises said indirectly
+(`bench/crisis_chat_languages_read2.csv`). Measured once under 1.18 (37 of its 150 crises got
+the protocol, 58 at least the question, no look-alike either), it was read, and the patterns
+of 1.19 come from its misses: pills gathered or in front of them, on a bridge or a roof not
+knowing why, a height looked up, "everyone would be better off without me", "tonight I end
+it", "I won't be in anyone's way much longer", letters written to family, "this is probably
+my last message", "I just want it all to stop", "what's the point of going on", "don't try
+to talk me out of it". Reading it showed look-alikes 1.18 answered with the protocol:
+"fue la última noche del festival", "la última conversación con mi jefe", "tu as vu mon
+dernier message ?", "hast du meine letzte Nachricht gelesen?", a farewell letter in a story;
+a last message or a farewell letter now has to be theirs ("este es mi último mensaje", "ya
+escribí mi carta de despedida"). And fed up with something ("j'en peux plus de ces bouchons",
+"ich kann nicht mehr vor Lachen", "non ce la faccio più con questi vicini") is no sign. The
+held-out sets were measured twice (before and after the last two patterns):
+
+| set | counted | 1.18 | 1.19 |
+|-----|---------|------|------|
+| five languages, held out: 150 crises | noticed | 44 / 51 | 49 / 60 |
+| the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
+| five languages, second held-out set: 125 crises | noticed | 40 / 46 | 43 / 54 |
+| the same: 125 look-alikes | alarmed | 0 / 3 | 0 / 3 |
+| five languages, second read set: 150 crises | noticed | 37 / 58 | 77 / 144 |
+| the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
+| five languages, first read set: 200 crises | noticed | 142 / 182 | 143 / 184 |
+| the same: 200 look-alikes | alarmed | 0 / 1 | 0 / 1 |
+| English texts: 52,730 | read as another language's crisis | 0 | 0 |
+
+Held out, 92 of 275 crises in these languages get the protocol (33%) and 114 at least the
+question (41%); no look-alike gets the protocol. Every English set reads exactly as under 1.18.
 
 Two writers who saw no os1 file and no other set then wrote a fourth English chat set
 (`bench/crisis_chat_heldout4.csv`): one 50 crises of every kind beside 50 look-alikes of
