@@ -23,13 +23,20 @@ Given a bare "Sam", the embedded model sometimes said "I'm sorry, but I can't as
 that." (sampled, depending on the minute in the prompt's time note)."""
 
 _NAME = r"([^\W\d_][\w'’-]{0,30}(?:\s+[A-Z][\w'’-]{0,30})?)"
-# "call me theo", "my name is theo": a name follows, however it is typed.
+# "call me theo", "my name is theo" (and "me llamo", "je m'appelle", "ich heiße", "me chamo",
+# "mi chiamo"): a name follows, however it is typed.
 _NAMED = re.compile(
-    r"\b(?:call\s+me|my\s+name\s+is|my\s+name['’]s|name['’]s)\s+" + _NAME, re.IGNORECASE
+    r"\b(?:call\s+me|my\s+name\s+is|my\s+name['’]s|name['’]s|me\s+llamo|mi\s+nombre\s+es|"
+    r"ll[aá]mame|je\s+m['’]appelle|mon\s+nom\s+est|appelle-moi|ich\s+hei(?:ß|ss)e|"
+    r"mein\s+name\s+ist|nenn\s+mich|me\s+chamo|meu\s+nome\s+[eé]|mi\s+chiamo|"
+    r"chiamami)\s+" + _NAME,
+    re.IGNORECASE,
 )
-# "I'm Theo", "it's Theo": only a capitalised word ("I'm tired" names nobody).
+# "I'm Theo", "it's Theo" (and "soy Marta", "sou a Ana", "je suis Léa", "sono Luca"): only a
+# capitalised word ("I'm tired" names nobody; not "ich bin": German capitalises "Lehrerin").
 _INTRODUCED = re.compile(
-    r"\b(?:[Ii]\s+am|[Ii]['’]m|[Ii]m|[Ii]t['’]s|[Tt]his\s+is)\s+(?=[A-Z])" + _NAME
+    r"\b(?:[Ii]\s+am|[Ii]['’]m|[Ii]m|[Ii]t['’]s|[Tt]his\s+is|[Ss]oy|[Ss]ou(?:\s+[ao])?|"
+    r"[Jj]e\s+suis|[Ss]ono)\s+(?=[A-ZÀ-Ý])" + _NAME
 )
 _BARE = re.compile(r"^\W*" + _NAME + r"\W*$")
 # Words an answer may be made of that are not names ("I'm fine", "just me", "sure").
@@ -42,8 +49,13 @@ _NOT_NAMES = frozenset(
     really very pretty kind quite bit little going doing feeling being from in on at to with
     about over actually also still too lol haha hmm um uh oh nice lovely cool weird late
     early been complicated hard
+    hola buenas oi ola olá salut bonjour bonsoir coucou hallo servus moin ciao buongiorno
+    buonasera hej howdy sup gracias merci danke obrigado obrigada grazie sí si oui ja bien
+    bem bene gut
     """.split()  # noqa: SIM905
 )
+# A hello stretched out ("heyyy", "hiii", "helloooo"): not a name either.
+_STRETCHED_HELLO = re.compile(r"h+i+|he+y+a*|hel+o+|yo+", re.IGNORECASE)
 
 
 def name_from_answer(text: str) -> str | None:
@@ -75,7 +87,7 @@ def only_a_name(text: str) -> str | None:
 
 
 def _as_name(words: list[str]) -> str | None:
-    if words[0].lower() in _NOT_NAMES:
+    if words[0].lower() in _NOT_NAMES or _STRETCHED_HELLO.fullmatch(words[0]):
         return None
     # A second word only when it is capitalised like a name ("Mary Ann", not "Theo and").
     words = words[:1] + [w for w in words[1:2] if w[:1].isupper() and w.lower() not in _NOT_NAMES]
