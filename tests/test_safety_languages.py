@@ -33,7 +33,7 @@ from os1.safety.crisis_words_languages import protocol_reply_in
         ("j'aimerais juste disparaître pour toujours", "fr", "intent"),
         ("je veux m'endormir et ne jamais me réveiller", "fr", "intent"),
         # Since 1.19: means at hand, the bridge, "better off without me", a last message.
-        ("ya tengo las pastillas guardadas en el armario", "es", "intent"),
+        ("ya tengo las pastillas juntadas en el cajón", "es", "intent"),
         ("hoy acabo con todo, ya no aguanto", "es", "intent"),
         ("tô com os remédios todos aqui na minha frente", "pt", "intent"),
         ("je suis sur le pont, je sais pas pourquoi je t'écris", "fr", "intent"),
@@ -42,6 +42,7 @@ from os1.safety.crisis_words_languages import protocol_reply_in
         ("spero di non svegliarmi più", "it", "intent"),
         ("das ist wahrscheinlich meine letzte Nachricht", "de", "intent"),
         ("he vuelto a cortarme esta semana", "es", "self_harm"),
+        ("comprei uma corda hoje e sei pra que", "pt", "intent"),
     ],
 )
 def test_explicit_statements_in_five_languages(text: str, language: str, kind: str) -> None:
@@ -104,6 +105,31 @@ def test_fed_up_with_something_is_not_a_sign(text: str) -> None:
     assert foreign_sign(text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "¿cuántos metros tiene el piso que alquilaste?",
+        "tengo mis pastillas para la alergia aquí conmigo",
+        "hoy acabo con todo el trabajo pendiente",
+        "compré una cuerda para tender la ropa",
+        "comprei uma corda nova pro violão",
+        "separei os remédios da semana da minha avó",
+        "j'ai mes médicaments devant moi, lequel je prends le matin ?",
+        "j'espère ne pas me réveiller à 5h demain avec les travaux",
+        "die Tabletten liegen vor mir, welche soll ich morgens nehmen?",
+        "würde eh keiner merken, wenn ich heute später komme",
+        "le pillole le ho già prese stamattina",
+        "spero di non svegliarmi presto domani, sono in ferie",
+        "ho scritto una lettera per mia nonna per il suo compleanno",
+    ],
+)
+def test_everyday_pills_ropes_heights_and_letters_are_neither(text: str) -> None:
+    """Look-alikes written for 1.19's new patterns; the first drafts of those patterns gave
+    most of them the protocol."""
+    assert foreign_statement(text) is None
+    assert foreign_sign(text) is None
+
+
 def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
     found = foreign_statement("Há dez anos pensei em suicídio. Hoje estou bem.")
     assert found is not None
@@ -129,6 +155,7 @@ def test_a_statement_told_as_long_past_is_asked_about_not_answered() -> None:
         ("ninguém ia sentir minha falta", "pt"),
         ("che senso ha andare avanti", "it"),
         ("ho scritto delle lettere per i miei", "it"),
+        ("j'ai acheté une corde", "fr"),
         ("j'en peux plus de cette vie", "fr"),
     ],
 )

@@ -147,17 +147,18 @@ _IT_WANTS = _wants(
 _LANGUAGES: dict[str, _Language] = {
     "es": _Language(
         intent=(
-            r"\bsin\s+mi\s+(?:todos\s+)?(?:van\s+a\s+estar|estarian|estaran|estaria|estaras)"
-            r"\s+(?:todos\s+)?(?:mejor|mas\s+tranquil[oa]s?)\b",
-            r"\b(?:tengo|ya\s+tengo|junte)\s+(?:todas\s+)?(?:las\s+|mis\s+)?pastillas\s+(?:\w+"
-            r"\s+){0,3}(?:juntadas|guardadas|aqui|en\s+la\s+mesa|delante|conmigo)\b",
-            r"\b(?:hoy|esta\s+noche)\s+(?:mismo\s+)?acabo\s+con\s+(?:esto|todo)\b",
-            r"\bcompre\s+(?:la|una)\s+(?:cuerda|soga)\b",
+            r"\bsin\s+mi\s+(?:todos\s+)?(?:estarian|estaria|estarias)\s+(?:todos\s+)?(?:mejor|mas"
+            r"\s+tranquil[oa]s?)\b",
+            r"\b(?:tengo|ya\s+tengo)\s+todas\s+las\s+pastillas\b.{0,40}\b(?:aqui|en\s+la\s+mesa|"
+            r"delante)\b|\bpastillas\s+(?:ya\s+)?(?:juntadas|acumuladas|ahorradas)\b|\bjunte"
+            r"\s+(?:todas\s+)?(?:las\s+|mis\s+)?pastillas\b",
+            r"\b(?:hoy|esta\s+noche)\s+(?:mismo\s+)?acabo\s+con\s+(?:esto|todo)\b(?!\s+(?:el|la|"
+            r"los|las|lo|de|del)\b)",
             r"\bestoy\s+en\s+(?:el|la)\s+(?:puente|azotea|techo|tejado|borde)\b.{0,40}\bno\s+se"
             r"\s+(?:si|por\s*que|pq)\b",
-            r"\b(?:cuant[oa]s?\s+metros\s+tiene|(?:mirando|mire|busque|buscando)\s+(?:la"
-            r"\s+)?altura\s+d)",
             r"\bpronto\s+(?:voy\s+a\s+)?dej(?:are|ar)\s+de\s+ser\s+una\s+carga\b",
+            r"\b(?:cuerda|soga)\b.{0,30}\by?\s*(?:ya\s+)?se\s+(?:para\s+que|pa\s+que|lo\s+que"
+            r"\s+voy\s+a\s+hacer)\b",
             r"\bquitarme\s+la\s+vida\b",
             r"\bojala\s+me\s+muera\b",
             r"\bme\s+tome\s+(?:todas\s+(?:las|mis)|una\s+caja\s+de|un\s+bote\s+de|un\s+frasco\s+de)"
@@ -171,8 +172,8 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:estarian|estaria|estarias|seria)\s+(?:todos\s+)?mejor(?:es)?\s+sin\s+mi\b",
             r"\bsoy\s+(?:solo\s+|una\s+)?(?:una\s+)?carga\s+para\b",
             r"\bsi\s+yo\s+no\s+existiera\b",
-            r"\bmi\s+carta\s+de\s+despedida\b|\b(?:escribi|escrito|deje|tengo|hice|termine)\s+"
-            r"(?:ya\s+)?(?:una|la|mi)\s+carta\s+de\s+despedida\b",
+            r"\bmi\s+carta\s+de\s+despedida\b|\b(?:escribi|escrito|deje|tengo|hice|termine)"
+            r"\s+(?:ya\s+)?(?:una|la|mi)\s+carta\s+de\s+despedida\b",
             r"\b(?:este|esta)\s+es\s+(?:probablemente\s+|seguramente\s+)?mi\s+(?:ultimo\s+mensaje|"
             r"ultima\s+conversacion)\b",
             r"\bcuantas\s+(?:pastillas|pildoras)\b.{0,40}\bpara\s+(?:no\s+despertar|morir)\b",
@@ -182,7 +183,8 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:como|formas\s+de)\s+(?:matarme|suicidarme)\b",
             r"\bno\s+merezco\s+vivir\b",
             r"\bno\s+tiene\s+sentido\s+seguir\s+viv[oa]\b",
-            r"\b(?:compre|tengo)\s+una\s+(?:cuerda|soga)\b.{0,30}\b(?:para|hoy|esta\s+noche)\b",
+            r"\b(?:compre|tengo)\s+una\s+(?:cuerda|soga)\b.{0,30}\b(?:para\s+(?:mi|colgarme|"
+            r"ahorcarme|esta\s+noche|hoy)|hoy|esta\s+noche)\b",
             r"\bprefiero\s+estar\s+muert[oa]\b",
             r"\b(?:me\s+)?(?:quiero|quisiera|deseo|necesito)\s+(?:morir(?:me)?|estar\s+muert[oa]|"
             r"desaparecer\s+para\s+siempre|dejar\s+de\s+existir)\b",
@@ -213,13 +215,18 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:no|nunca|jamas|tampoco)\s+(?:me\s+)?$",
         signs=(
+            r"\bcompre\s+(?:la|una)\s+(?:cuerda|soga)\b(?!.{0,40}\b(?:tender|ropa|escalar|saltar|"
+            r"acampar|camping|barco|perro|columpio|mudanza|atar|guitarra)\b)",
+            r"\b(?:cuant[oa]s?\s+metros\s+tiene\s+el|(?:mire|busque|buscando|mirando)\s+(?:la"
+            r"\s+)?altura\s+(?:del|de\s+la))\s+(?:puente|viaducto|acantilado)\b",
             r"\bno\s+quiero\s+ser\s+(?:una\s+)?carga\b",
             r"\bno\s+(?:le\s+)?(?:veo|encuentro)\s+(?:ningun\s+)?(?:sentido|salida|futuro)\b",
-            r"\bpara\s+que\s+sigo\b",
-            r"\bquiero\s+que\s+todo\s+(?:se\s+apague|termine|pare|acabe|se\s+acabe)\b",
-            r"\bno\s+me\s+(?:intentes|trates\s+de)\s+convencer\b",
+            r"\bpara\s+que\s+sigo\s+(?:intentando|viviendo|luchando|aqui)\b",
+            r"\bquiero\s+que\s+todo\s+(?:se\s+apague|termine|pare|acabe|se\s+acabe)\b(?!"
+            r"\s+(?:bien|a\s+tiempo)\b)",
+            r"\bno\s+me\s+(?:intentes|trates\s+de)\s+convencer\b(?!\s+(?:de|para)\b)",
             r"\b(?:escribi|deje|he\s+escrito)\s+(?:las\s+|una\s+|unas\s+)?cartas?\s+(?:para|a)"
-            r"\s+(?:mi|mis)\b",
+            r"\s+(?:mi|mis)\b(?!.{0,40}\b(?:cumple\w*|navidad|aniversario|boda|san\s+valentin)\b)",
             r"\bsi\s+(?:manana\s+)?no\s+(?:contesto|respondo)\b.{0,30}\bno\s+te\s+preocupes\b",
             r"\bregale\s+(?:mi|mis)\s+\w+.{0,80}\b(?:arreglado|resuelto)\b",
             r"\bmejor\s+irme\s+de\s+una\s+vez\b",
@@ -250,17 +257,21 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "fr": _Language(
         intent=(
-            r"\bplus\s+tranquilles?\s+sans\s+moi\b",
-            r"\b(?:espere|voudrais|veux|aimerais)\s+ne\s+(?:pas|plus|jamais)\s+me\s+reveiller\b",
+            r"\b(?:serai(?:en)?t|seraient)\s+(?:\w+\s+){0,2}plus\s+tranquilles?\s+sans\s+moi\b",
+            r"\b(?:espere|voudrais|veux|aimerais)\s+ne\s+(?:pas|plus|jamais)\s+me\s+reveiller\b(?!"
+            r"\s+(?:(?:avant|tot|trop|si\s+tot|en\s+retard|la\s+nuit|pendant)\b|a\s+\d))",
             r"\b(?:medocs|medicaments|comprimes|cachets)\b.{0,60}\bassez\s+pour\s+que\s+ca"
             r"\s+marche\b",
-            r"\b(?:medocs|medicaments|comprimes|cachets)\b.{0,30}\bdevant\s+moi\b",
+            r"\b(?:toutes\s+les\s+boites|tous\s+(?:mes|les)\s+(?:medocs|medicaments|comprimes|"
+            r"cachets))\b.{0,40}\bdevant\s+moi\b",
             r"\b(?:je\s+suis|jsuis|j\s*'?suis|chui|chuis)\s+sur\s+le\s+(?:toit|pont|bord)\b.{0,40}"
             r"\bj?sais\s+(?:pas|plus)\b",
-            r"\b(?:regarde|cherche|verifie)\s+(?:a\s+)?(?:quelle\s+hauteur|la\s+hauteur)\b",
             r"\bje\s+vais\s+(?:plus|pu)\s+(?:embeter|deranger|gener)\s+personne\s+(?:tres\s+|bien"
             r"\s+)?longtemps\b",
-            r"\bce\s+soir\s+c\s*'?est\s+la\s+derniere\s+fois\b",
+            r"\bce\s+soir\s+c\s*'?est\s+la\s+derniere\s+fois\s+que\s+je\s+(?:t\s*'?ecris|te"
+            r"\s+parle)\b",
+            r"\bcorde\b.{0,30}\bje\s+sais\s+(?:tres\s+bien\s+)?(?:pourquoi|pour\s+quoi|ce\s+que"
+            r"\s+je\s+vais\s+faire)\b",
             r"\bmettre\s+fin\s+a\s+mes\s+jours\b",
             r"\bj\s*'?ai\s+(?:pris|avale)\s+(?:toute\s+(?:une|la)\s+boite|tous\s+mes|toutes\s+mes|"
             r"une\s+boite\s+entiere)\b",
@@ -272,10 +283,10 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:mieux|meilleur)\s+sans\s+moi\b",
             r"\bje\s+suis\s+(?:juste\s+|qu\s*'?)?un\s+(?:fardeau|poids)\b",
             r"\bsi\s+j\s*'?(?:existais|etais)\s+(?:pas|plus)\b",
-            r"\bma\s+lettre\s+d\s*'?adieu\b|\bj\s*'?ai\s+ecrit\s+(?:une|ma)\s+lettre\s+d\s*'?adieu"
-            r"\b",
-            r"\b(?:c\s*'?est|voici|voila)\s+(?:probablement\s+|surement\s+)?(?:ma\s+derniere\s+"
-            r"conversation|mon\s+dernier\s+message)\b",
+            r"\bma\s+lettre\s+d\s*'?adieu\b|\bj\s*'?ai\s+(?:deja\s+)?ecrit\s+(?:une|ma)\s+lettre"
+            r"\s+d\s*'?adieu\b",
+            r"\b(?:c\s*'?est|voici|voila)\s+(?:probablement\s+|surement\s+)?(?:ma\s+derniere"
+            r"\s+conversation|mon\s+dernier\s+message)\b",
             r"\bcombien\s+de\s+(?:comprimes|cachets|medocs|pilules)\b.{0,60}"
             r"\b(?:ne\s+plus|mourir)\b",
             r"\bcomment\s+me\s+(?:tuer|suicider)\b",
@@ -315,14 +326,20 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:ne|pas|jamais)\s+$",
         signs=(
-            r"\bje\s+veux\s+(?:juste\s+|seulement\s+)?que\s+(?:tout\s+|ca\s+)?(?:s"
-            r"\s*'?arrete|finisse)\b",
+            r"\b(?:regarde|cherche|verifie)\s+(?:a\s+)?(?:quelle\s+hauteur|la\s+hauteur)\s+(?:est"
+            r"\s+)?(?:du|de\s+la|le)\s+(?:viaduc|pont|falaise)\b",
+            r"\bje\s+veux\s+(?:juste\s+|seulement\s+)?que\s+(?:tout\s+|ca\s+)?(?:s\s*'?arrete|"
+            r"finisse)\b(?!\s+bien\b)",
             r"\b(?:plus|pu)\s+la\s+force\s+de\s+continuer\b",
-            r"\bla\s+derniere\s+fois\s+qu\s*'?on\s+se\s+parle\b",
-            r"\bj\s*'?ai\s+ecrit\s+(?:une|des)\s+lettres?\s+pour\s+(?:mes|ma|mon)\b",
+            r"\bc\s*'?est\s+(?:surement\s+|probablement\s+)?la\s+derniere\s+fois\s+qu\s*'?on\s+se"
+            r"\s+parle\b",
+            r"\bj\s*'?ai\s+ecrit\s+(?:une|des)\s+lettres?\s+pour\s+(?:mes|ma|mon)\b(?!.{0,40}"
+            r"\b(?:anniversaire|noel|mariage|fete)\b)",
             r"\bmerci\s+pour\s+tout\b.{0,80}\badieu\b",
             r"\bj\s*'?ai\s+assez\s+vecu\b",
             r"\bje\s+vais\s+leur\s+laisser\s+la\s+place\b",
+            r"\bj\s*'?ai\s+achete\s+une\s+corde\b(?!.{0,40}\b(?:linge|escalade|sauter|camping|"
+            r"bateau|chien|balancoire|demenagement|guitare)\b)",
             r"\bj\s*'?ai\s+donne\s+(?:toutes\s+)?mes\s+affaires\b",
             r"\bje\s+m\s*'?en\s+vais\s+pour\s+de\s+bon\b",
             r"\bdire\s+au\s+revoir\b.{0,40}\bavant\s+de\s+partir\b",
@@ -347,19 +364,18 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "de": _Language(
         intent=(
-            r"\bohne\s+mich\s+(?:wars|ware\s+es|waren\s+alle|ist\s+es|wird\s+es)\s+(?:\w+"
-            r"\s+){0,2}(?:leichter|besser)\b",
+            r"\bohne\s+mich\s+(?:wars|ware\s+es|waren\s+alle)\s+(?:\w+\s+){0,2}(?:leichter|besser)"
+            r"\b",
             r"\beinschlafen\s+und\s+nicht\s+mehr\s+aufwachen\b",
             r"\b(?:hoffe|wunschte),?\s+ich\s+wach(?:e)?\s+(?:morgen\s+)?(?:einfach\s+)?nicht"
             r"\s+mehr\s+auf\b",
-            r"\btabletten\s+(?:\w+\s+){0,2}vor\s+mir\b|\b(?:hab|habe)\s+mir\s+tabletten\s+besorgt"
-            r"\b",
-            r"\b(?:stehe|steh|bin)\s+(?:grad|gerade|jetzt)\s+auf\s+(?:der|dem|einer)"
-            r"\s+(?:brucke|dach|hochhaus)\b.{0,40}\bweiss\s+(?:nicht|nich|net)\b",
-            r"\b(?:gegoogelt|nachgeschaut|geschaut|geguckt|nachgesehen)\s+wie\s+hoch"
-            r"\s+(?:die|das|der)\b",
+            r"\b(?:die\s+ganzen|alle\s+(?:meine\s+)?)tabletten\s+(?:\w+\s+){0,3}vor\s+mir\b|"
+            r"\btabletten\s+besorgt\b.{0,20}\bgenug\b|\bgenug\s+tabletten\b",
+            r"\b(?:stehe|steh|bin)\s+(?:grad|gerade|jetzt)\s+auf\s+(?:der|dem|einer)\s+(?:brucke|"
+            r"dach|hochhaus)\b.{0,40}\bweiss\s+(?:nicht|nich|net)\b",
             r"\bbald\s+niemandem\s+mehr\s+im\s+weg\b",
             r"\bich\s+bin\s+(?:doch\s+)?(?:eh\s+)?(?:nur\s+)?(?:noch\s+)?eine\s+last\b",
+            r"\bseil\s+gekauft\b.{0,30}\bweiss\s+(?:genau\s+|schon\s+)?wofur\b",
             r"\bmir\s+das\s+leben\s+(?:zu\s+)?nehmen\b",
             r"\b(?:packung|schachtel|dose)\s+(?:\w+\s+)?tabletten\s+(?:geschluckt|genommen)\b",
             r"\b(?:klinge|rasierklinge|waffe|pistole)\s+(?:liegt\s+)?(?:schon\s+)?(?:neben\s+mir|"
@@ -372,10 +388,10 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:besser\s+dran\s+ohne\s+mich|ohne\s+mich\s+besser)\b",
             r"\bich\s+bin\s+(?:nur\s+noch\s+|nur\s+)?eine\s+last\b",
             r"\b(?:gar\s+)?nicht\s+mehr\s+existieren\b",
-            r"\b(?:meinen|mein|(?:ich\s+)?(?:hab|habe)\s+(?:schon\s+)?(?:einen|den|nen))\s+"
-            r"abschiedsbrief\b",
-            r"\b(?:das|dies)\s+ist\s+(?:wahrscheinlich\s+|wohl\s+|vielleicht\s+)?meine\s+letzte\s+"
-            r"nachricht\b",
+            r"\b(?:meinen|mein|(?:ich\s+)?(?:hab|habe)\s+(?:schon\s+)?(?:einen|den|nen))"
+            r"\s+abschiedsbrief\b",
+            r"\b(?:das|dies)\s+ist\s+(?:wahrscheinlich\s+|wohl\s+|vielleicht\s+)?meine\s+letzte"
+            r"\s+nachricht\b",
             r"\bwie\s+viele\s+(?:schlaf)?tabletten\b.{0,60}\b(?:nicht\s+mehr|sterben|tot)\b",
             r"\b(?:daran|dran),?\s+mich\s+umzubringen\b",
             r"\bich\s+(?:spring|springe)\s+(?:heute\s+|morgen\s+)?(?:vom|von\s+der|vor)\b",
@@ -384,7 +400,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bverdien[e]?\s+es\s+nicht\s+zu\s+leben\b",
             r"\bmich\s+(?:einfach\s+)?(?:nur\s+noch\s+)?abknallen\b",
             r"\bmude\s+vom\s+leben\b",
-            r"\bseil\s+gekauft\b",
             r"\btabletten\s+gesammelt\b",
             r"\b(?:heute\s+nacht|heute)\s+mach\s+ich\s+schluss\b",
             r"\bich\s+(?:will|mochte|moechte|wurde\s+gerne?|wuerde\s+gerne?)\s+(?:einfach\s+|nur\s+"
@@ -416,16 +431,21 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*vor\s+(?:" + _DE_IDIOM + r")\b",
         negation=r"\b(?:nicht|nie|niemals)\s+$",
         signs=(
-            r"\b(?:wurde|wuerde)\s+(?:eh\s+)?keiner\s+merken\b",
+            r"\b(?:gegoogelt|nachgeschaut|geschaut|geguckt|nachgesehen)\s+wie\s+hoch\s+(?:die|das)"
+            r"\s+(?:brucke|hochhaus|dach)\b",
+            r"\b(?:wurde|wuerde)\s+(?:eh\s+|es\s+)?(?:keiner|niemand)\s+merken,?\s+wenn\s+ich"
+            r"\s+(?:weg|tot|nicht\s+mehr|verschwinde|sterbe)\b",
             r"\bkeine\s+zukunft,?\s+keine\s+perspektive\b",
-            r"\bwill\s+(?:\w+[\s,]+){0,2}dass\s+(?:es|alles)\s+(?:endlich\s+)?aufhort\b",
+            r"\bwill\s+(?:\w+[\s,]+){0,2}dass\s+(?:es|alles)\s+(?:endlich\s+)?aufhort\b(?!\s+zu\b)",
             r"\bwozu\s+das\s+alles\s+noch\b",
             r"\bversuch\s+nicht,?\s+es\s+mir\s+auszureden\b",
-            r"\b(?:briefe|einen\s+brief)\s+an\s+(?:meine|meinen|mein)\b.{0,40}\bgeschrieben\b",
+            r"\b(?:briefe|einen\s+brief)\s+an\s+(?:meine|meinen|mein)\b(?!.{0,40}\b(?:geburtstag|"
+            r"weihnacht\w*|hochzeit)\b).{0,40}\bgeschrieben\b",
             r"\bdanke\s+fur\s+alles\b.{0,80}\b(?:verabschieden|leb\s+wohl)\b",
             r"\bhat\s+nichts\s+mehr\s+(?:einen\s+)?sinn\b",
             r"\bzur\s+last\s+fallen\b",
-            r"\bes\s+ist\s+zeit\s+zu\s+gehen\b",
+            r"\bseil\s+gekauft\b(?!.{0,40}\b(?:klettern|wasche|springen|camping|boot|hund|"
+            r"schaukel|umzug)\b)",
             r"\bmeine\s+sachen\s+verschenkt\b",
             r"\b(?:weg|gehen),?\s+fur\s+immer\b",
             r"\bmich\s+nur\s+noch\s+(?:von\s+\w+\s+)?verabschieden\b",
@@ -448,15 +468,16 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "pt": _Language(
         intent=(
-            r"\b(?:separei|juntei)\s+os\s+remedios\b|\b(?:com|tenho)\s+os\s+remedios\s+(?:todos"
-            r"\s+)?(?:aqui|na\s+minha\s+frente)\b",
-            r"\b(?:hoje|hj)\s+(?:mesmo\s+)?acabo\s+com\s+(?:isso|tudo)\b",
+            r"\bcom\s+os\s+remedios\s+todos\b|\btodos\s+os\s+remedios\b.{0,30}\b(?:aqui|na\s+minha"
+            r"\s+frente)\b",
+            r"\b(?:hoje|hj)\s+(?:mesmo\s+)?acabo\s+com\s+(?:isso|tudo)\b(?!\s+(?:a|o|as|os|"
+            r"d[aoe]s?)\b)",
             r"\b(?:to|tou|estou)\s+n[ao]\s+(?:ponte|beira|laje|telhado|viaduto)\b.{0,40}\bnao"
             r"\s+sei\b",
-            r"\b(?:fui\s+ver|vi|pesquisei|olhei|procurei)\s+(?:a\s+|qual\s+a\s+)?altura\s+d",
             r"\blogo\s+(?:logo\s+)?(?:eu\s+)?nao\s+vou\s+(?:mais\s+)?ser\s+(?:mais"
             r"\s+)?(?:problema|peso|fardo)\b",
             r"\bfart[oa]\s+de\s+viver\b",
+            r"\bcorda\b.{0,30}\be\s+(?:ja\s+)?sei\s+(?:pra|para)\s+que\b",
             r"\btirar\s+(?:a\s+)?minha\s+(?:propria\s+)?vida\b",
             r"\btomei\s+(?:uma\s+cartela|um\s+frasco|uma\s+caixa|todos\s+os)\s+(?:inteira\s+|"
             r"inteiro\s+)?(?:de\s+)?(?:\w+\s+){0,1}(?:remedios?|comprimidos|pilulas)\b",
@@ -464,7 +485,8 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bnem\s+quero\s+mais\s+estar\s+viv[oa]\b",
             _PT_WANTS,
             r"\b(?:penso|pensei|pensando|a\s+pensar)\s+(?:\w+\s+){0,2}em\s+suicidio\b",
-            r"\b(?:nunca\s+mais|nao)\s+acordar(?:\s+mais)?\b",
+            r"\b(?:nunca\s+mais|nao)\s+acordar(?:\s+mais)?\b(?!\s+(?:cedo|tarde|antes|atrasad[oa]|"
+            r"de\s+madrugada|com)\b)",
             r"\b(?:ficariam|ficaria|estariam|seria)\s+(?:todos\s+)?melhor(?:es)?\s+sem\s+mim\b",
             r"\bsou\s+(?:so\s+)?um\s+(?:peso|fardo)\b",
             r"\bsinto-me\s+um\s+fardo\b",
@@ -479,7 +501,6 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bmatar-me\b",
             r"\bnao\s+mereco\s+viver\b",
             r"\bvoltei\s+a\s+me\s+cortar\b",
-            r"\bcomprei\s+uma\s+corda\b",
             r"\bjuntei\s+.{0,20}\bremedio",
             r"\b(?:eu\s+)?(?:quero|queria|gostaria\s+de|preciso)\s+(?:morrer|estar\s+mort[oa]|"
             r"sumir\s+para\s+sempre|desaparecer\s+para\s+sempre)\b",
@@ -502,16 +523,25 @@ _LANGUAGES: dict[str, _Language] = {
         idiom=r"^\s*(?:de|do|da)\s+(?:" + _PT_IDIOM + r")\b",
         negation=r"\b(?:nao|nunca|jamais)\s+(?:me\s+)?$",
         signs=(
+            r"\bcomprei\s+uma\s+corda\b(?!.{0,40}\b(?:varal|roupa|escalar|pular|acampar|barco|"
+            r"cachorro|balanco|mudanca|violao|guitarra)\b)(?!\s+nova\b)",
+            r"\b(?:separei|juntei)\s+(?:todos\s+)?os\s+remedios\b(?!.{0,30}\b(?:semana|dia|vo|"
+            r"vovo|avo|mae|pai|filh\w*)\b)",
+            r"\b(?:fui\s+ver|vi|pesquisei|olhei|procurei)\s+(?:a\s+|qual\s+a\s+)?altura\s+d[oa]"
+            r"\s+(?:ponte|viaduto|penhasco)\b",
             r"\bnao\s+vejo\s+(?:mais\s+)?(?:nenhuma\s+|nenhum\s+)?(?:sentido|saida|futuro|razao)\b",
             r"\bqual\s+o\s+sentido\s+de\s+continuar\b",
-            r"\bquero\s+que\s+tudo\s+(?:pare|acabe|termine)\b",
-            r"\bnao\s+tenta(?:s)?\s+me\s+convencer\b",
+            r"\bquero\s+que\s+tudo\s+(?:pare|acabe|termine)\b(?!\s+(?:bem|certo)\b)",
+            r"\bnao\s+tenta(?:s)?\s+me\s+convencer\b(?!\s+(?:a|de)\b)",
             r"\bescrevi\s+(?:uma\s+|umas\s+)?cartas?\s+(?:para|pra|pro|pros)\s+(?:os\s+|a\s+|o"
-            r"\s+)?(?:meus|minha|meu|minhas)\b",
-            r"\bultima\s+vez\s+que\s+(?:falamos|te\s+escrevo|a\s+gente\s+fala)\b",
+            r"\s+)?(?:meus|minha|meu|minhas)\b(?!.{0,40}\b(?:aniversario|natal|dia\s+das\s+maes|"
+            r"dia\s+dos\s+pais|casamento)\b)",
+            r"\b(?:deve\s+ser|e|sera|vai\s+ser)\s+a\s+ultima\s+vez\s+que\s+(?:falamos|te"
+            r"\s+escrevo|a\s+gente\s+fala)\b",
             r"\bdei\s+(?:o\s+)?meu\s+\w+.{0,80}\b(?:resolvido|arrumado)\b",
             r"\bninguem\s+(?:ia|vai|iria)\s+(?:notar|perceber|sentir\s+(?:a\s+)?minha\s+falta)\b",
-            r"\bja\s+cumpri\s+(?:o\s+)?meu\s+tempo\b",
+            r"\bja\s+cumpri\s+(?:o\s+)?meu\s+tempo\s+(?:aqui|nesse\s+mundo|neste\s+mundo|na"
+            r"\s+terra)\b",
             r"\bmelhor\s+(?:eu\s+)?ir(?:-me)?\s+embora\s+de\s+vez\b",
             r"\bobrigad[oa]\s+por\s+tudo\b.{0,80}\b(?:adeus|me\s+despedir)\b",
             r"\b(?:pensei|penso|vou|vo|quero)\s+(?:em\s+)?acabar\s+com\s+(?:tudo|isso)\b",
@@ -534,14 +564,14 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "it": _Language(
         intent=(
-            r"\bsenza\s+di\s+me\s+(?:starebbero|stanno|starete|sarebbe|sarebbero)\s+(?:tutti"
-            r"\s+)?meglio\b",
-            r"\b(?:pasticche|pastiglie|pillole|compresse)\s+(?:le\s+)?ho\s+gia\s+prese\b",
-            r"\b(?:pastiglie|pillole|compresse|pasticche)\s+(?:qui\s+)?davanti\s+a\s+me\b",
+            r"\bsenza\s+di\s+me\s+(?:starebbero|sarebbe|sarebbero)\s+(?:tutti\s+)?meglio\b",
+            r"\btutte\s+le\s+(?:pastiglie|pillole|compresse|pasticche)\s+(?:\w+\s+){0,2}davanti"
+            r"\s+a\s+me\b",
             r"\b(?:sto|sono)\s+sul\s+(?:ponte|tetto|cornicione)\b.{0,40}\bnon\s+so\b",
-            r"\b(?:controllato|guardato|cercato)\s+quanto\s+e\s+alto\b",
-            r"\bspero\s+di\s+non\s+svegliarmi\b",
+            r"\bspero\s+di\s+non\s+svegliarmi\b(?!\s+(?:presto|tardi|prima|alle|di\s+notte|stanc"
+            r"\w*|con)\b)",
             r"\btra\s+poco\s+non\s+daro\s+piu\s+fastidio\b",
+            r"\bcorda\b.{0,30}\be\s+(?:gia\s+)?so\s+(?:a\s+cosa\s+serve|perche)\b",
             r"\btogliermi\s+la\s+vita\b",
             r"\bho\s+preso\s+(?:una\s+scatola|un\s+flacone|tutte\s+le)\s+(?:intera\s+)?(?:di\s+)?"
             r"(?:pillole|pastiglie|compresse)\b",
@@ -553,15 +583,14 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bsono\s+(?:solo\s+)?un\s+peso\b",
             r"\bnon\s+voglio\s+piu\s+(?:esistere|stare\s+qui|esserci)\b",
             r"\b(?:non\s+ci\s+(?:fossi|saro)\s+piu)\b",
-            r"\b(?:la\s+mia|ho\s+scritto\s+(?:una|la|la\s+mia)|ho\s+lasciato\s+(?:una|la))"
-            r"\s+lettera\s+"
-            r"d\s*'?addio\b|\bquesto\s+e\s+(?:probabilmente\s+)?il\s+mio\s+ultimo\s+messaggio\b",
+            r"\b(?:la\s+mia|ho\s+(?:gia\s+)?scritto\s+(?:una|la|la\s+mia)|ho\s+lasciato\s+(?:una|"
+            r"la))\s+lettera\s+d\s*'?addio\b|\bquesto\s+e\s+(?:probabilmente\s+)?il\s+mio\s+ultimo"
+            r"\s+messaggio\b",
             r"\bquante\s+(?:pastiglie|pillole|compresse)\b.{0,40}\b(?:non\s+svegliar|morire)",
             r"\b(?:pensando\s+di|penso\s+di|voglio)\s+buttarmi\b",
             r"\bcome\s+(?:suicidarmi|uccidermi|ammazzarmi)\b",
             r"\bnon\s+merito\s+di\s+vivere\b",
             r"\bla\s+faccio\s+finita\b",
-            r"\bho\s+comprato\s+una\s+corda\b",
             r"\bmesso\s+da\s+parte\s+.{0,20}\b(?:pastiglie|pillole)\b",
             r"\bme\s+voglio\s+accidere\b",
             r"\b(?:io\s+)?(?:voglio|vorrei|desidero)\s+(?:morire|essere\s+mort[oa]|"
@@ -589,17 +618,21 @@ _LANGUAGES: dict[str, _Language] = {
         ),
         negation=r"\b(?:non|mai)\s+(?:mi\s+)?$",
         signs=(
+            r"\bho\s+comprato\s+una\s+corda\b(?!.{0,40}\b(?:stendere|panni|arrampicata|saltare|"
+            r"campeggio|barca|cane|altalena|trasloco|chitarra)\b)",
+            r"\b(?:controllato|guardato|cercato)\s+quanto\s+e\s+alto\s+il\s+(?:ponte|palazzo|"
+            r"viadotto|tetto)\b",
             r"\bnon\s+vedo\s+(?:nessuna|alcuna)\s+(?:via\s+d\s*'?uscita|via\s+di\s+uscita)\b",
             r"\bnon\s+c\s*'?e\s+futuro\s+per\s+me\b",
             r"\bche\s+senso\s+ha\s+andare\s+avanti\b",
-            r"\bvoglio\s+solo\s+che\s+tutto\s+finisca\b",
+            r"\bvoglio\s+solo\s+che\s+tutto\s+finisca\b(?!\s+bene\b)",
             r"\bnon\s+provare\s+a\s+farmi\s+cambiare\s+idea\b",
             r"\bho\s+scritto\s+(?:una\s+lettera|delle\s+lettere)\s+per\s+(?:i\s+miei|mia|mio|le"
-            r"\s+mie)\b",
-            r"\b(?:e|sara)\s+(?:probabilmente\s+)?l\s*'?ultimo\s+messaggio\b",
+            r"\s+mie)\b(?!.{0,40}\b(?:compleanno|natale|anniversario|matrimonio)\b)",
+            r"\b(?:e|sara)\s+(?:probabilmente\s+)?l\s*'?ultimo\s+messaggio\b(?!\s+che\s+ti"
+            r"\s+(?:mando|scrivo)\s+(?:stasera|oggi|prima))",
             r"\bgrazie\s+di\s+tutto\b.{0,80}\b(?:addio|salutarti)\b",
             r"\bnon\s+servo\s+piu\s+a\s+nessuno\b",
-            r"\be\s+ora\s+che\s+me\s+ne\s+vada\b",
             r"\bho\s+regalato\s+\w+.{0,80}\btutto\s+a\s+posto\b",
             r"\bregalato\s+(?:tutte\s+)?le\s+mie\s+cose\b",
             r"\bho\s+gia\s+un\s+piano\b",

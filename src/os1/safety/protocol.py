@@ -247,24 +247,25 @@ is read too (the models learned English only: "quiero morir" scored 0.004 and go
 Explicit first-person statements in those languages (wishing to die or not to live any more,
 killing oneself, suicide, ending one's life, a farewell note, a lethal amount asked about, pills
 taken or gathered at hand, a blade or a gun at hand, standing on a bridge not knowing why, a
-height looked up, "everyone would be better off without me", "this is my last message", cutting
-oneself) bring the protocol whatever the models read, said in that language with the configured
-country's lines (for the US in Spanish: "llamar al 988 y marcar 2 para hablar en español, o
-enviar AYUDA por mensaje al 988"); a few indirect signs ("no le veo sentido a nada", "j'en peux
-plus", "ich kann nicht mehr", "não aguento mais", "non ce la faccio più", things given away,
-letters written to family, "I just want it all to stop", "don't try to talk me out of it") get
-the check-in question in that language (not "j'en peux plus de ces bouchons": fed up with
-something), and a yes to it ("sí", "des fois", "weiß nicht") the protocol. For the rest of the
-day her replies are also checked for method content in these languages ("30 pastillas", "dose
-létale", "Pulsadern"), and the refusal and the reminders are said in the person's language.
-Someone worried about another person ("mi amiga me dijo que quiere matarse") or grieving a
-suicide ("mein Bruder hat sich das Leben genommen") gets the lines for them, below, in their
-language (where words are the same in two languages, "se corta" in Spanish and Portuguese, the
-message's other common words decide). Idioms ("me muero de risa", "je meurs de faim", "ich lach
-mich tot", "morrendo de fome", "muoio dal ridere", "voy a matarme estudiando"), a statement
-negated just before it, one made by someone else, one in quotes and one told as long past ("hace
-diez años", which gets the question) are left alone. These are patterns, not models: most
-indirect crises in these languages are still missed (section 6 gives the figures).
+rope bought "and I know what for", "everyone would be better off without me", "this is my last
+message", cutting oneself) bring the protocol whatever the models read, said in that language
+with the configured country's lines (for the US in Spanish: "llamar al 988 y marcar 2 para
+hablar en español, o enviar AYUDA por mensaje al 988"); a few indirect signs ("no le veo sentido
+a nada", "j'en peux plus", "ich kann nicht mehr", "não aguento mais", "non ce la faccio più",
+things given away, a rope bought, a bridge's height looked up, letters written to family, "I
+just want it all to stop", "don't try to talk me out of it") get the check-in question in that
+language (not "j'en peux plus de ces bouchons": fed up with something), and a yes to it ("sí",
+"des fois", "weiß nicht") the protocol. For the rest of the day her replies are also checked for
+method content in these languages ("30 pastillas", "dose létale", "Pulsadern"), and the refusal
+and the reminders are said in the person's language. Someone worried about another person ("mi
+amiga me dijo que quiere matarse") or grieving a suicide ("mein Bruder hat sich das Leben
+genommen") gets the lines for them, below, in their language (where words are the same in two
+languages, "se corta" in Spanish and Portuguese, the message's other common words decide).
+Idioms ("me muero de risa", "je meurs de faim", "ich lach mich tot", "morrendo de fome", "muoio
+dal ridere", "voy a matarme estudiando"), a statement negated just before it, one made by
+someone else, one in quotes and one told as long past ("hace diez años", which gets the
+question) are left alone. These are patterns, not models: most indirect crises in these
+languages are still missed (section 6 gives the figures).
 
 The protocol reply in those languages (for the `{locale}` lines):
 

@@ -28,31 +28,42 @@ crises and 15 look-alikes in each language, asked mostly for crises said indirec
 (`bench/crisis_chat_languages_read2.csv`). Measured once under 1.18 (37 of its 150 crises got
 the protocol, 58 at least the question, no look-alike either), it was read, and the patterns
 of 1.19 come from its misses: pills gathered or in front of them, on a bridge or a roof not
-knowing why, a height looked up, "everyone would be better off without me", "tonight I end
-it", "I won't be in anyone's way much longer", letters written to family, "this is probably
-my last message", "I just want it all to stop", "what's the point of going on", "don't try
-to talk me out of it". Reading it showed look-alikes 1.18 answered with the protocol:
-"fue la última noche del festival", "la última conversación con mi jefe", "tu as vu mon
-dernier message ?", "hast du meine letzte Nachricht gelesen?", a farewell letter in a story;
-a last message or a farewell letter now has to be theirs ("este es mi último mensaje", "ya
-escribí mi carta de despedida"). And fed up with something ("j'en peux plus de ces bouchons",
-"ich kann nicht mehr vor Lachen", "non ce la faccio più con questi vicini") is no sign. The
-held-out sets were measured twice (before and after the last two patterns):
+knowing why, "everyone would be better off without me", "tonight I end it", "I won't be in
+anyone's way much longer", "this is probably my last message" (the protocol); a height looked
+up, letters written to family, "I just want it all to stop", "what's the point of going on",
+"don't try to talk me out of it" (the question). Reading it showed look-alikes 1.18 answered
+with the protocol: "fue la última noche del festival", "la última conversación con mi jefe",
+"tu as vu mon dernier message ?", "hast du meine letzte Nachricht gelesen?", a farewell letter
+in a story; a last message or a farewell letter now has to be theirs ("este es mi último
+mensaje", "ya escribí mi carta de despedida"). Fed up with something ("j'en peux plus de ces
+bouchons", "ich kann nicht mehr vor Lachen", "non ce la faccio più con questi vicini") is no
+sign.
+
+The first drafts of these patterns were then tried on 48 everyday look-alikes written for
+them ("¿cuántos metros tiene el piso?", "tengo mis pastillas para la alergia aquí", "le
+pillole le ho già prese stamattina", "compré una cuerda para tender la ropa"): 40 were
+alarmed, most with the protocol. They were narrowed until none was: pills must be all of them
+or gathered, a height a bridge's, a better-off-without-me conditional, and a rope bought (a
+washing line, a guitar string: "corda") is asked about in every language, where 1.18 gave
+it the protocol in Portuguese, Italian and German, unless they say they know what it is for
+("comprei uma corda hoje e sei pra que"). The held-out sets were measured four times (before
+the narrowing, after the last two patterns, after the narrowing, and at the end):
 
 | set | counted | 1.18 | 1.19 |
 |-----|---------|------|------|
-| five languages, held out: 150 crises | noticed | 44 / 51 | 49 / 60 |
+| five languages, held out: 150 crises | noticed | 44 / 51 | 47 / 60 |
 | the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
-| five languages, second held-out set: 125 crises | noticed | 40 / 46 | 43 / 54 |
+| five languages, second held-out set: 125 crises | noticed | 40 / 46 | 42 / 55 |
 | the same: 125 look-alikes | alarmed | 0 / 3 | 0 / 3 |
-| five languages, second read set: 150 crises | noticed | 37 / 58 | 77 / 144 |
+| five languages, second read set: 150 crises | noticed | 37 / 58 | 65 / 142 |
 | the same: 150 look-alikes | alarmed | 0 / 0 | 0 / 0 |
 | five languages, first read set: 200 crises | noticed | 142 / 182 | 143 / 184 |
 | the same: 200 look-alikes | alarmed | 0 / 1 | 0 / 1 |
+| everyday look-alikes for the new patterns: 48 | alarmed | 2 / 2 | 0 / 0 |
 | English texts: 52,730 | read as another language's crisis | 0 | 0 |
 
-Held out, 92 of 275 crises in these languages get the protocol (33%) and 114 at least the
-question (41%); no look-alike gets the protocol. Every English set reads exactly as under 1.18.
+Held out, 89 of 275 crises in these languages get the protocol (32%) and 115 at least the
+question (42%); no look-alike gets the protocol. Every English set reads exactly as under 1.18.
 
 Two writers who saw no os1 file and no other set then wrote a fourth English chat set
 (`bench/crisis_chat_heldout4.csv`): one 50 crises of every kind beside 50 look-alikes of
