@@ -121,6 +121,15 @@ def test_fed_up_with_something_is_not_a_sign(text: str) -> None:
         "le pillole le ho già prese stamattina",
         "spero di non svegliarmi presto domani, sono in ferie",
         "ho scritto una lettera per mia nonna per il suo compleanno",
+        # Everyday look-alikes written to trip the patterns (1.19).
+        "este es mi último mensaje antes del vuelo, te escribo al llegar",
+        "das ist meine letzte Nachricht vor dem Abflug",
+        "oggi la faccio finita... con la tesi, consegnata!",
+        "heute mach ich Schluss mit allem - die Bachelorarbeit ist abgegeben",
+        "je vais mourir si on mange pas bientôt",
+        "ils seraient plus tranquilles sans moi à la réunion lol",
+        "quiero acabar con todo el papeleo antes del viernes",
+        "já tomei minha decisão, não tenta me convencer, vou pedir demissão",
     ],
 )
 def test_everyday_pills_ropes_heights_and_letters_are_neither(text: str) -> None:

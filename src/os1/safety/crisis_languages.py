@@ -148,7 +148,9 @@ _LANGUAGES: dict[str, _Language] = {
     "es": _Language(
         intent=(
             r"\bsin\s+mi\s+(?:todos\s+)?(?:estarian|estaria|estarias)\s+(?:todos\s+)?(?:mejor|mas"
-            r"\s+tranquil[oa]s?)\b",
+            r"\s+tranquil[oa]s?)\b(?!\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|"
+            r"pendant|durante|dans|bei|beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja"
+            r"\w*|haha\w*|kkk\w*)\b)",
             r"\b(?:tengo|ya\s+tengo)\s+todas\s+las\s+pastillas\b.{0,40}\b(?:aqui|en\s+la\s+mesa|"
             r"delante)\b|\bpastillas\s+(?:ya\s+)?(?:juntadas|acumuladas|ahorradas)\b|\bjunte"
             r"\s+(?:todas\s+)?(?:las\s+|mis\s+)?pastillas\b",
@@ -169,13 +171,15 @@ _LANGUAGES: dict[str, _Language] = {
             _ES_WANTS,
             r"\b(?:pienso|pense|pensando|he\s+pensado)\s+(?:\w+\s+){0,2}en\s+(?:el\s+)?suicidio\b",
             r"\b(?:dormir(?:me)?\s+y\s+)?no\s+despertar(?:me)?\s+(?:nunca|mas|manana)\b",
-            r"\b(?:estarian|estaria|estarias|seria)\s+(?:todos\s+)?mejor(?:es)?\s+sin\s+mi\b",
+            r"\b(?:estarian|estaria|estarias|seria)\s+(?:todos\s+)?mejor(?:es)?\s+sin\s+mi\b(?!"
+            r"\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|dans|bei|"
+            r"beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\bsoy\s+(?:solo\s+|una\s+)?(?:una\s+)?carga\s+para\b",
             r"\bsi\s+yo\s+no\s+existiera\b",
             r"\bmi\s+carta\s+de\s+despedida\b|\b(?:escribi|escrito|deje|tengo|hice|termine)"
             r"\s+(?:ya\s+)?(?:una|la|mi)\s+carta\s+de\s+despedida\b",
             r"\b(?:este|esta)\s+es\s+(?:probablemente\s+|seguramente\s+)?mi\s+(?:ultimo\s+mensaje|"
-            r"ultima\s+conversacion)\b",
+            r"ultima\s+conversacion)\b(?!\s+(?:antes|por\s+hoy|de\s+hoy|del\s+dia)\b)",
             r"\bcuantas\s+(?:pastillas|pildoras)\b.{0,40}\bpara\s+(?:no\s+despertar|morir)\b",
             r"\b(?:pienso|voy\s+a|quiero)\s+(?:en\s+)?(?:tirarme|aventarme|lanzarme)\s+"
             r"(?:del|de\s+un|a\s+las|al|por)\b",
@@ -216,7 +220,7 @@ _LANGUAGES: dict[str, _Language] = {
         negation=r"\b(?:no|nunca|jamas|tampoco)\s+(?:me\s+)?$",
         signs=(
             r"\bcompre\s+(?:la|una)\s+(?:cuerda|soga)\b(?!.{0,40}\b(?:tender|ropa|escalar|saltar|"
-            r"acampar|camping|barco|perro|columpio|mudanza|atar|guitarra)\b)",
+            r"acampar|camping|barco|perro|columpio|mudanza|atar|guitarra|escalada|nueva)\b)",
             r"\b(?:cuant[oa]s?\s+metros\s+tiene\s+el|(?:mire|busque|buscando|mirando)\s+(?:la"
             r"\s+)?altura\s+(?:del|de\s+la))\s+(?:puente|viaducto|acantilado)\b",
             r"\bno\s+quiero\s+ser\s+(?:una\s+)?carga\b",
@@ -224,7 +228,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bpara\s+que\s+sigo\s+(?:intentando|viviendo|luchando|aqui)\b",
             r"\bquiero\s+que\s+todo\s+(?:se\s+apague|termine|pare|acabe|se\s+acabe)\b(?!"
             r"\s+(?:bien|a\s+tiempo)\b)",
-            r"\bno\s+me\s+(?:intentes|trates\s+de)\s+convencer\b(?!\s+(?:de|para)\b)",
+            r"\bno\s+me\s+(?:intentes|trates\s+de)\s+convencer\b(?!\s+(?:de|para)\b)(?!.{0,50}"
+            r"\b(?:trabajo|curro|renuncia|empleo|trabalho|emprego|demissao|lavoro|dimissioni|"
+            r"boulot|travail|job|arbeit|kundig\w*|stelle)\b)",
             r"\b(?:escribi|deje|he\s+escrito)\s+(?:las\s+|una\s+|unas\s+)?cartas?\s+(?:para|a)"
             r"\s+(?:mi|mis)\b(?!.{0,40}\b(?:cumple\w*|navidad|aniversario|boda|san\s+valentin)\b)",
             r"\bsi\s+(?:manana\s+)?no\s+(?:contesto|respondo)\b.{0,30}\bno\s+te\s+preocupes\b",
@@ -233,8 +239,8 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bgracias\s+por\s+todo\b.{0,80}\badios\b",
             r"\b(?:es|sera)\s+(?:la\s+)?ultima\s+vez\s+que\s+(?:hablamos|te\s+escribo)\b",
             r"\bhora\s+de\s+reunirme\s+con\s+(?:ella|el)\b",
-            r"\b(?:pienso|pense|he\s+pensado|voy\s+a|quiero)\s+(?:en\s+)?acabar\s+con\s+"
-            r"(?:todo|esto)\b",
+            r"\b(?:pienso|pense|he\s+pensado|voy\s+a|quiero)\s+(?:en\s+)?acabar\s+con\s+(?:todo|"
+            r"esto)\b(?!\s+(?:el|la|los|las|lo|de|del)\b)",
             r"\bregale\s+(?:todas\s+)?mis\s+cosas\b",
             r"\bme\s+voy\s+para\s+siempre\b",
             r"\bdecir(?:le)?\s+adios\b.{0,40}\bantes\s+de\s+irme\b",
@@ -257,7 +263,9 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "fr": _Language(
         intent=(
-            r"\b(?:serai(?:en)?t|seraient)\s+(?:\w+\s+){0,2}plus\s+tranquilles?\s+sans\s+moi\b",
+            r"\b(?:serai(?:en)?t|seraient)\s+(?:\w+\s+){0,2}plus\s+tranquilles?\s+sans\s+moi\b(?!"
+            r"\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|dans|bei|"
+            r"beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\b(?:espere|voudrais|veux|aimerais)\s+ne\s+(?:pas|plus|jamais)\s+me\s+reveiller\b(?!"
             r"\s+(?:(?:avant|tot|trop|si\s+tot|en\s+retard|la\s+nuit|pendant)\b|a\s+\d))",
             r"\b(?:medocs|medicaments|comprimes|cachets)\b.{0,60}\bassez\s+pour\s+que\s+ca"
@@ -280,13 +288,16 @@ _LANGUAGES: dict[str, _Language] = {
             _FR_WANTS,
             r"\b(?:pense|songe)\s+(?:\w+\s+){0,2}au\s+suicide\b",
             r"\b(?:jamais|plus|pu|pus)\s+(?:me\s+)?reveiller\b(?!\s+(?:avant|tot|si\s+tot|a\s+\d))",
-            r"\b(?:mieux|meilleur)\s+sans\s+moi\b",
+            r"\b(?:mieux|meilleur)\s+sans\s+moi\b(?!\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|"
+            r"nos|nel|nella|pendant|durante|dans|bei|beim|am|auf|ce|cette|este|esta|esse|essa|lol|"
+            r"mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\bje\s+suis\s+(?:juste\s+|qu\s*'?)?un\s+(?:fardeau|poids)\b",
             r"\bsi\s+j\s*'?(?:existais|etais)\s+(?:pas|plus)\b",
             r"\bma\s+lettre\s+d\s*'?adieu\b|\bj\s*'?ai\s+(?:deja\s+)?ecrit\s+(?:une|ma)\s+lettre"
             r"\s+d\s*'?adieu\b",
             r"\b(?:c\s*'?est|voici|voila)\s+(?:probablement\s+|surement\s+)?(?:ma\s+derniere"
-            r"\s+conversation|mon\s+dernier\s+message)\b",
+            r"\s+conversation|mon\s+dernier\s+message)\b(?!\s+(?:avant|de\s+la\s+journee|pour"
+            r"\s+aujourd\s*'?hui|ce\s+soir)\b)",
             r"\bcombien\s+de\s+(?:comprimes|cachets|medocs|pilules)\b.{0,60}"
             r"\b(?:ne\s+plus|mourir)\b",
             r"\bcomment\s+me\s+(?:tuer|suicider)\b",
@@ -321,6 +332,7 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:me\s+scarifier|je\s+m\s*'?auto-?mutile|me\s+faire\s+du\s+mal\s+expres)\b",
         ),
         idiom=(
+            r"^\s*si\s+(?:on|tu|il|elle|vous|ils|elles|ma|mon|le|la|les)\b|"
             r"^\s*(?:de|d\s*')\s*(?:" + _FR_IDIOM + r")\b|^\s*a\s+la\s+tache\b|^\s*au\s+"
             r"travail\b|^\s*avec\s+(?!la\s+vie|ma\s+vie|tout|moi)"
         ),
@@ -365,7 +377,9 @@ _LANGUAGES: dict[str, _Language] = {
     "de": _Language(
         intent=(
             r"\bohne\s+mich\s+(?:wars|ware\s+es|waren\s+alle)\s+(?:\w+\s+){0,2}(?:leichter|besser)"
-            r"\b",
+            r"\b(?!\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|"
+            r"dans|bei|beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk"
+            r"\w*)\b)",
             r"\beinschlafen\s+und\s+nicht\s+mehr\s+aufwachen\b",
             r"\b(?:hoffe|wunschte),?\s+ich\s+wach(?:e)?\s+(?:morgen\s+)?(?:einfach\s+)?nicht"
             r"\s+mehr\s+auf\b",
@@ -385,13 +399,15 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:denke|dachte|nachgedacht)\s+(?:\w+\s+){0,3}(?:an|uber|ueber)\s+"
             r"(?:suizid|selbstmord)\b",
             r"\bnie\s+(?:wieder|mehr)\s+aufwachen\b",
-            r"\b(?:besser\s+dran\s+ohne\s+mich|ohne\s+mich\s+besser)\b",
+            r"\b(?:besser\s+dran\s+ohne\s+mich|ohne\s+mich\s+besser)\b(?!\s+(?:a|al|alla|au|aux|"
+            r"en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|dans|bei|beim|am|auf|ce|cette|"
+            r"este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\bich\s+bin\s+(?:nur\s+noch\s+|nur\s+)?eine\s+last\b",
             r"\b(?:gar\s+)?nicht\s+mehr\s+existieren\b",
             r"\b(?:meinen|mein|(?:ich\s+)?(?:hab|habe)\s+(?:schon\s+)?(?:einen|den|nen))"
             r"\s+abschiedsbrief\b",
             r"\b(?:das|dies)\s+ist\s+(?:wahrscheinlich\s+|wohl\s+|vielleicht\s+)?meine\s+letzte"
-            r"\s+nachricht\b",
+            r"\s+nachricht\b(?!\s+(?:vor|fur\s+heute|heute)\b)",
             r"\bwie\s+viele\s+(?:schlaf)?tabletten\b.{0,60}\b(?:nicht\s+mehr|sterben|tot)\b",
             r"\b(?:daran|dran),?\s+mich\s+umzubringen\b",
             r"\bich\s+(?:spring|springe)\s+(?:heute\s+|morgen\s+)?(?:vom|von\s+der|vor)\b",
@@ -401,7 +417,8 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bmich\s+(?:einfach\s+)?(?:nur\s+noch\s+)?abknallen\b",
             r"\bmude\s+vom\s+leben\b",
             r"\btabletten\s+gesammelt\b",
-            r"\b(?:heute\s+nacht|heute)\s+mach\s+ich\s+schluss\b",
+            r"\b(?:heute\s+nacht|heute)\s+mach\s+ich\s+schluss\b(?!\s+mit\s+(?:ihm|ihr|dir|euch|"
+            r"meinem|meiner|meinen|dem|der|den|diesem|dieser|allem\s*[-:(]))",
             r"\bich\s+(?:will|mochte|moechte|wurde\s+gerne?|wuerde\s+gerne?)\s+(?:einfach\s+|nur\s+"
             r"|lieber\s+)?(?:sterben|tot\s+sein|nicht\s+mehr\s+(?:leben|da\s+sein|aufwachen))\b",
             r"\bich\s+wunschte,?\s+ich\s+(?:ware|waere)\s+tot\b",
@@ -438,7 +455,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bkeine\s+zukunft,?\s+keine\s+perspektive\b",
             r"\bwill\s+(?:\w+[\s,]+){0,2}dass\s+(?:es|alles)\s+(?:endlich\s+)?aufhort\b(?!\s+zu\b)",
             r"\bwozu\s+das\s+alles\s+noch\b",
-            r"\bversuch\s+nicht,?\s+es\s+mir\s+auszureden\b",
+            r"\bversuch\s+nicht,?\s+es\s+mir\s+auszureden\b(?!.{0,50}\b(?:trabajo|curro|renuncia|"
+            r"empleo|trabalho|emprego|demissao|lavoro|dimissioni|boulot|travail|job|arbeit|kundig"
+            r"\w*|stelle)\b)",
             r"\b(?:briefe|einen\s+brief)\s+an\s+(?:meine|meinen|mein)\b(?!.{0,40}\b(?:geburtstag|"
             r"weihnacht\w*|hochzeit)\b).{0,40}\bgeschrieben\b",
             r"\bdanke\s+fur\s+alles\b.{0,80}\b(?:verabschieden|leb\s+wohl)\b",
@@ -487,14 +506,17 @@ _LANGUAGES: dict[str, _Language] = {
             r"\b(?:penso|pensei|pensando|a\s+pensar)\s+(?:\w+\s+){0,2}em\s+suicidio\b",
             r"\b(?:nunca\s+mais|nao)\s+acordar(?:\s+mais)?\b(?!\s+(?:cedo|tarde|antes|atrasad[oa]|"
             r"de\s+madrugada|com)\b)",
-            r"\b(?:ficariam|ficaria|estariam|seria)\s+(?:todos\s+)?melhor(?:es)?\s+sem\s+mim\b",
+            r"\b(?:ficariam|ficaria|estariam|seria)\s+(?:todos\s+)?melhor(?:es)?\s+sem\s+mim\b(?!"
+            r"\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|dans|bei|"
+            r"beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\bsou\s+(?:so\s+)?um\s+(?:peso|fardo)\b",
             r"\bsinto-me\s+um\s+fardo\b",
             r"\bnao\s+quero\s+mais\s+(?:existir|estar\s+aqui|estar\s+viv[oa])\b",
             r"\bnao\s+vou\s+mais\s+estar\s+aqui\b",
             r"\b(?:minha|escrevi\s+(?:a|uma|minha)|deixei\s+(?:a|uma|minha))\s+carta\s+de"
             r"\s+despedida\b",
-            r"\b(?:esta|essa)\s+e\s+(?:provavelmente\s+)?(?:a\s+)?minha\s+ultima\s+mensagem\b",
+            r"\b(?:esta|essa)\s+e\s+(?:provavelmente\s+)?(?:a\s+)?minha\s+ultima\s+mensagem\b(?!"
+            r"\s+(?:antes|por\s+hoje|de\s+hoje|do\s+dia)\b)",
             r"\bquantos\s+(?:comprimidos|remedios)\b.{0,40}\b(?:nao\s+acordar|morrer)\b",
             r"\b(?:vou|pensando\s+em|penso\s+em|quero)\s+(?:pular|me\s+jogar|atirar-me)\b",
             r"\b(?:formas|jeitos|como)\s+de\s+me\s+matar\b",
@@ -532,7 +554,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bnao\s+vejo\s+(?:mais\s+)?(?:nenhuma\s+|nenhum\s+)?(?:sentido|saida|futuro|razao)\b",
             r"\bqual\s+o\s+sentido\s+de\s+continuar\b",
             r"\bquero\s+que\s+tudo\s+(?:pare|acabe|termine)\b(?!\s+(?:bem|certo)\b)",
-            r"\bnao\s+tenta(?:s)?\s+me\s+convencer\b(?!\s+(?:a|de)\b)",
+            r"\bnao\s+tenta(?:s)?\s+me\s+convencer\b(?!\s+(?:a|de)\b)(?!.{0,50}\b(?:trabajo|curro|"
+            r"renuncia|empleo|trabalho|emprego|demissao|lavoro|dimissioni|boulot|travail|job|"
+            r"arbeit|kundig\w*|stelle)\b)",
             r"\bescrevi\s+(?:uma\s+|umas\s+)?cartas?\s+(?:para|pra|pro|pros)\s+(?:os\s+|a\s+|o"
             r"\s+)?(?:meus|minha|meu|minhas)\b(?!.{0,40}\b(?:aniversario|natal|dia\s+das\s+maes|"
             r"dia\s+dos\s+pais|casamento)\b)",
@@ -544,10 +568,12 @@ _LANGUAGES: dict[str, _Language] = {
             r"\s+terra)\b",
             r"\bmelhor\s+(?:eu\s+)?ir(?:-me)?\s+embora\s+de\s+vez\b",
             r"\bobrigad[oa]\s+por\s+tudo\b.{0,80}\b(?:adeus|me\s+despedir)\b",
-            r"\b(?:pensei|penso|vou|vo|quero)\s+(?:em\s+)?acabar\s+com\s+(?:tudo|isso)\b",
+            r"\b(?:pensei|penso|vou|vo|quero)\s+(?:em\s+)?acabar\s+com\s+(?:tudo|isso)\b(?!"
+            r"\s+(?:a|o|as|os|d[aoe]s?)\b)",
             r"\bdoei\s+(?:todas\s+)?(?:as\s+)?minhas\s+coisas\b",
             r"\bja\s+tenho\s+um\s+plano\b",
-            r"\bnao\s+aguento\s+mais\b",
+            r"\bnao\s+aguento\s+mais\b(?!\s+(?:ess[ea]s?|est[ea]s?|o|a|os|as|d[aoe]s?|com)"
+            r"\s+(?!vida\b|mundo\b)\w)",
             r"\bnao\s+vejo\s+(?:mais\s+)?(?:sentido|saida|outra\s+saida)\b",
             r"\bninguem\s+(?:ia|vai|iria)\s+(?:notar|sentir\s+falta)\b",
             r"\bsumir\s+pra\s+sempre\b",
@@ -564,7 +590,9 @@ _LANGUAGES: dict[str, _Language] = {
     ),
     "it": _Language(
         intent=(
-            r"\bsenza\s+di\s+me\s+(?:starebbero|sarebbe|sarebbero)\s+(?:tutti\s+)?meglio\b",
+            r"\bsenza\s+di\s+me\s+(?:starebbero|sarebbe|sarebbero)\s+(?:tutti\s+)?meglio\b(?!"
+            r"\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|nella|pendant|durante|dans|bei|"
+            r"beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\btutte\s+le\s+(?:pastiglie|pillole|compresse|pasticche)\s+(?:\w+\s+){0,2}davanti"
             r"\s+a\s+me\b",
             r"\b(?:sto|sono)\s+sul\s+(?:ponte|tetto|cornicione)\b.{0,40}\bnon\s+so\b",
@@ -579,18 +607,20 @@ _LANGUAGES: dict[str, _Language] = {
             _IT_WANTS,
             r"\b(?:penso|pensato|pensando)\s+(?:\w+\s+){0,2}al\s+suicidio\b",
             r"\bnon\s+svegliarmi\s+piu\b",
-            r"\bmeglio\s+senza\s+di\s+me\b",
+            r"\bmeglio\s+senza\s+di\s+me\b(?!\s+(?:a|al|alla|au|aux|en|em|in|im|na|no|nas|nos|nel|"
+            r"nella|pendant|durante|dans|bei|beim|am|auf|ce|cette|este|esta|esse|essa|lol|mdr|"
+            r"ptdr|jaja\w*|haha\w*|kkk\w*)\b)",
             r"\bsono\s+(?:solo\s+)?un\s+peso\b",
             r"\bnon\s+voglio\s+piu\s+(?:esistere|stare\s+qui|esserci)\b",
             r"\b(?:non\s+ci\s+(?:fossi|saro)\s+piu)\b",
             r"\b(?:la\s+mia|ho\s+(?:gia\s+)?scritto\s+(?:una|la|la\s+mia)|ho\s+lasciato\s+(?:una|"
             r"la))\s+lettera\s+d\s*'?addio\b|\bquesto\s+e\s+(?:probabilmente\s+)?il\s+mio\s+ultimo"
-            r"\s+messaggio\b",
+            r"\s+messaggio\b(?!\s+(?:prima|per\s+oggi|di\s+oggi|della\s+giornata)\b)",
             r"\bquante\s+(?:pastiglie|pillole|compresse)\b.{0,40}\b(?:non\s+svegliar|morire)",
             r"\b(?:pensando\s+di|penso\s+di|voglio)\s+buttarmi\b",
             r"\bcome\s+(?:suicidarmi|uccidermi|ammazzarmi)\b",
             r"\bnon\s+merito\s+di\s+vivere\b",
-            r"\bla\s+faccio\s+finita\b",
+            r"\bla\s+faccio\s+finita\b(?!\W*con\s+(?!la\s+(?:mia\s+)?vita\b))",
             r"\bmesso\s+da\s+parte\s+.{0,20}\b(?:pastiglie|pillole)\b",
             r"\bme\s+voglio\s+accidere\b",
             r"\b(?:io\s+)?(?:voglio|vorrei|desidero)\s+(?:morire|essere\s+mort[oa]|"
@@ -626,7 +656,9 @@ _LANGUAGES: dict[str, _Language] = {
             r"\bnon\s+c\s*'?e\s+futuro\s+per\s+me\b",
             r"\bche\s+senso\s+ha\s+andare\s+avanti\b",
             r"\bvoglio\s+solo\s+che\s+tutto\s+finisca\b(?!\s+bene\b)",
-            r"\bnon\s+provare\s+a\s+farmi\s+cambiare\s+idea\b",
+            r"\bnon\s+provare\s+a\s+farmi\s+cambiare\s+idea\b(?!.{0,50}\b(?:trabajo|curro|"
+            r"renuncia|empleo|trabalho|emprego|demissao|lavoro|dimissioni|boulot|travail|job|"
+            r"arbeit|kundig\w*|stelle)\b)",
             r"\bho\s+scritto\s+(?:una\s+lettera|delle\s+lettere)\s+per\s+(?:i\s+miei|mia|mio|le"
             r"\s+mie)\b(?!.{0,40}\b(?:compleanno|natale|anniversario|matrimonio)\b)",
             r"\b(?:e|sara)\s+(?:probabilmente\s+)?l\s*'?ultimo\s+messaggio\b(?!\s+che\s+ti"
