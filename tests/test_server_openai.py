@@ -151,6 +151,15 @@ def test_bad_requests_get_openai_shaped_errors(
     assert server.run(server.store.stats)["messages"] == 0
 
 
+def test_os1_as_the_model_means_their_first_companion(server: ServerHarness) -> None:
+    theo = server.person("Theo")
+    body = {"model": "os1", "messages": [{"role": "user", "content": "hi"}]}
+    response = server.client.post("/v1/chat/completions", headers=theo.headers, json=body)
+    assert response.status_code == 200
+    assert response.json()["model"] == theo.companion.name
+    assert response.json()["choices"][0]["message"]["content"] == "You said: hi"
+
+
 def test_text_parts_are_joined(server: ServerHarness) -> None:
     theo = server.person("Theo")
     parts = [{"type": "text", "text": "one"}, {"type": "text", "text": "two"}]

@@ -174,6 +174,9 @@ async def _companion(call: Call, model: str) -> tuple[str, CompanionProfile]:
     for name, profile in names.items():
         if model == profile.id or model.casefold() == name.casefold():
             return name, profile
+    if model.casefold() == "os1" and names:
+        # (Apps that ask for a model name before listing any: "os1" is their first companion.)
+        return next(iter(names.items()))
     raise ApiError(404, "model_not_found", f"no companion called '{model}'; see /v1/models")
 
 
