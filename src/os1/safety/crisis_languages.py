@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import TypeVar
 
 from os1.safety.crisis_language_patterns import PATTERNS
 
@@ -40,9 +39,6 @@ __all__ = [
     "method_content",
     "someone_else",
 ]
-
-
-_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,10 +122,11 @@ _COMMON = {
 _WORD = re.compile(r"[a-z]+")
 
 
-def _common_words(text: str) -> dict[str, int]:
-    """How many different common words of each language (and English) a message uses."""
-    words = _WORD.findall(fold(text))
-    return {code: len(common.intersection(words)) for code, common in _COMMON.items()}
+def _common_words(folded: str) -> tuple[dict[str, int], int]:
+    """How many different common words of each language (and English) a folded message uses,
+    and how many words it has."""
+    words = _WORD.findall(folded)
+    return {code: len(common.intersection(words)) for code, common in _COMMON.items()}, len(words)
 
 
 def guess_language(text: str) -> str:
@@ -137,22 +134,20 @@ def guess_language(text: str) -> str:
     different ones, more than twice English's, and an eighth of its words). On GoEmotions and
     LoCoMo (50,287 English texts) it guessed no other language; on 950 chat messages in the
     five languages it guessed 76% right and left the rest English."""
-    counts = _common_words(text)
-    words = _WORD.findall(fold(text))
+    counts, words = _common_words(fold(text))
     best = max(LANGUAGES, key=lambda code: counts[code])
     top = counts[best]
-    sure = top >= 2 and top > 2 * counts["en"] and 8 * top >= len(words)
+    sure = top >= 2 and top > 2 * counts["en"] and 8 * top >= words
     return best if sure else "en"
 
 
-def _one_of(found: dict[str, _T], text: str) -> _T | None:
-    """Of what patterns of several languages found in a message ("se corta" is Spanish and
-    Portuguese), that of the language whose common words it uses most (the first found on a
-    tie)."""
-    if len(found) > 1:
-        counts = _common_words(text)
-        return found[max(found, key=lambda code: counts[code])]
-    return next(iter(found.values()), None)
+def _likeliest(codes: list[str], folded: str) -> str:
+    """Of the languages whose patterns a folded message matched ("se corta" is Spanish and
+    Portuguese), the one whose common words it uses most (the first on a tie)."""
+    if len(codes) == 1:
+        return codes[0]
+    counts, _ = _common_words(folded)
+    return max(codes, key=lambda code: counts[code])
 
 
 def foreign_statement(text: str) -> ForeignStatement | None:
@@ -166,7 +161,7 @@ def foreign_statement(text: str) -> ForeignStatement | None:
         if found_here is not None:
             past = bool(long_ago.pattern) and bool(long_ago.search(folded))
             found[code] = ForeignStatement(code, found_here, past)
-    return _one_of(found, text)
+    return found[_likeliest(list(found), folded)] if found else None
 
 
 def _statement(
@@ -190,10 +185,8 @@ def foreign_sign(text: str) -> str | None:
     """The language of an indirect sign in Spanish, French, German, Portuguese or Italian
     ("no le veo sentido a nada", "j'en peux plus"), if any: it gets the check-in question."""
     folded = fold(text)
-    found = {
-        code: code for code, signs in _SIGNS.items() if any(sign.search(folded) for sign in signs)
-    }
-    return _one_of(found, text)
+    found = [code for code, signs in _SIGNS.items() if any(sign.search(folded) for sign in signs)]
+    return _likeliest(found, folded) if found else None
 
 
 # A yes (or an "I don't know") and a no to her check-in question, at the start of the answer.
@@ -315,7 +308,7 @@ def someone_else(text: str) -> tuple[str, str] | None:
     someone else's crisis ("supporter"), and its language; None otherwise."""
     folded = fold(text)
     for kind in ("loss", "supporter"):
-        found = {code: (kind, code) for k, code, rx in _OTHERS if k == kind and rx.search(folded)}
+        found = [code for k, code, rx in _OTHERS if k == kind and rx.search(folded)]
         if found:
-            return _one_of(found, text)
+            return kind, _likeliest(found, folded)
     return None
